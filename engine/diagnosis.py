@@ -1,0 +1,256 @@
+"""The whole path: evidence files -> facts -> rules -> ranking -> report.
+
+Everything a front end needs is here (`diagnose` for files, `assess` for facts the
+wizard gathered); nothing here prompts or prints.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import PurePath
+from typing import Any, Iterable
+
+from . import report as out
+from .evidence import ReadFile, iter_files, read
+from .facts import Facts, derive_facts
+from .inference import InferenceResult, RuleEngine
+from .knowledge import KnowledgeBase, default_kb
+from .ranking import CauseScore, rank
+from .templates import format_value, render, render_first
+
+PROBLEMS_SHOWN = 10
+UNNAMED_HOST = "(unnamed server)"
+
+
+_engines: dict[int, tuple[KnowledgeBase, RuleEngine]] = {}
+
+
+def engine_for(kb: KnowledgeBase) -> RuleEngine:
+    """One compiled engine per knowledge base, built on first use."""
+    entry = _engines.get(id(kb))
+    if entry is None or entry[0] is not kb:
+        entry = _engines[id(kb)] = (kb, RuleEngine(kb.rules.values(), {n: s.type for n, s in kb.facts.items()}))
+    return entry[1]
+
+
+def tool_version() -> str:
+    try:
+        return version("httperr-doctor")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def read_inputs(paths: list[str]) -> list[ReadFile]:
+    return [item if isinstance(item, ReadFile) else read(item) for item in iter_files(paths)]
+
+
+def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
+    """Group parsed files by server: a file naming its host wins, then its folder's host.
+
+    Files that name no host take the host named by another file in the same folder;
+    failing that, the folder's name when the run spans several servers; failing
+    that, the only host in the run.
+    """
+    parsed = [f for f in files if f.result is not None]
+    folder_host: dict[str, str] = {}
+    for f in parsed:
+        if f.result.host:
+            folder_host.setdefault(str(PurePath(f.path).parent), f.result.host)
+    named = set(folder_host.values())
+    groups: dict[str, list[ReadFile]] = defaultdict(list)
+    folders = {str(PurePath(f.path).parent) for f in parsed}
+    for f in parsed:
+        folder = str(PurePath(f.path).parent)
+        host = f.result.host or folder_host.get(folder)
+        if host is None:
+            if len(named) == 1:
+                host = next(iter(named))
+            elif len(folders) > 1 or named:
+                host = PurePath(folder).name.upper() or UNNAMED_HOST
+            else:
+                host = UNNAMED_HOST
+        groups[host].append(f)
+    return dict(sorted(groups.items()))
+
+
+def assess(facts: Facts, kb: KnowledgeBase | None = None, host: str = UNNAMED_HOST,
+           inputs: Iterable[str] = ()) -> out.ServerDiagnosis:
+    """Run the rules on facts and build one server's differential diagnosis."""
+    kb = kb or default_kb()
+    inference = engine_for(kb).run(facts.values())
+    ranking = rank(kb, inference)
+    values = facts.values()
+    causes = [_cause_out(kb, score, facts) for score in ranking.ranked]
+    ruled_out = [out.RuledOut(id=s.cause, title=kb.causes[s.cause].title,
+                              reasons=[_step(kb, r, values) for r in (s.ruled_out_by or s.opposing)])
+                 for s in ranking.ruled_out if s.cause in kb.causes]
+    return out.ServerDiagnosis(
+        host=host,
+        causes=causes,
+        ruled_out=ruled_out,
+        not_evaluated=ranking.unevaluated,
+        needs=open_needs(kb, inference, facts, [c.id for c in causes]),
+        inputs=list(inputs),
+        facts={name: values[name] for name in sorted(values)},
+        unused_facts=sorted(inference.unused_facts),
+    )
+
+
+def _collectable(kb: KnowledgeBase, fact: str, known: set[str]) -> list[str]:
+    """The unknown facts a person can actually provide behind `fact` (derived facts expand)."""
+    spec = kb.facts.get(fact)
+    if spec is None or not spec.derived_from:
+        return [fact]
+    found: list[str] = []
+    for source in spec.derived_from:
+        if source not in known:
+            found += [f for f in _collectable(kb, source, known) if f not in found]
+    return found
+
+
+def open_needs(kb: KnowledgeBase, inference: InferenceResult, facts: Facts, ranked: list[str]) -> list[out.Need]:
+    """What to find out next: unknown facts that would complete a rule still in play.
+
+    A rule is in play when none of its known conditions failed and either one of its
+    conditions on real evidence already holds or its cause is among the ranked ones.
+    """
+    known = set(facts)
+    needs: dict[str, out.Need] = {}
+    weight: dict[str, float] = defaultdict(float)
+    for rule in kb.rules.values():
+        if rule.id in inference.fired:
+            continue
+        held = {i for (rid, i) in inference.conditions_held if rid == rule.id}
+        failed = [i for i, c in enumerate(rule.when) if c.fact in known and i not in held]
+        unknown = [c for c in rule.when if c.fact not in known and c.operator != "absent"]
+        evidence_held = [i for i in held if not getattr(kb.facts.get(rule.when[i].fact), "constant", False)]
+        if failed or not unknown or not (evidence_held or rule.cause in ranked):
+            continue
+        for condition in unknown:
+            for fact in _collectable(kb, condition.fact, known):
+                question = kb.question_for(fact)
+                spec = kb.facts.get(fact)
+                need = needs.setdefault(fact, out.Need(
+                    fact=fact,
+                    ask=question.text if question else (spec.description if spec else fact),
+                    how=question.how.strip() if question else (spec.how if spec else ""),
+                    question=question.id if question else None,
+                    causes=[], rules=[],
+                ))
+                if rule.cause not in need.causes:
+                    need.causes.append(rule.cause)
+                if rule.id not in need.rules:
+                    need.rules.append(rule.id)
+                bonus = 2.0 if rule.cause in ranked[:3] else 1.0
+                weight[fact] += abs(rule.certainty) * bonus * (1 + len(evidence_held)) / len(rule.when)
+    return sorted(needs.values(), key=lambda n: (-weight[n.fact], n.fact))
+
+
+def _fact_text(kb: KnowledgeBase, facts: Facts, name: str) -> out.Evidence:
+    fact = facts[name]
+    spec = kb.facts.get(name)
+    label = spec.description if spec else name
+    shown = format_value(fact.value, spec.unit if spec else None)
+    unit = f" {spec.unit}" if spec and spec.unit and spec.unit != "share" else ""
+    text = f"{label}: {shown}{unit}"
+    if fact.how:
+        text += f" ({fact.how})"
+    return out.Evidence(fact=name, value=fact.value, text=text, sources=[str(s) for s in fact.sources])
+
+
+def _units(kb: KnowledgeBase) -> dict[str, str | None]:
+    return {name: spec.unit for name, spec in kb.facts.items()}
+
+
+def _step(kb: KnowledgeBase, rule, values: dict[str, Any]) -> out.ReasoningStep:
+    try:
+        text = render(rule.because, values, _units(kb))
+    except KeyError:
+        text = rule.title
+    return out.ReasoningStep(rule=rule.id, title=rule.title, text=text, certainty=rule.certainty,
+                             direction="for" if rule.certainty > 0 else "against", references=rule.references)
+
+
+def _evidence(kb: KnowledgeBase, rules, facts: Facts) -> list[out.Evidence]:
+    names = []
+    for rule in rules:
+        for condition in rule.when:
+            if condition.fact in facts and condition.fact not in names:
+                names.append(condition.fact)
+    return [_fact_text(kb, facts, name) for name in names]
+
+
+def _cause_out(kb: KnowledgeBase, score: CauseScore, facts: Facts) -> out.CauseOut:
+    cause = kb.causes[score.cause]
+    values = facts.values()
+    refs = list(dict.fromkeys(cause.references + [r for rule in score.supporting for r in rule.references]))
+    return out.CauseOut(
+        id=cause.id,
+        title=cause.title,
+        category=cause.category,
+        confidence=score.confidence,
+        certainty_factor=round(score.certainty, 3),
+        summary=render_first(cause.summary, values, _units(kb)),
+        evidence=_evidence(kb, score.supporting, facts),
+        evidence_against=_evidence(kb, score.opposing, facts),
+        reasoning=[_step(kb, r, values) for r in sorted(score.supporting + score.opposing, key=lambda r: (-abs(r.certainty), r.id))],
+        remediation=[out.RemediationStep(number=i, **step.model_dump()) for i, step in enumerate(cause.remediation, start=1)],
+        verify=cause.verify,
+        escalation=cause.escalation,
+        references=[out.ReferenceOut(id=r, title=kb.references[r].title if r in kb.references else r,
+                                     url=kb.references[r].url if r in kb.references else None) for r in refs],
+    )
+
+
+def _input_out(f: ReadFile, host: str | None) -> out.InputFile:
+    problems = [out.Problem(line=0, message=f.error)] if f.error else []
+    problems += [out.Problem(line=s.line, message=s.reason) for s in f.skips[:PROBLEMS_SHOWN]]
+    notes = list(f.result.notes) if f.result else []
+    if len(f.skips) > PROBLEMS_SHOWN:
+        notes.append(f"{len(f.skips) - PROBLEMS_SHOWN:,} more skipped line(s) not listed")
+    records = 0
+    if f.result is not None:
+        stats = f.result.stats
+        records = getattr(stats, "records", None) or getattr(stats, "requests", None) or len(f.result.records)
+    return out.InputFile(path=f.path, kind=f.kind, host=host, encoding=f.encoding, records=records,
+                         skipped=len(f.skips), data_lines=f.result.data_lines if f.result else 0,
+                         problems=problems, notes=notes)
+
+
+def diagnose(paths: list[str], answers: dict[str, Any] | None = None, kb: KnowledgeBase | None = None) -> out.Report:
+    """Diagnose every server whose evidence is under `paths`."""
+    kb = kb or default_kb()
+    files = read_inputs(paths)
+    groups = group_by_host(files)
+    host_of = {f.path: host for host, members in groups.items() for f in members}
+    if not groups:
+        groups = {UNNAMED_HOST: []}
+    servers = []
+    for host, members in groups.items():
+        facts = derive_facts([f.result for f in members], answers)
+        servers.append(assess(facts, kb, host, [f.path for f in members]))
+    return build_report(kb, servers, [_input_out(f, host_of.get(f.path)) for f in files])
+
+
+def build_report(kb: KnowledgeBase, servers: list[out.ServerDiagnosis], inputs: list[out.InputFile]) -> out.Report:
+    tool = out.Tool(version=tool_version(), kb_rules=len(kb.rules), kb_causes=len(kb.causes))
+    if len(servers) == 1:
+        only = servers[0]
+        return out.Report(tool=tool, host=None if only.host == UNNAMED_HOST else only.host, causes=only.causes,
+                          ruled_out=only.ruled_out, not_evaluated=only.not_evaluated, needs=only.needs,
+                          inputs=inputs, servers=servers)
+    merged: dict[str, out.CauseOut] = {}
+    for server in servers:
+        for cause in server.causes:
+            best = merged.get(cause.id)
+            if best is None or cause.confidence > best.confidence:
+                merged[cause.id] = cause.model_copy(update={"servers": (best.servers if best else [])})
+            merged[cause.id].servers.append(server.host)
+    causes = sorted(merged.values(), key=lambda c: (-c.confidence, c.id))
+    shared = {c.id: sorted(c.servers) for c in causes if len(c.servers) > 1}
+    everywhere_out = set.intersection(*({r.id for r in s.ruled_out} for s in servers))
+    ruled_out = [r for r in servers[0].ruled_out if r.id in everywhere_out]
+    not_evaluated = sorted(set.intersection(*(set(s.not_evaluated) for s in servers)))
+    needs = {n.fact: n for s in servers for n in s.needs}
+    return out.Report(tool=tool, causes=causes, ruled_out=ruled_out, not_evaluated=not_evaluated,
+                      needs=list(needs.values()), inputs=inputs, servers=servers, shared_causes=shared)

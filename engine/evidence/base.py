@@ -1,0 +1,77 @@
+"""What every evidence parser shares: the records it yields and how it refuses a file.
+
+A parser yields small typed records and never decides anything; `facts.py` turns
+records into facts. A parser handed a file of another kind raises `NotThisKind`,
+so auto-detection is simply "try each parser in turn".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Iterator
+
+
+class NotThisKind(Exception):
+    """The file is not of the parser's kind (raised before any record is yielded)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a piece of evidence came from: file and 1-based line (0 = whole file)."""
+
+    path: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(slots=True)
+class Skip:
+    """A line the parser could not use, and why; every skip is counted and reported."""
+
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class Record:
+    """One piece of evidence a parser read. `kind` says which parser made it."""
+
+    kind: str
+    source: SourceRef
+    data: dict[str, Any]
+    time: datetime | None = None
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """Everything one parser got from one file: records, skips and file-level notes."""
+
+    kind: str
+    records: list[Record] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    host: str | None = None
+    data_lines: int = 0
+    # A mergeable aggregate for high-volume logs (HTTPERR, IIS); None for small files.
+    stats: Any = None
+
+
+class Lines:
+    """Decoded lines of one file with 1-based numbers; line endings removed.
+
+    Parsers take this rather than a path so that decoding, encodings and size
+    limits live in one place (`reader.py`).
+    """
+
+    def __init__(self, path: str, text_lines: Iterable[str]):
+        self.path = path
+        self._lines = text_lines
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        for number, line in enumerate(self._lines, start=1):
+            yield number, line.rstrip("\r\n")
+
+    def ref(self, line: int = 0) -> SourceRef:
+        return SourceRef(self.path, line)

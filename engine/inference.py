@@ -1,0 +1,214 @@
+"""The one module that talks to durable-rules.
+
+It compiles the KB's declarative conditions into durable-rules' JSON rulesets once,
+and hides the engine's quirks so that callers see a plain function
+`facts -> firings`:
+
+* rulesets: durable.lang keeps ruleset names in a process-global registry; we use
+  `engine.Host` directly, one private ruleset name per `RuleEngine`, and a fresh
+  session id per run, so any number of diagnoses can share a process.
+* the Host starts two timer threads that poll forever and can run actions in the
+  background; our host does not start them, so every action runs synchronously
+  inside `run()`.
+* asserting a fact no rule wants raises `MessageNotHandledException` (and, in a
+  batch, cancels the actions of the other facts); facts are asserted one by one and
+  unwanted ones are reported in `InferenceResult.unused_facts`.
+* exceptions raised inside an action are swallowed into the session state; we catch
+  them ourselves and raise `RuleFailed` naming the rule.
+* `$not` patterns fire before later facts arrive; instead every fact the KB names is
+  asserted, unknown ones as `known: false`, so `absent` is a plain, order-free match.
+* `durable_rules_engine` compares strings with numbers without complaint; values
+  are checked against the fact catalogue's types before they are asserted.
+* `delete_state` can crash the process; sessions are cleaned by retracting facts.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+try:
+    from durable import engine as _durable
+except ImportError as error:  # pragma: no cover - depends on the interpreter
+    raise ImportError(
+        "durable-rules could not be imported. httperr-doctor needs Python 3.11 or 3.12 "
+        "with durable-rules 2.0.28 built (pip needs a C compiler for it). "
+        f"Original error: {error}"
+    ) from error
+
+from httperr_doctor.kb.schema import Condition, Rule
+
+
+class RuleFailed(RuntimeError):
+    """A rule's action raised; durable-rules would have hidden it."""
+
+    def __init__(self, rule_id: str, error: BaseException):
+        self.rule_id = rule_id
+        self.error = error
+        super().__init__(f"rule {rule_id} failed: {type(error).__name__}: {error}")
+
+
+class FactTypeError(TypeError):
+    """A fact's value does not have the type the catalogue declares."""
+
+
+@dataclass(frozen=True)
+class Firing:
+    rule_id: str
+    facts: tuple[str, ...]
+
+
+@dataclass
+class InferenceResult:
+    firings: list[Firing] = field(default_factory=list)
+    unused_facts: list[str] = field(default_factory=list)
+    # (rule id, condition index) for every single condition that held: explains near
+    # misses and tells which unknown facts would complete a rule.
+    conditions_held: set[tuple[str, int]] = field(default_factory=set)
+
+    @property
+    def fired(self) -> set[str]:
+        return {f.rule_id for f in self.firings}
+
+
+class _QuietHost(_durable.Host):
+    """A Host without the background dispatch threads (we never use timers)."""
+
+    def _run(self) -> None:
+        return None
+
+
+_TYPES: dict[str, tuple[type, ...]] = {"number": (int, float), "bool": (bool,), "string": (str,)}
+
+
+def _check_type(name: str, value: Any, kind: str | None) -> None:
+    if kind is None:
+        return
+    ok = isinstance(value, _TYPES[kind]) and not (kind == "number" and isinstance(value, bool))
+    if not ok:
+        raise FactTypeError(f"fact {name} must be a {kind}, got {value!r}")
+
+
+def compile_condition(condition: Condition) -> dict:
+    """Translate one KB condition into a durable-rules pattern on a fact message.
+
+    >>> from httperr_doctor.kb.schema import Condition
+    >>> compile_condition(Condition(fact="memory.npp_free_mb", below=20))
+    {'$and': [{'name': 'memory.npp_free_mb'}, {'known': True}, {'$lt': {'value': 20.0}}]}
+    """
+    name = {"name": condition.fact}
+    op, operand = condition.operator, condition.operand
+    if op == "present":
+        return {"$and": [name, {"known": True}]}
+    if op == "absent":
+        return {"$and": [name, {"known": False}]}
+    test = {
+        "equals": lambda v: {"value": v},
+        "not_equals": lambda v: {"$neq": {"value": v}},
+        "in": lambda vs: {"$or": [{"value": v} for v in vs]} if len(vs) > 1 else {"value": vs[0]},
+        "at_least": lambda v: {"$gte": {"value": v}},
+        "at_most": lambda v: {"$lte": {"value": v}},
+        "above": lambda v: {"$gt": {"value": v}},
+        "below": lambda v: {"$lt": {"value": v}},
+        "matches": lambda v: {"$mt": {"value": v}},
+    }[op](operand)
+    return {"$and": [name, {"known": True}, test]}
+
+
+_engine_ids = itertools.count(1)
+_PROBE = "#cond"
+
+
+class RuleEngine:
+    """Compiled KB rules on durable-rules; `run(facts)` is deterministic and re-entrant."""
+
+    def __init__(self, rules: Iterable[Rule], fact_types: Mapping[str, str] | None = None,
+                 on_fire: Callable[[str], None] | None = None):
+        self._rules = {rule.id: rule for rule in rules}
+        self._fact_types = dict(fact_types or {})
+        self._on_fire = on_fire
+        self._lock = threading.Lock()
+        self._sessions = itertools.count(1)
+        self._fired: dict[str, list[Firing]] = {}
+        self._errors: dict[str, RuleFailed] = {}
+        self.referenced_facts = sorted({c.fact for rule in self._rules.values() for c in rule.when})
+        self._name = f"httperr_doctor_{next(_engine_ids)}"
+        self._host = _QuietHost()
+        if self._rules:
+            self._host.set_rulesets({self._name: self._definition()})
+
+    def _definition(self) -> dict:
+        ruleset = {}
+        for rule in self._rules.values():
+            aliases = [f"f{i}" for i in range(len(rule.when))]
+            ruleset[rule.id] = {
+                "all": [{alias: compile_condition(cond)} for alias, cond in zip(aliases, rule.when)],
+                "run": self._action(rule.id, aliases),
+            }
+            for index, cond in enumerate(rule.when):
+                ruleset[f"{rule.id}{_PROBE}{index}"] = {
+                    "all": [{"f0": compile_condition(cond)}],
+                    "run": self._action(f"{rule.id}{_PROBE}{index}", ["f0"]),
+                }
+        # durable-rules mutates the definition it is given (it pops "run").
+        return copy.copy(ruleset)
+
+    def _action(self, rule_id: str, aliases: list[str]) -> Callable:
+        def action(closure) -> None:
+            sid = str(closure.s.sid)
+            try:
+                names = tuple(getattr(closure, alias)["name"] for alias in aliases)
+                self._fired.setdefault(sid, []).append(Firing(rule_id, names))
+                if self._on_fire is not None and _PROBE not in rule_id:
+                    self._on_fire(rule_id)
+            except BaseException as error:  # noqa: BLE001 - durable-rules would swallow it
+                self._errors.setdefault(sid, RuleFailed(rule_id, error))
+
+        return action
+
+    def run(self, facts: Mapping[str, Any]) -> InferenceResult:
+        """Assert `facts` (name -> value; unknown facts simply missing) and collect firings."""
+        result = InferenceResult()
+        if not self._rules:
+            result.unused_facts = sorted(facts)
+            return result
+        with self._lock:
+            sid = str(next(self._sessions))
+            messages = []
+            for name in sorted(facts):
+                value = facts[name]
+                _check_type(name, value, self._fact_types.get(name))
+                messages.append({"sid": sid, "name": name, "known": True, "value": value})
+            for name in self.referenced_facts:
+                if name not in facts:
+                    messages.append({"sid": sid, "name": name, "known": False})
+            try:
+                for message in messages:
+                    try:
+                        self._host.assert_fact(self._name, message)
+                    except _durable.MessageNotHandledException:
+                        if message["known"]:
+                            result.unused_facts.append(message["name"])
+                    except _durable.MessageObservedException:
+                        pass
+            finally:
+                for message in messages:
+                    try:
+                        self._host.retract_fact(self._name, message)
+                    except (_durable.MessageNotHandledException, _durable.MessageObservedException):
+                        pass
+                firings = self._fired.pop(sid, [])
+                error = self._errors.pop(sid, None)
+        if error is not None:
+            raise error
+        unique = {}
+        for firing in firings:
+            if _PROBE in firing.rule_id:
+                rule_id, _, index = firing.rule_id.partition(_PROBE)
+                result.conditions_held.add((rule_id, int(index)))
+            else:
+                unique[(firing.rule_id, firing.facts)] = firing
+        result.firings = sorted(unique.values(), key=lambda f: f.rule_id)
+        return result

@@ -1,0 +1,205 @@
+"""Load and validate the knowledge base (`kb/`), reporting every bad file at once.
+
+YAML is read with the safe loader (no tags, so no object construction) and each
+file is validated by its pydantic model; problems carry the file and line so an
+engineer who does not read Python can fix them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from httperr_doctor.kb import KB_DIR
+from httperr_doctor.kb.schema import (
+    Cause, FactSpec, Question, ReasonPhrase, Reference, Rule, RuleCases,
+)
+
+CASES_SUFFIX = ".cases.yaml"
+REASON_FACTS = {
+    "count": ("number", "{r} entries in HTTPERR"),
+    "lines": ("number", "HTTPERR lines with reason {r}"),
+    "peak_per_minute": ("number", "Most {r} entries in any one minute"),
+}
+REASON_HOW = "Copy the HTTPERR folder (%SystemRoot%\\System32\\LogFiles\\HTTPERR) from the server and give it to httperr-doctor."
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+class KBError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class KnowledgeBase:
+    root: Path
+    rules: dict[str, Rule] = field(default_factory=dict)
+    causes: dict[str, Cause] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)
+    facts: dict[str, FactSpec] = field(default_factory=dict)
+    references: dict[str, Reference] = field(default_factory=dict)
+    phrases: dict[str, ReasonPhrase] = field(default_factory=dict)
+    cases: dict[str, RuleCases] = field(default_factory=dict)
+    # Where each item came from: ("rule", id) -> (path, line)
+    origin: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+
+    def question_for(self, fact: str) -> Question | None:
+        return next((q for q in self.questions.values() if q.fact == fact), None)
+
+    def rules_for(self, cause: str) -> list[Rule]:
+        return [r for r in self.rules.values() if r.cause == cause]
+
+
+class _Loader:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def read(self, path: Path) -> tuple[Any, yaml.Node | None]:
+        try:
+            text = path.read_text(encoding="utf-8")
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            return yaml.safe_load(text), node
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            self.problems.append(Problem(self.rel(path), mark.line + 1 if mark else 0, f"not valid YAML: {getattr(error, 'problem', error)}"))
+        except (OSError, UnicodeDecodeError) as error:
+            self.problems.append(Problem(self.rel(path), 0, f"cannot read: {error}"))
+        return None, None
+
+    def validate(self, model: type[BaseModel], data: Any, node: yaml.Node | None, path: Path, prefix: tuple = ()) -> Any:
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            for item in error.errors():
+                loc = prefix + tuple(item["loc"])
+                where = ".".join(str(p) for p in loc) or "(top level)"
+                self.problems.append(Problem(self.rel(path), line_of(node, loc), f"{where}: {item['msg']}"))
+        return None
+
+    def mapping_file(self, path: Path, model: type[BaseModel], key: str | None = None) -> Iterable[tuple[str, Any, int]]:
+        data, node = self.read(path)
+        if data is None:
+            return
+        if key is not None:
+            if not isinstance(data, dict) or key not in data:
+                self.problems.append(Problem(self.rel(path), 1, f"expected a top-level `{key}:` mapping"))
+                return
+            data, node = data[key], _child(node, key)
+        if not isinstance(data, dict):
+            self.problems.append(Problem(self.rel(path), 1, "expected a mapping"))
+            return
+        for name, value in data.items():
+            item = self.validate(model, value, _child(node, name), path, (str(name),))
+            if item is not None:
+                yield str(name), item, line_of(node, (name,))
+
+
+def _child(node: yaml.Node | None, key: Any) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == str(key):
+                return v
+    elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        return node.value[key]
+    return None
+
+
+def line_of(node: yaml.Node | None, loc: tuple) -> int:
+    """1-based line of the deepest node of `loc` that exists in the YAML tree."""
+    best = node.start_mark.line + 1 if node is not None else 0
+    for key in loc:
+        node = _child(node, key)
+        if node is None:
+            break
+        best = node.start_mark.line + 1
+    return best
+
+
+def load_kb(root: Path = KB_DIR) -> KnowledgeBase:
+    loader = _Loader(root)
+    kb = KnowledgeBase(root=root)
+
+    for name, spec, line in loader.mapping_file(root / "facts.yaml", FactSpec, "facts"):
+        kb.facts[name] = spec
+        kb.origin[("fact", name)] = (loader.rel(root / "facts.yaml"), line)
+    for name, ref, line in loader.mapping_file(root / "references.yaml", Reference, "references"):
+        kb.references[name] = ref
+    for name, phrase, line in loader.mapping_file(root / "reason_phrases.yaml", ReasonPhrase, "phrases"):
+        kb.phrases[name] = phrase
+        kb.origin[("phrase", name)] = (loader.rel(root / "reason_phrases.yaml"), line)
+        for suffix, (kind, text) in REASON_FACTS.items():
+            kb.facts.setdefault(f"httperr.reason.{name}.{suffix}", FactSpec(type=kind, description=text.format(r=name), how=REASON_HOW))
+
+    for kind, folder, model, store in (
+        ("cause", "causes", Cause, kb.causes),
+        ("question", "questions", Question, kb.questions),
+    ):
+        for path in sorted((root / folder).rglob("*.yaml")):
+            data, node = loader.read(path)
+            if data is None:
+                continue
+            item = loader.validate(model, data, node, path)
+            if item is None:
+                continue
+            if item.id in store:
+                loader.problems.append(Problem(loader.rel(path), line_of(node, ("id",)), f"duplicate {kind} id {item.id!r} (also in {kb.origin[(kind, item.id)][0]})"))
+                continue
+            if path.stem != item.id:
+                loader.problems.append(Problem(loader.rel(path), line_of(node, ("id",)), f"file name must be the {kind} id: {item.id}.yaml"))
+            store[item.id] = item
+            kb.origin[(kind, item.id)] = (loader.rel(path), line_of(node, ("id",)))
+
+    for path in sorted((root / "rules").rglob("*.yaml")):
+        if path.name.endswith(CASES_SUFFIX):
+            continue
+        data, node = loader.read(path)
+        if data is None:
+            continue
+        rule = loader.validate(Rule, data, node, path)
+        if rule is None:
+            continue
+        if rule.id in kb.rules:
+            loader.problems.append(Problem(loader.rel(path), line_of(node, ("id",)), f"duplicate rule id {rule.id!r} (also in {kb.origin[('rule', rule.id)][0]})"))
+            continue
+        if path.stem != rule.id:
+            loader.problems.append(Problem(loader.rel(path), line_of(node, ("id",)), f"file name must be the rule id: {rule.id}.yaml"))
+        kb.rules[rule.id] = rule
+        kb.origin[("rule", rule.id)] = (loader.rel(path), line_of(node, ("id",)))
+        twin = path.with_name(path.stem + CASES_SUFFIX)
+        if twin.exists():
+            cases_data, cases_node = loader.read(twin)
+            if cases_data is not None:
+                cases = loader.validate(RuleCases, cases_data, cases_node, twin)
+                if cases is not None:
+                    kb.cases[rule.id] = cases
+                    kb.origin[("cases", rule.id)] = (loader.rel(twin), 1)
+
+    if loader.problems:
+        raise KBError(loader.problems)
+    return kb
+
+
+@lru_cache(maxsize=1)
+def default_kb() -> KnowledgeBase:
+    return load_kb(KB_DIR)

@@ -1,0 +1,119 @@
+"""Plain-text report for terminals and tickets: ranked causes, evidence, steps.
+
+Everything that came from evidence is untrusted (URLs in HTTPERR lines are written
+by whoever sent the request), so control and escape characters are removed before
+anything reaches a terminal.
+"""
+from __future__ import annotations
+
+import re
+import textwrap
+
+from ..report import CauseOut, Report, ServerDiagnosis
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+WIDTH = 100
+
+
+def clean(text: str) -> str:
+    """Strip control and escape sequences from untrusted text.
+
+    >>> clean("/a\\x1b[31mred\\x07")
+    '/a[31mred'
+    """
+    return _CONTROL.sub("", str(text))
+
+
+def bar(confidence: float, width: int = 10) -> str:
+    filled = round(confidence * width)
+    return "#" * filled + "." * (width - filled)
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(clean(text), WIDTH, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+
+
+def _cause(lines: list[str], rank: int, cause: CauseOut) -> None:
+    lines.append(f"{rank}. [{bar(cause.confidence)}] {cause.confidence:.0%}  {cause.title}  ({cause.id})")
+    if cause.servers:
+        lines.append(f"   servers: {', '.join(cause.servers)}")
+    lines.extend(_wrap(cause.summary, "   "))
+    lines.append("   Evidence:")
+    for item in cause.evidence:
+        where = f"  [{', '.join(item.sources[:3])}]" if item.sources else ""
+        lines.extend(_wrap(f"- {item.text}{where}", "     "))
+    if cause.evidence_against:
+        lines.append("   Evidence against:")
+        for item in cause.evidence_against:
+            lines.extend(_wrap(f"- {item.text}", "     "))
+    lines.append("   Reasoning:")
+    for step in cause.reasoning:
+        sign = "+" if step.direction == "for" else "-"
+        lines.extend(_wrap(f"{sign}{abs(step.certainty):.2f} {step.rule}: {step.text}", "     "))
+
+
+def _steps(lines: list[str], cause: CauseOut) -> None:
+    lines.append(f"What to do for: {cause.title}")
+    for step in cause.remediation:
+        lines.extend(_wrap(f"{step.number}. {step.title}. {step.do}", "  "))
+        if step.command:
+            lines.append(f"       > {clean(step.command)}")
+        if step.expect:
+            lines.extend(_wrap(f"Good result: {step.expect}", "       "))
+        if step.risk and step.risk != "none":
+            lines.extend(_wrap(f"Risk: {step.risk}", "       "))
+    lines.append("  Check the fix worked:")
+    for item in cause.verify:
+        lines.extend(_wrap(f"- {item}", "    "))
+    lines.extend(_wrap(f"Escalate: {cause.escalation}", "  "))
+
+
+def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
+    if not server.causes:
+        lines.append("No cause found with the evidence given.")
+    for rank, cause in enumerate(server.causes, start=1):
+        _cause(lines, rank, cause)
+        lines.append("")
+    if server.ruled_out:
+        lines.append("Ruled out:")
+        for item in server.ruled_out:
+            why = "; ".join(r.text for r in item.reasons) or "evidence against it"
+            lines.extend(_wrap(f"- {item.title} ({item.id}): {why}", "  "))
+        lines.append("")
+    if server.needs:
+        lines.append("To settle the open questions, find out:")
+        for need in server.needs[:6]:
+            lines.extend(_wrap(f"- {need.ask} (would speak to: {', '.join(need.causes)})", "  "))
+            if need.how:
+                lines.extend(_wrap(f"how: {need.how}", "      "))
+        lines.append("")
+    for cause in server.causes[:top_steps]:
+        _steps(lines, cause)
+        lines.append("")
+
+
+def render_text(report: Report, top_steps: int = 1) -> str:
+    lines = [f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version})", ""]
+    if len(report.servers) > 1:
+        lines.append(f"{len(report.servers)} servers. Causes found on more than one server:")
+        for cause_id, hosts in report.shared_causes.items():
+            lines.append(f"  {cause_id}: {', '.join(hosts)}")
+        if not report.shared_causes:
+            lines.append("  none")
+        lines.append("")
+    for server in report.servers:
+        if len(report.servers) > 1 or server.host != "(unnamed server)":
+            lines.append(f"=== Server {clean(server.host)} ===")
+        _server(lines, server, top_steps)
+    lines.append("Evidence read:")
+    for item in report.inputs:
+        status = f"{item.records:,} records" + (f", {item.skipped:,} skipped" if item.skipped else "")
+        lines.extend(_wrap(f"- {item.path}: {item.kind}, {status}", "  "))
+        for problem in item.problems[:3]:
+            where = f"line {problem.line}: " if problem.line else ""
+            lines.extend(_wrap(f"{where}{problem.message}", "      "))
+        for note in item.notes[:3]:
+            lines.extend(_wrap(f"note: {note}", "      "))
+    lines.append("")
+    lines.append(report.time_note)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,128 @@
+"""The diagnosis as data: the versioned JSON shape every renderer and script reads.
+
+Field names here are a public contract (`schema_version` says which). Add fields;
+never rename or remove them.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Evidence(Model):
+    fact: str = Field(description="Name of the fact, e.g. memory.npp_free_mb")
+    value: Any
+    text: str = Field(description="The fact in words, with how it was worked out")
+    sources: list[str] = Field(default_factory=list, description="file:line references")
+
+
+class ReasoningStep(Model):
+    rule: str
+    title: str
+    text: str = Field(description="Why the rule fired, with the numbers filled in")
+    certainty: float = Field(ge=-1, le=1)
+    direction: Literal["for", "against"]
+    references: list[str] = Field(default_factory=list)
+
+
+class RemediationStep(Model):
+    number: int
+    title: str
+    do: str
+    command: Optional[str] = None
+    expect: Optional[str] = None
+    risk: str = "none"
+
+
+class ReferenceOut(Model):
+    id: str
+    title: str
+    url: Optional[str] = None
+
+
+class CauseOut(Model):
+    id: str
+    title: str
+    category: str
+    confidence: float = Field(ge=0, le=1, description="0..1, from combined certainty factors")
+    certainty_factor: float = Field(ge=-1, le=1)
+    summary: str
+    evidence: list[Evidence]
+    evidence_against: list[Evidence] = Field(default_factory=list)
+    reasoning: list[ReasoningStep]
+    remediation: list[RemediationStep]
+    verify: list[str]
+    escalation: str
+    references: list[ReferenceOut]
+    servers: list[str] = Field(default_factory=list, description="hosts where this cause was found (fleet runs)")
+
+
+class RuledOut(Model):
+    id: str
+    title: str
+    reasons: list[ReasoningStep]
+
+
+class Need(Model):
+    fact: str
+    ask: str = Field(description="What to find out, in words")
+    how: str = Field(default="", description="How to measure or collect it")
+    question: Optional[str] = Field(default=None, description="Wizard question id that asks for it")
+    causes: list[str] = Field(description="Causes the answer would confirm or exclude")
+    rules: list[str] = Field(default_factory=list)
+
+
+class Problem(Model):
+    line: int = Field(description="1-based line number, 0 for the whole file")
+    message: str
+
+
+class InputFile(Model):
+    path: str
+    kind: str = Field(description="parser that read it, or 'unknown'")
+    host: Optional[str] = None
+    encoding: Optional[str] = None
+    records: int = 0
+    skipped: int = 0
+    data_lines: int = 0
+    problems: list[Problem] = Field(default_factory=list, description="first skipped lines with reasons, and file-level errors")
+    notes: list[str] = Field(default_factory=list)
+
+
+class ServerDiagnosis(Model):
+    host: str
+    causes: list[CauseOut]
+    ruled_out: list[RuledOut]
+    not_evaluated: list[str] = Field(description="cause ids no rule could speak to with this evidence")
+    needs: list[Need]
+    inputs: list[str] = Field(description="paths of the input files used for this server")
+    facts: dict[str, Any]
+    unused_facts: list[str] = Field(default_factory=list)
+
+
+class Tool(Model):
+    name: str = "httperr-doctor"
+    version: str
+    kb_rules: int
+    kb_causes: int
+
+
+class Report(Model):
+    schema_version: str = SCHEMA_VERSION
+    tool: Tool
+    host: Optional[str] = Field(default=None, description="the server, when the run covers one")
+    causes: list[CauseOut] = Field(description="ranked best first; for several servers, merged with `servers` set")
+    ruled_out: list[RuledOut]
+    not_evaluated: list[str]
+    needs: list[Need]
+    inputs: list[InputFile]
+    servers: list[ServerDiagnosis]
+    shared_causes: dict[str, list[str]] = Field(default_factory=dict, description="cause id -> hosts, for causes found on more than one server")
+    time_note: str = Field(default="HTTPERR and IIS W3C times are UTC as written by Windows.")

@@ -1,0 +1,186 @@
+"""The shape of every knowledge-base file, as strict pydantic models.
+
+The KB is data: conditions come from a small closed set of operators, text uses
+`{{ fact.name }}` placeholders only, and unknown keys are errors (a typo in a rule
+must not silently turn a condition off).
+"""
+from __future__ import annotations
+
+import re
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Scalar = Union[bool, int, float, str]
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.\-/]+)\s*\}\}")
+OPERATORS = ("equals", "not_equals", "in", "at_least", "at_most", "above", "below", "matches", "present", "absent")
+# durable-rules evaluates `matches` with its own small regex engine: keep to this subset.
+SAFE_REGEX = re.compile(r"^[A-Za-z0-9_.*+?\[\]\-/| ^$]*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+class Condition(Strict):
+    """One test on one fact; exactly one operator is set."""
+
+    fact: str
+    equals: Scalar | None = None
+    not_equals: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    at_least: float | None = None
+    at_most: float | None = None
+    above: float | None = None
+    below: float | None = None
+    matches: str | None = None
+    present: Literal[True] | None = None
+    absent: Literal[True] | None = None
+
+    @field_validator("at_least", "at_most", "above", "below", mode="before")
+    @classmethod
+    def _int_is_number(cls, value):
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> "Condition":
+        set_ops = [op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None]
+        if len(set_ops) != 1:
+            raise ValueError(f"condition on {self.fact!r} needs exactly one of {', '.join(OPERATORS)}; found {set_ops or 'none'}")
+        if self.matches is not None:
+            if not SAFE_REGEX.match(self.matches):
+                raise ValueError(f"`matches` pattern {self.matches!r} uses characters outside the supported subset")
+            re.compile(self.matches)
+        return self
+
+    @property
+    def operator(self) -> str:
+        return next(op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None)
+
+    @property
+    def operand(self):
+        return getattr(self, "in_" if self.operator == "in" else self.operator)
+
+
+class Rule(Strict):
+    """When every condition holds, the rule adds `certainty` to its cause."""
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9_]+$")
+    cause: str
+    title: str
+    when: list[Condition] = Field(min_length=1)
+    certainty: float = Field(ge=-1.0, le=1.0)
+    because: str
+    rules_out: bool = False
+    references: list[str] = Field(default_factory=list)
+
+    @field_validator("certainty", mode="before")
+    @classmethod
+    def _int_is_number(cls, value):
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _rules_out_is_negative(self) -> "Rule":
+        if self.rules_out and self.certainty > 0:
+            raise ValueError("a rule that rules its cause out must have a negative certainty")
+        return self
+
+
+class RuleCase(Strict):
+    """A twin-file test case: these facts, and whether the rule must fire."""
+
+    name: str
+    facts: dict[str, Scalar]
+    fires: bool
+
+
+class RuleCases(Strict):
+    cases: list[RuleCase] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _firing_and_silent(self) -> "RuleCases":
+        if not any(c.fires for c in self.cases) or all(c.fires for c in self.cases):
+            raise ValueError("a rule needs at least one case that fires and one near miss that stays silent")
+        return self
+
+
+class Step(Strict):
+    """One remediation step a help-desk person can follow."""
+
+    title: str
+    do: str
+    command: str | None = None
+    expect: str | None = None
+    risk: str = "none"
+
+
+class Cause(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]+$")
+    title: str
+    category: Literal["kernel-memory", "boot-config", "load", "application", "app-pool", "limits", "client", "benign", "configuration"]
+    # Tried in order; the first whose placeholders are all known is shown.
+    summary: list[str] = Field(min_length=1)
+    remediation: list[Step] = Field(min_length=1)
+    verify: list[str] = Field(min_length=1)
+    escalation: str
+    engineer_notes: str = ""
+    references: list[str] = Field(min_length=1)
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _plain_summary_last(self) -> "Cause":
+        if PLACEHOLDER.search(self.summary[-1]):
+            raise ValueError("the last summary must have no {{ placeholders }} so one always renders")
+        return self
+
+
+class Choice(Strict):
+    label: str
+    value: Scalar
+
+
+class Question(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]+$")
+    fact: str
+    text: str
+    how: str = ""
+    kind: Literal["number", "choice", "yesno"]
+    unit: str | None = None
+    choices: list[Choice] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _choices_for_choice(self) -> "Question":
+        if self.kind == "choice" and len(self.choices) < 2:
+            raise ValueError("a choice question needs at least two choices")
+        return self
+
+
+class FactSpec(Strict):
+    type: Literal["number", "bool", "string"]
+    description: str
+    unit: str | None = None
+    # Worked out from other facts: asking for it means asking for these instead.
+    derived_from: list[str] = Field(default_factory=list)
+    # Known in every diagnosis (a documented default), so it never makes a rule relevant.
+    constant: bool = False
+    # How a person collects the evidence behind it, when no question asks for it.
+    how: str = ""
+
+
+class Reference(Strict):
+    title: str
+    url: str | None = None
+    where: str | None = None
+
+
+class ReasonPhrase(Strict):
+    status: str
+    family: Literal["refused", "dropped", "app-pool", "limit", "timer", "parse", "other"]
+    benign: bool
+    meaning: str
+    check: str
+    references: list[str]

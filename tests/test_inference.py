@@ -1,0 +1,77 @@
+"""The durable-rules wrapper: its three quirks and its determinism."""
+from __future__ import annotations
+
+import pytest
+
+from httperr_doctor.engine.inference import FactTypeError, RuleEngine, RuleFailed
+from httperr_doctor.kb.schema import Rule
+
+
+def rule(rule_id: str, *conditions: dict, cause: str = "c", certainty: float = 0.5) -> Rule:
+    return Rule.model_validate({"id": rule_id, "cause": cause, "title": rule_id, "when": list(conditions),
+                                "certainty": certainty, "because": "x"})
+
+
+LOW_POOL = rule("LOW_POOL", {"fact": "npp_free", "below": 20}, {"fact": "refused", "at_least": 1})
+NO_POOLMON = rule("NO_POOLMON", {"fact": "refused", "at_least": 1}, {"fact": "poolmon_tag", "absent": True})
+TYPES = {"npp_free": "number", "refused": "number", "poolmon_tag": "string"}
+
+
+def test_two_engines_and_repeated_runs_in_one_process_agree():
+    first = RuleEngine([LOW_POOL, NO_POOLMON], TYPES)
+    second = RuleEngine([LOW_POOL, NO_POOLMON], TYPES)
+    facts = {"npp_free": 19, "refused": 7}
+    runs = [first.run(facts), second.run(facts), first.run(facts), first.run({"npp_free": 50, "refused": 7})]
+    assert [sorted(r.fired) for r in runs] == [
+        ["LOW_POOL", "NO_POOLMON"], ["LOW_POOL", "NO_POOLMON"], ["LOW_POOL", "NO_POOLMON"], ["NO_POOLMON"],
+    ]
+
+
+def test_a_fact_no_rule_wants_is_reported_not_raised():
+    result = RuleEngine([LOW_POOL], TYPES).run({"npp_free": 19, "refused": 7, "host.name": "WEB01"})
+    assert result.fired == {"LOW_POOL"}
+    assert result.unused_facts == ["host.name"]
+
+
+def test_a_failing_rule_raises_with_its_name_and_the_engine_recovers():
+    def explode(rule_id: str) -> None:
+        if rule_id == "LOW_POOL":
+            raise ZeroDivisionError("boom")
+
+    engine = RuleEngine([LOW_POOL, NO_POOLMON], TYPES, on_fire=explode)
+    with pytest.raises(RuleFailed) as caught:
+        engine.run({"npp_free": 19, "refused": 7})
+    assert caught.value.rule_id == "LOW_POOL"
+    assert isinstance(caught.value.error, ZeroDivisionError)
+    # The next run starts clean: no firings or errors leak from the failed session.
+    assert engine.run({"npp_free": 80, "refused": 7}).fired == {"NO_POOLMON"}
+
+
+def test_absent_does_not_depend_on_assertion_order():
+    engine = RuleEngine([NO_POOLMON], TYPES)
+    # 'poolmon_tag' sorts after 'refused'; with durable's $not the rule would fire first.
+    assert engine.run({"refused": 3, "poolmon_tag": "AvSc"}).fired == set()
+    assert engine.run({"refused": 3}).fired == {"NO_POOLMON"}
+
+
+def test_values_of_the_wrong_type_are_refused_before_durable_compares_them():
+    with pytest.raises(FactTypeError):
+        RuleEngine([LOW_POOL], TYPES).run({"npp_free": "abc", "refused": 1})
+
+
+def test_conditions_held_explain_near_misses():
+    result = RuleEngine([LOW_POOL], TYPES).run({"npp_free": 50, "refused": 7})
+    assert result.fired == set()
+    assert result.conditions_held == {("LOW_POOL", 1)}
+
+
+def test_operators_compile_and_match():
+    rules = [
+        rule("EQ", {"fact": "s", "equals": "x86"}), rule("NE", {"fact": "s", "not_equals": "x64"}),
+        rule("IN", {"fact": "s", "in": ["2003", "x86"]}), rule("GE", {"fact": "n", "at_least": 5}),
+        rule("LE", {"fact": "n", "at_most": 5}), rule("GT", {"fact": "n", "above": 5}),
+        rule("MT", {"fact": "s", "matches": "x8.*"}), rule("PR", {"fact": "b", "present": True}),
+        rule("BT", {"fact": "b", "equals": True}),
+    ]
+    fired = RuleEngine(rules, {"s": "string", "n": "number", "b": "bool"}).run({"s": "x86", "n": 5, "b": True}).fired
+    assert fired == {"EQ", "NE", "IN", "GE", "LE", "MT", "PR", "BT"}

@@ -1,0 +1,5 @@
+import sys
+
+from httperr_doctor.wizard.cli import main
+
+sys.exit(main())

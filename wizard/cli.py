@@ -1,0 +1,113 @@
+"""The `httperr-doctor` command: parse arguments, call the engine, hand the result to a renderer.
+
+Exit codes: 0 a report was produced; 2 usage error (bad arguments, no evidence
+path exists); 3 internal error (one line on stderr, details in a log file);
+4 the knowledge base is invalid.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_KB = 0, 2, 3, 4
+FORMATS = ("text", "json")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="httperr-doctor",
+        description="Find out why HTTP.sys / IIS refuses or drops connections, and how to fix it.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    diagnose = sub.add_parser("diagnose", help="diagnose from evidence files or folders")
+    diagnose.add_argument("paths", nargs="+", metavar="PATH", help="HTTPERR logs, poolmon output, boot.ini, systeminfo, IIS logs, or folders of them")
+    diagnose.add_argument("--format", "-f", choices=FORMATS, default="text", help="report form (default: text)")
+    diagnose.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    diagnose.add_argument("--steps", type=int, default=1, metavar="N", help="show remediation steps for the top N causes (text form)")
+
+    sub.add_parser("schema", help="print the JSON Schema of the --format json report")
+
+    kb = sub.add_parser("kb", help="knowledge-base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
+    kb_sub.add_parser("lint", help="check every KB file and report problems with file and line")
+    return parser
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _cmd_diagnose(args) -> int:
+    from httperr_doctor.engine.diagnosis import diagnose
+    from httperr_doctor.engine.render.json_report import render_json
+    from httperr_doctor.engine.render.text import render_text
+
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if len(missing) == len(args.paths):
+        print(f"httperr-doctor: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    report = diagnose(args.paths)
+    text = render_json(report) if args.format == "json" else render_text(report, top_steps=args.steps)
+    _write(text, args.output)
+    return EXIT_OK
+
+
+def _cmd_schema(args) -> int:
+    from httperr_doctor.engine.render.json_report import json_schema
+
+    sys.stdout.write(json_schema())
+    return EXIT_OK
+
+
+def _cmd_kb(args) -> int:
+    from httperr_doctor.engine.knowledge import KBError, load_kb
+    from httperr_doctor.engine.lint import lint
+
+    try:
+        kb = load_kb()
+    except KBError as error:
+        for problem in error.problems:
+            print(problem)
+        return EXIT_KB
+    problems = lint(kb)
+    for problem in problems:
+        print(problem)
+    print(f"{len(kb.rules)} rules, {len(kb.causes)} causes, {len(kb.questions)} questions, {len(problems)} problem(s)")
+    return EXIT_KB if problems else EXIT_OK
+
+
+COMMANDS = {"diagnose": _cmd_diagnose, "schema": _cmd_schema, "kb": _cmd_kb}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None or (args.command == "kb" and args.kb_command is None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("httperr-doctor: interrupted", file=sys.stderr)
+        return 130
+    except ImportError as error:
+        print(f"httperr-doctor: {error}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception:  # noqa: BLE001 - a help-desk person must never see a raw traceback
+        handle, log = tempfile.mkstemp(prefix="httperr-doctor-crash-", suffix=".log")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(traceback.format_exc())
+        print(f"httperr-doctor: internal error ({sys.exc_info()[1]!s:.200}); details written to {log}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
