@@ -97,6 +97,26 @@ class _Loader:
                 self.problems.append(Problem(self.rel(path), line_of(node, loc), f"{where}: {item['msg']}"))
         return None
 
+    def one_file(self, model: type[BaseModel], path: Path) -> Any:
+        data, node = self.read(path)
+        return None if data is None else self.validate(model, data, node, path)
+
+    def one_per_file(self, kind: str, model: type[BaseModel], path: Path, store: dict, origin: dict) -> Any:
+        """Load a file holding one item whose `id` must be unique and match the file name."""
+        data, node = self.read(path)
+        item = None if data is None else self.validate(model, data, node, path)
+        if item is None:
+            return None
+        where = line_of(node, ("id",))
+        if item.id in store:
+            self.problems.append(Problem(self.rel(path), where, f"duplicate {kind} id {item.id!r} (also in {origin[(kind, item.id)][0]})"))
+            return None
+        if path.stem != item.id:
+            self.problems.append(Problem(self.rel(path), where, f"file name must be the {kind} id: {item.id}.yaml"))
+        store[item.id] = item
+        origin[(kind, item.id)] = (self.rel(path), where)
+        return item
+
     def mapping_file(self, path: Path, model: type[BaseModel], key: str | None = None) -> Iterable[tuple[str, Any, int]]:
         data, node = self.read(path)
         if data is None:
@@ -154,46 +174,18 @@ def load_kb(root: Path = KB_DIR) -> KnowledgeBase:
     for kind, folder, model, store in (
         ("cause", "causes", Cause, kb.causes),
         ("question", "questions", Question, kb.questions),
+        ("rule", "rules", Rule, kb.rules),
     ):
         for path in sorted((root / folder).rglob("*.yaml")):
-            data, node = loader.read(path)
-            if data is None:
+            if path.name.endswith(CASES_SUFFIX):
                 continue
-            item = loader.validate(model, data, node, path)
-            if item is None:
-                continue
-            if item.id in store:
-                loader.problems.append(Problem(loader.rel(path), line_of(node, ("id",)), f"duplicate {kind} id {item.id!r} (also in {kb.origin[(kind, item.id)][0]})"))
-                continue
-            if path.stem != item.id:
-                loader.problems.append(Problem(loader.rel(path), line_of(node, ("id",)), f"file name must be the {kind} id: {item.id}.yaml"))
-            store[item.id] = item
-            kb.origin[(kind, item.id)] = (loader.rel(path), line_of(node, ("id",)))
-
-    for path in sorted((root / "rules").rglob("*.yaml")):
-        if path.name.endswith(CASES_SUFFIX):
-            continue
-        data, node = loader.read(path)
-        if data is None:
-            continue
-        rule = loader.validate(Rule, data, node, path)
-        if rule is None:
-            continue
-        if rule.id in kb.rules:
-            loader.problems.append(Problem(loader.rel(path), line_of(node, ("id",)), f"duplicate rule id {rule.id!r} (also in {kb.origin[('rule', rule.id)][0]})"))
-            continue
-        if path.stem != rule.id:
-            loader.problems.append(Problem(loader.rel(path), line_of(node, ("id",)), f"file name must be the rule id: {rule.id}.yaml"))
-        kb.rules[rule.id] = rule
-        kb.origin[("rule", rule.id)] = (loader.rel(path), line_of(node, ("id",)))
-        twin = path.with_name(path.stem + CASES_SUFFIX)
-        if twin.exists():
-            cases_data, cases_node = loader.read(twin)
-            if cases_data is not None:
-                cases = loader.validate(RuleCases, cases_data, cases_node, twin)
+            item = loader.one_per_file(kind, model, path, store, kb.origin)
+            if kind == "rule" and item is not None:
+                twin = path.with_name(path.stem + CASES_SUFFIX)
+                cases = loader.one_file(RuleCases, twin) if twin.exists() else None
                 if cases is not None:
-                    kb.cases[rule.id] = cases
-                    kb.origin[("cases", rule.id)] = (loader.rel(twin), 1)
+                    kb.cases[item.id] = cases
+                    kb.origin[("cases", item.id)] = (loader.rel(twin), 1)
 
     if loader.problems:
         raise KBError(loader.problems)
