@@ -20,6 +20,8 @@ from httperr_doctor.kb.schema import (
 )
 
 CASES_SUFFIX = ".cases.yaml"
+# libyaml's loader when PyYAML has it: loading the KB is most of a small diagnosis's time.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 REASON_FACTS = {
     "count": ("number", "{r} entries in HTTPERR"),
     "lines": ("number", "HTTPERR lines with reason {r}"),
@@ -78,8 +80,13 @@ class _Loader:
     def read(self, path: Path) -> tuple[Any, yaml.Node | None]:
         try:
             text = path.read_text(encoding="utf-8")
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            return yaml.safe_load(text), node
+            loader = SAFE_LOADER(text)
+            try:
+                # One parse gives both the node tree (for line numbers) and the data.
+                node = loader.get_single_node()
+                return (loader.construct_document(node) if node is not None else None), node
+            finally:
+                loader.dispose()
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             self.problems.append(Problem(self.rel(path), mark.line + 1 if mark else 0, f"not valid YAML: {getattr(error, 'problem', error)}"))

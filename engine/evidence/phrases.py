@@ -14,7 +14,7 @@ COUNTED_REFUSAL = re.compile(r"^(\d+)_Connections_Refused$")
 @lru_cache(maxsize=1)
 def known_reasons() -> frozenset[str]:
     with open(KB_DIR / "reason_phrases.yaml", encoding="utf-8") as handle:
-        return frozenset(yaml.safe_load(handle)["phrases"])
+        return frozenset(yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["phrases"])
 
 
 def split_counted(token: str) -> tuple[str, int]:
