@@ -66,7 +66,8 @@ def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
             if len(named) == 1:
                 host = next(iter(named))
             elif len(folders) > 1 or named:
-                host = PurePath(folder).name.upper() or UNNAMED_HOST
+                # A folder inside a zip bundle is named `bundle.zip!HOST`.
+                host = PurePath(folder).name.rsplit("!", 1)[-1].upper() or UNNAMED_HOST
             else:
                 host = UNNAMED_HOST
         groups[host].append(f)

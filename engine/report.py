@@ -86,7 +86,8 @@ class Problem(Model):
 
 class InputFile(Model):
     path: str
-    kind: str = Field(description="parser that read it, or 'unknown'")
+    kind: str = Field(description="parser that read it, or why it was not read: 'unknown', 'empty', "
+                                  "'missing', 'unreadable', 'special', 'skipped', 'refused'")
     host: Optional[str] = None
     encoding: Optional[str] = None
     records: int = 0

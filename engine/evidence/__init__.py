@@ -6,14 +6,16 @@ next parser is tried.
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from . import bootini, httperr, iislog, poolmon, systeminfo
+from . import bootini, bundle, httperr, iislog, poolmon, systeminfo
 from .base import NotThisKind, ParseResult, Skip
-from .reader import EvidenceFile
+from .reader import EvidenceFile, display_name, looks_binary
 
 PARSERS = (httperr, iislog, poolmon, bootini, systeminfo)
 
@@ -30,23 +32,69 @@ class ReadFile:
     skips: list[Skip] = field(default_factory=list)
 
 
+SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
 def iter_files(paths: list[str]) -> Iterator[EvidenceFile | ReadFile]:
-    """Files under the given paths (folders recursively, sorted); missing paths become ReadFile errors."""
+    """Files under the given paths (folders recursively, sorted; zip bundles opened in place).
+
+    Nothing is dropped silently: missing paths, empty folders, special files (FIFOs
+    and devices are never opened, so they cannot block the run), broken links, link
+    loops and folder links inside a folder (not followed) each become a `ReadFile`
+    saying why they were not read.
+    """
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for root, dirs, names in os.walk(path):
-                dirs.sort()
-                for name in sorted(names):
-                    child = Path(root) / name
-                    if child.is_file():
-                        yield EvidenceFile.from_path(child)
-        elif path.is_file():
-            yield EvidenceFile.from_path(path)
-        elif not path.exists():
-            yield ReadFile(str(path), "missing", error="no such file or folder")
+        yield from _entry(Path(raw), top=True)
+
+
+def _entry(path: Path, top: bool) -> Iterator[EvidenceFile | ReadFile]:
+    shown = display_name(path)
+    try:
+        info = path.stat()
+    except OSError as error:
+        yield _unstatable(path, shown, error)
+        return
+    if stat.S_ISDIR(info.st_mode):
+        if not top and path.is_symlink():
+            yield ReadFile(shown, "skipped", error="a link to a folder; links inside a folder are not followed "
+                                                  "(name the folder itself to include it)")
         else:
-            yield ReadFile(str(path), "unreadable", error="not a regular file or folder")
+            yield from _folder(path, shown)
+    elif stat.S_ISREG(info.st_mode):
+        if bundle.is_bundle(path):
+            yield from bundle.iter_bundle(path, shown)
+        else:
+            yield EvidenceFile.from_path(path, shown, info.st_size)
+    else:
+        what = next((name for test, name in SPECIAL_FILES if test(info.st_mode)), "not a regular file")
+        yield ReadFile(shown, "special", error=f"{what}, not a regular file; not read")
+
+
+def _unstatable(path: Path, shown: str, error: OSError) -> ReadFile:
+    if error.errno == errno.ELOOP:
+        return ReadFile(shown, "unreadable", error="a loop of symbolic links; not followed")
+    if path.is_symlink():
+        return ReadFile(shown, "unreadable", error=f"a broken symbolic link (to {display_name(os.readlink(path))})")
+    if isinstance(error, FileNotFoundError):
+        return ReadFile(shown, "missing", error="no such file or folder")
+    return ReadFile(shown, "unreadable", error=f"cannot read: {error.strerror or error}")
+
+
+def _folder(path: Path, shown: str) -> Iterator[EvidenceFile | ReadFile]:
+    try:
+        children = sorted(os.listdir(path))
+    except OSError as error:
+        yield ReadFile(shown, "unreadable", error=f"cannot list the folder: {error.strerror or error}")
+        return
+    if not children:
+        yield ReadFile(shown, "empty", error="the folder holds no files")
+    for name in children:
+        yield from _entry(path / name, top=False)
 
 
 def read(file: EvidenceFile) -> ReadFile:
@@ -56,7 +104,7 @@ def read(file: EvidenceFile) -> ReadFile:
         encoding = file.encoding
     except OSError as error:
         return ReadFile(file.display_path, "unreadable", error=f"cannot read: {error.strerror or error}")
-    if file.size == 0:
+    if file.size == 0 or not file.head_bytes():
         return ReadFile(file.display_path, "empty", encoding, error="the file is empty")
     refusals = []
     for parser in PARSERS:
@@ -68,11 +116,14 @@ def read(file: EvidenceFile) -> ReadFile:
             refusals.append(f"{parser.KIND}: {why}")
             continue
         except OSError as error:
-            return ReadFile(file.display_path, parser.KIND, encoding, error=f"cannot read: {error}")
+            return ReadFile(file.display_path, parser.KIND, encoding, error=f"cannot read: {error.strerror or error}")
         skips = sorted(file.skips + result.skips, key=lambda s: s.line)
         result.skips = skips
         return ReadFile(file.display_path, parser.KIND, encoding, result=result, skips=skips)
     reason = "not a known evidence format"
+    binary = looks_binary(file.head_bytes(), encoding)
+    if binary:
+        reason += f": {binary}"
     if refusals:
         reason += " (" + "; ".join(refusals) + ")"
     return ReadFile(file.display_path, "unknown", encoding, error=reason)

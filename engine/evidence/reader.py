@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
+import stat
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from .base import Lines, Skip
 
 MAX_LINE_BYTES = 64 * 1024
 HEAD_BYTES = 16 * 1024
+# An over-long line is skipped in chunks of this size: memory stays flat however long it is.
+SKIP_CHUNK = 1024 * 1024
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -48,6 +52,33 @@ def detect_encoding(head: bytes) -> str:
     return "utf-8"
 
 
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\x1a")
+
+
+def looks_binary(head: bytes, encoding: str) -> str | None:
+    """Say why the first bytes are not text (a memory dump, an executable), or None.
+
+    >>> looks_binary(b"MDMP\\x93\\xa7\\x00\\x00" * 64, "utf-8")
+    'binary data (25% NUL bytes), not a text file'
+    >>> looks_binary("#Fields: date time".encode("utf-16-le"), "utf-16-le") is None
+    True
+    """
+    if not head:
+        return None
+    if encoding.startswith("utf-16"):
+        text = head[: len(head) - len(head) % 2].decode(encoding, errors="replace")
+        odd = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
+        share = odd / max(len(text), 1)
+        return f"binary data ({share:.0%} non-text characters), not a text file" if share > 0.1 else None
+    nuls = head.count(0)
+    if nuls:
+        return f"binary data ({nuls / len(head):.0%} NUL bytes), not a text file"
+    controls = sum(1 for byte in head if byte < 32 and byte not in _TEXT_CONTROLS)
+    if controls > 0.1 * len(head):
+        return f"binary data ({controls / len(head):.0%} control bytes), not a text file"
+    return None
+
+
 def _decode_bytes_line(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
@@ -66,7 +97,7 @@ def _byte_lines(stream: BinaryIO, skips: list[Skip]) -> Iterator[str]:
         if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
             total = len(raw)
             while True:
-                more = stream.readline(MAX_LINE_BYTES)
+                more = stream.readline(SKIP_CHUNK)
                 total += len(more)
                 if not more or more.endswith(b"\n"):
                     break
@@ -88,7 +119,7 @@ def _text_lines(stream: BinaryIO, encoding: str, skips: list[Skip]) -> Iterator[
         if len(line) == limit and not line.endswith("\n"):
             total = len(line)
             while True:
-                more = text.readline(limit)
+                more = text.readline(SKIP_CHUNK)
                 total += len(more)
                 if not more or more.endswith("\n"):
                     break
@@ -98,10 +129,53 @@ def _text_lines(stream: BinaryIO, encoding: str, skips: list[Skip]) -> Iterator[
         yield line
 
 
-class EvidenceFile:
-    """One file (on disk or inside a zip) that can be sniffed and then streamed."""
+def display_name(path: str | os.PathLike) -> str:
+    """A path as text that can always be printed and written as UTF-8.
 
-    def __init__(self, display_path: str, opener, size: int):
+    POSIX file names are bytes; names that are not UTF-8 reach Python as lone
+    surrogates, which no UTF-8 writer accepts. They are shown as `\\xNN` instead.
+
+    >>> display_name(os.fsdecode(b"logs/bad\\xff.log"))
+    'logs/bad\\\\xff.log'
+    """
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+class NotRegularFile(OSError):
+    """The path stopped being a regular file between listing and opening (FIFO, device)."""
+
+
+def open_regular(path: str | os.PathLike) -> BinaryIO:
+    """Open a regular file for reading; never blocks on a FIFO swapped in after the listing.
+
+    `O_NONBLOCK` makes opening a FIFO return at once instead of waiting for a writer;
+    the type is then checked on the open descriptor, so there is no check-then-open race.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(f"{display_name(path)} is not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return open(fd, "rb", buffering=HEAD_BYTES)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class EvidenceFile:
+    """One file (on disk or inside a zip) that can be sniffed and then streamed.
+
+    `opener` returns a fresh binary stream each call; it must support `peek`
+    (any `io.BufferedReader` does). Errors while reading raise `OSError`.
+    """
+
+    def __init__(self, display_path: str, opener: Callable[[], BinaryIO], size: int):
         self.display_path = display_path
         self._open = opener
         self.size = size
@@ -109,8 +183,9 @@ class EvidenceFile:
         self.skips: list[Skip] = []
 
     @classmethod
-    def from_path(cls, path: Path, display: str | None = None) -> "EvidenceFile":
-        return cls(display or str(path), lambda: open(path, "rb"), path.stat().st_size)
+    def from_path(cls, path: Path, display: str | None = None, size: int | None = None) -> "EvidenceFile":
+        return cls(display or display_name(path), lambda: open_regular(path),
+                   path.stat().st_size if size is None else size)
 
     def head_bytes(self) -> bytes:
         if self._head is None:
@@ -137,14 +212,22 @@ class EvidenceFile:
         encoding = self.encoding
 
         def generate() -> Iterator[str]:
-            with self._open() as stream:
-                if encoding == "utf-8-sig":
-                    stream.read(len(codecs.BOM_UTF8))
-                if encoding.startswith("utf-16"):
-                    if stream.read(2) not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-                        stream.seek(0)
-                    yield from _text_lines(stream, encoding, self.skips)
-                else:
-                    yield from _byte_lines(stream, self.skips)
+            number = 0
+            try:
+                with self._open() as stream:
+                    if encoding == "utf-8-sig":
+                        stream.read(len(codecs.BOM_UTF8))
+                    if encoding.startswith("utf-16") and stream.peek(2)[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                        stream.read(2)
+                    source = _text_lines(stream, encoding, self.skips) if encoding.startswith("utf-16") \
+                        else _byte_lines(stream, self.skips)
+                    for number, line in enumerate(source, start=1):
+                        yield line
+            except OSError as error:
+                if not number:
+                    raise
+                # A file that fails half way (bad sector, zip CRC, vanished share) keeps
+                # what was read; the failure is a counted skip at the line it stopped.
+                self.skips.append(Skip(number + 1, f"reading stopped here: {error.strerror or error}"))
 
         return Lines(self.display_path, generate())
