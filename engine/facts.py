@@ -11,13 +11,26 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .evidence.base import ParseResult, SourceRef
-from .evidence.httperr import HttpErrStats
+from .evidence.httperr import HttpErrStats, parse_time
 from .evidence.iislog import IisStats
 from .templates import format_value
 
 MB = 1024 * 1024
 HTTPSYS_FLOOR_MB = 20
 HTTPSYS_AGGRESSIVE_FLOOR_MB = 8
+# HTTP.sys MaxFieldLength / MaxRequestBytes default (KB 820129, R11).
+HTTPSYS_HEADER_LIMIT_DEFAULT = 16_384
+FAMILIES = ("refused", "dropped", "app-pool", "limit", "timer", "parse", "other")
+# Reason phrases that tell one story together; each becomes `httperr.<name>.lines`.
+REASON_GROUPS = {
+    "header_limit": frozenset({"FieldLength", "RequestLength", "URL_Length"}),
+    "queue_timer": frozenset({"Timer_AppPool", "Timer_ReqQueue", "AppPoolTimer"}),
+    "client_timer": frozenset({"Timer_EntityBody", "Timer_MinBytesPerSecond", "Timer_SslRenegotiation"}),
+    "abandoned": frozenset({"Connection_Abandoned_By_AppPool", "Connection_Abandoned_By_ReqQueue", "Request_Cancelled"}),
+    "scanner_parse": frozenset({"BadRequest", "URL", "Forbidden", "Hostname", "Header", "Verb", "Version_N/S",
+                                "Invalid_CR/LF", "Number", "LengthRequired", "N/I", "Precondition",
+                                "EntityTooLarge", "Request_Too_Large"}),
+}
 
 
 @dataclass
@@ -70,6 +83,7 @@ def derive_facts(results: list[ParseResult], answers: dict[str, Any] | None = No
     for name, value in (answers or {}).items():
         facts.add(name, value, how="answered in the wizard")
     _memory_facts(facts)
+    _limit_facts(facts)
     return facts
 
 
@@ -164,8 +178,23 @@ def _httperr_facts(facts: Facts, stats: HttpErrStats) -> None:
         phrase = phrases.get(reason)
         if phrase is not None and not phrase.benign:
             families[phrase.family] = families.get(phrase.family, 0) + lines
-    for family in ("parse", "app-pool", "timer"):
+    for family in FAMILIES:
         facts.add(f"httperr.family.{family}.lines", families.get(family, 0))
+    for name, group in REASON_GROUPS.items():
+        facts.add(f"httperr.{name}.lines", sum(stats.reason_lines.get(r, 0) for r in group),
+                  [ref for r in sorted(group) for ref in stats.examples.get(r, [])][:5])
+    queues = {}
+    for (reason, queue), n in stats.queues.items():
+        phrase = phrases.get(reason)
+        if phrase is not None and phrase.family == "app-pool":
+            queues[queue] = queues.get(queue, 0) + n
+    if queues:
+        queue = max(queues, key=lambda q: (queues[q], q))
+        facts.add("httperr.top_queue", queue, how=f"{queues[queue]:,} application-pool entries name {queue}")
+    stamps = sorted(list(stats.first_seen.values()) + list(stats.last_seen.values()))
+    if stamps:
+        span = (parse_time(stamps[-1]) - parse_time(stamps[0])).total_seconds() / 60
+        facts.add("httperr.span_minutes", span, how=f"from {stamps[0]} to {stamps[-1]} UTC")
     ranked = sorted(((n, r) for r, n in stats.reason_lines.items() if not (r in phrases and phrases[r].benign)), reverse=True)
     if ranked:
         lines, reason = ranked[0]
@@ -179,6 +208,8 @@ def _httperr_facts(facts: Facts, stats: HttpErrStats) -> None:
             url, n = top[0]
             facts.add("httperr.dropped.top_url", url, refs)
             facts.add("httperr.dropped.top_url_share", n / dropped, refs, f"{n:,} of {dropped:,} drops were for {url}")
+            facts.add("httperr.dropped.spread_share", 1 - n / dropped, refs,
+                      f"{dropped - n:,} of {dropped:,} drops were for URLs other than {url}")
         facts.add("httperr.dropped.distinct_urls", len(stats.urls.get("Connection_Dropped", {})), refs)
         minutes = sorted(m for (r, m) in stats.per_minute if r == "Connection_Dropped")
         facts.add("httperr.dropped.minutes", len(minutes), refs)
@@ -196,6 +227,9 @@ def _iis_facts(facts: Facts, stats: IisStats) -> None:
     if stats.requests:
         facts.add("iis.slow_share", stats.slow / stats.requests)
     facts.add("iis.win32_64_count", stats.win32.get(64, 0), how="sc-win32-status 64: the client's connection went away")
+    if stats.requests:
+        facts.add("iis.win32_64_share", stats.win32.get(64, 0) / stats.requests,
+                  how=f"{stats.win32.get(64, 0):,} of {stats.requests:,} requests ended with sc-win32-status 64")
     if stats.slow_urls:
         url, n = stats.slow_urls.most_common(1)[0]
         facts.add("iis.slowest_url", url, how=f"{n:,} slow request(s)")
@@ -255,9 +289,12 @@ def _memory_facts(facts: Facts) -> None:
         limit, how = npp_limit_mb(facts.value("os.family"), facts.value("os.arch"), facts.value("os.ram_mb"), facts.value("boot.switch_3gb"))
         sources = [s for name in ("os.family", "os.arch", "boot.switch_3gb") if name in facts for s in facts[name].sources]
         facts.add("memory.npp_limit_mb", limit, sources, how)
-    if "memory.npp_used_mb" not in facts and "poolmon.npp_total_mb" in facts:
-        pool = facts["poolmon.npp_total_mb"]
-        facts.add("memory.npp_used_mb", pool.value, pool.sources, pool.how)
+    # PoolMon's header is a point-in-time reading of the same pool; the last perfmon
+    # sample is used only when PoolMon is missing.
+    for source in ("poolmon.npp_total_mb", "perf.npp_last_mb"):
+        if "memory.npp_used_mb" not in facts and source in facts:
+            pool = facts[source]
+            facts.add("memory.npp_used_mb", pool.value, pool.sources, pool.how or f"from {source}")
     limit, used = facts.value("memory.npp_limit_mb"), facts.value("memory.npp_used_mb")
     if limit is not None and used is not None and "memory.npp_free_mb" not in facts:
         sources = facts["memory.npp_limit_mb"].sources + facts["memory.npp_used_mb"].sources
@@ -270,3 +307,32 @@ def _memory_facts(facts: Facts) -> None:
     if used is not None and "poolmon.top_npp_tag_mb" in facts and "memory.top_tag_share_of_used" not in facts:
         facts.add("memory.top_tag_share_of_used", facts.value("poolmon.top_npp_tag_mb") / used if used else 0.0,
                   facts["poolmon.top_npp_tag_mb"].sources)
+
+
+def _limit_facts(facts: Facts) -> None:
+    """Configured limits against what the evidence measured."""
+    fields = [facts.value(n) for n in ("httpsys.max_field_length", "httpsys.max_request_bytes")]
+    if any(v is not None for v in fields):
+        lowered = [v for v in fields if v is not None and v < HTTPSYS_HEADER_LIMIT_DEFAULT]
+        sources = [s for n in ("httpsys.max_field_length", "httpsys.max_request_bytes") if n in facts for s in facts[n].sources]
+        facts.add("httpsys.header_limits_lowered", bool(lowered), sources,
+                  f"MaxFieldLength/MaxRequestBytes {', '.join(format_value(v) for v in fields if v is not None)} "
+                  f"against the {HTTPSYS_HEADER_LIMIT_DEFAULT:,}-byte default")
+    limits = [(facts.value(n), n) for n in ("config.queue_length_min", "netsh.queue_max_requests_min") if n in facts]
+    peak = facts.value("perf.queue_peak")
+    if peak is not None and limits:
+        limit, name = min(limits)
+        if limit:
+            facts.add("perf.queue_share_of_limit", peak / limit, facts["perf.queue_peak"].sources + facts[name].sources,
+                      f"queue peaked at {format_value(peak)} requests against a queue length of {format_value(limit)}")
+    established, site_limit = facts.value("netstat.established"), facts.value("config.max_connections_min")
+    if established is not None and site_limit:
+        facts.add("connections.share_of_site_limit", established / site_limit,
+                  facts["netstat.established"].sources + facts["config.max_connections_min"].sources,
+                  f"{format_value(established)} established connections against maxConnections {format_value(site_limit)}")
+    parts = [(n, facts.value(n)) for n in ("event.was_crash.count", "event.was_ping_failure.count",
+                                            "event.was_shutdown_timeout.count") if n in facts]
+    if parts:
+        facts.add("event.worker_failures.count", sum(v for _, v in parts),
+                  [s for n, _ in parts for s in facts[n].sources][:5],
+                  " + ".join(f"{format_value(v)} {n.split('.')[1]}" for n, v in parts))

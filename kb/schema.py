@@ -182,5 +182,11 @@ class ReasonPhrase(Strict):
     family: Literal["refused", "dropped", "app-pool", "limit", "timer", "parse", "other"]
     benign: bool
     meaning: str
+    # What usually makes HTTP.sys write it, in words a help desk can follow.
+    usual_cause: str
     check: str
+    # The KB causes this phrase is evidence for (kb lint checks a rule links them).
+    causes: list[str] = Field(min_length=1)
+    # Documented by Microsoft, or only seen in real logs / third-party lists.
+    documented: bool = True
     references: list[str]
