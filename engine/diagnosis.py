@@ -6,17 +6,19 @@ wizard gathered); nothing here prompts or prints.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import PurePath
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import report as out
-from .evidence import ReadFile, iter_files, read
+from .evidence import EvidenceFile, ReadFile, iter_files, read
 from .facts import Facts, derive_facts
 from .inference import InferenceResult, RuleEngine
 from .knowledge import KnowledgeBase, default_kb
 from .ranking import CauseScore, rank
 from .templates import format_value, render, render_first
+from .timeline import build_timeline
 
 PROBLEMS_SHOWN = 10
 UNNAMED_HOST = "(unnamed server)"
@@ -40,14 +42,43 @@ def tool_version() -> str:
         return "0+unknown"
 
 
-def read_inputs(paths: list[str]) -> list[ReadFile]:
-    return [item if isinstance(item, ReadFile) else read(item) for item in iter_files(paths)]
+@dataclass(frozen=True)
+class Progress:
+    """How far reading the evidence has got; handed to the `progress` callback of `diagnose`.
+
+    The callback is called once before the first file (nothing done yet) and after
+    each file. Front ends draw it; the engine itself never prints.
+    """
+
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    path: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def read_inputs(paths: list[str], progress: ProgressCallback | None = None) -> list[ReadFile]:
+    found = list(iter_files(paths))
+    sizes = [item.size if isinstance(item, EvidenceFile) else 0 for item in found]
+    total, done, files = sum(sizes), 0, []
+    if progress:
+        progress(Progress(0, len(found), 0, total))
+    for item, size in zip(found, sizes):
+        files.append(item if isinstance(item, ReadFile) else read(item))
+        done += size
+        if progress:
+            progress(Progress(len(files), len(found), done, total, files[-1].path))
+    return files
 
 
 def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
     """Group parsed files by server: a file naming its host wins, then its folder's host.
 
-    Files that name no host take the host named by another file in the same folder;
+    Files that name no host take the host named by another file in the same folder
+    or the nearest folder above it (a server's HTTPERR/ and W3SVC1/ subfolders);
     failing that, the folder's name when the run spans several servers; failing
     that, the only host in the run.
     """
@@ -61,7 +92,7 @@ def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
     folders = {str(PurePath(f.path).parent) for f in parsed}
     for f in parsed:
         folder = str(PurePath(f.path).parent)
-        host = f.result.host or folder_host.get(folder)
+        host = f.result.host or _nearest_folder_host(PurePath(f.path), folder_host)
         if host is None:
             if len(named) == 1:
                 host = next(iter(named))
@@ -74,8 +105,16 @@ def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
     return dict(sorted(groups.items()))
 
 
+def _nearest_folder_host(path: PurePath, folder_host: dict[str, str]) -> str | None:
+    """The host named in the file's folder or the closest folder above it (HTTPERR/, W3SVC1/ ...)."""
+    for folder in path.parents:
+        if str(folder) in folder_host:
+            return folder_host[str(folder)]
+    return None
+
+
 def assess(facts: Facts, kb: KnowledgeBase | None = None, host: str = UNNAMED_HOST,
-           inputs: Iterable[str] = ()) -> out.ServerDiagnosis:
+           inputs: Iterable[str] = (), timeline: out.Timeline | None = None) -> out.ServerDiagnosis:
     """Run the rules on facts and build one server's differential diagnosis."""
     kb = kb or default_kb()
     inference = engine_for(kb).run(facts.values())
@@ -94,6 +133,7 @@ def assess(facts: Facts, kb: KnowledgeBase | None = None, host: str = UNNAMED_HO
         inputs=list(inputs),
         facts={name: values[name] for name in sorted(values)},
         unused_facts=sorted(inference.unused_facts),
+        timeline=timeline,
     )
 
 
@@ -218,10 +258,11 @@ def _input_out(f: ReadFile, host: str | None) -> out.InputFile:
                          problems=problems, notes=notes)
 
 
-def diagnose(paths: list[str], answers: dict[str, Any] | None = None, kb: KnowledgeBase | None = None) -> out.Report:
-    """Diagnose every server whose evidence is under `paths`."""
+def diagnose(paths: list[str], answers: dict[str, Any] | None = None, kb: KnowledgeBase | None = None,
+             progress: ProgressCallback | None = None) -> out.Report:
+    """Diagnose every server whose evidence is under `paths`; `progress` hears about each file read."""
     kb = kb or default_kb()
-    files = read_inputs(paths)
+    files = read_inputs(paths, progress)
     groups = group_by_host(files)
     host_of = {f.path: host for host, members in groups.items() for f in members}
     if not groups:
@@ -229,7 +270,9 @@ def diagnose(paths: list[str], answers: dict[str, Any] | None = None, kb: Knowle
     servers = []
     for host, members in groups.items():
         facts = derive_facts([f.result for f in members], answers)
-        servers.append(assess(facts, kb, host, [f.path for f in members]))
+        benign = [name for name, phrase in kb.phrases.items() if phrase.benign]
+        timeline = build_timeline([(f.path, f.result) for f in members], facts.values(), benign)
+        servers.append(assess(facts, kb, host, [f.path for f in members], timeline))
     return build_report(kb, servers, [_input_out(f, host_of.get(f.path)) for f in files])
 
 

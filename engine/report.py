@@ -97,6 +97,27 @@ class InputFile(Model):
     notes: list[str] = Field(default_factory=list)
 
 
+class Series(Model):
+    """One line on the timeline: per-minute values of one thing measured on one server."""
+
+    name: str = Field(description="stable id, e.g. httperr.reason.Connections_Refused, iis.requests, perf.npp_used_mb")
+    label: str = Field(description="what the line shows, in words")
+    group: Literal["reason", "requests", "counter"] = Field(description="reason: HTTPERR entries per minute; requests: IIS requests per minute; counter: a measured value (perfmon)")
+    unit: str = Field(default="", description="unit of the values, e.g. 'per minute', 'MB', '%'")
+    points: list[tuple[str, float]] = Field(default_factory=list, description="[minute 'YYYY-MM-DD HH:MM' (UTC), value], sorted by time")
+    benign: bool = Field(default=False, description="reason phrases that are normal background noise")
+    threshold: Optional[float] = Field(default=None, description="a line worth drawing across the series, e.g. the non-paged pool use at which http.sys starts refusing")
+    threshold_label: Optional[str] = None
+    sources: list[str] = Field(default_factory=list, description="files the series was read from")
+
+
+class Timeline(Model):
+    bucket: str = Field(default="minute", description="width of one point")
+    start: Optional[str] = Field(default=None, description="first minute with data")
+    end: Optional[str] = Field(default=None, description="last minute with data")
+    series: list[Series] = Field(default_factory=list)
+
+
 class ServerDiagnosis(Model):
     host: str
     causes: list[CauseOut]
@@ -106,6 +127,7 @@ class ServerDiagnosis(Model):
     inputs: list[str] = Field(description="paths of the input files used for this server")
     facts: dict[str, Any]
     unused_facts: list[str] = Field(default_factory=list)
+    timeline: Optional[Timeline] = Field(default=None, description="per-minute series (reason phrases, requests, counters) for drawing; added in schema 1.0")
 
 
 class Tool(Model):

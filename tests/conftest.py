@@ -1,19 +1,53 @@
-"""Shared fixtures: paths to the example bundles and real samples, and a CLI runner."""
+"""Shared fixtures: paths to the example bundles and real samples, a CLI runner, and
+the JSON Schema check that every JSON report the test-suite produces goes through."""
 from __future__ import annotations
 
+import functools
 import io
 import json
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import jsonschema
 import pytest
 
+from httperr_doctor.engine.render import json_report
 from httperr_doctor.wizard.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REAL = FIXTURES / "real"
+
+
+@functools.cache
+def report_validator() -> jsonschema.Draft202012Validator:
+    """The published schema (`httperr-doctor schema`), itself checked to be a valid schema."""
+    schema = json.loads(json_report.json_schema())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def assert_valid_report(report: dict | str) -> dict:
+    """Fail with every schema violation if `report` (JSON text or parsed) breaks the contract."""
+    data = json.loads(report) if isinstance(report, str) else report
+    errors = sorted(report_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    assert not errors, "JSON report breaks its schema:\n" + "\n".join(
+        f"  {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in errors[:20])
+    return data
+
+
+@pytest.fixture(autouse=True)
+def _every_json_report_is_checked_against_the_schema(monkeypatch):
+    """Every JSON report rendered in-process during any test is validated as it is made."""
+    original = json_report.render_json
+
+    def checked(report, *args, **kwargs):
+        text = original(report, *args, **kwargs)
+        assert_valid_report(text)
+        return text
+
+    monkeypatch.setattr(json_report, "render_json", checked)
 
 
 def run_cli(*argv: str) -> tuple[int, str]:
@@ -26,7 +60,7 @@ def run_cli(*argv: str) -> tuple[int, str]:
 def diagnose_json(*paths: Path | str) -> dict:
     code, text = run_cli("diagnose", "--format", "json", *map(str, paths))
     assert code == 0, text
-    return json.loads(text)
+    return assert_valid_report(text)
 
 
 @pytest.fixture

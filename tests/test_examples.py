@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import EXAMPLES, diagnose_json, run_cli
+from conftest import EXAMPLES, assert_valid_report, diagnose_json, run_cli
 
 
 def ids(report: dict) -> list[str]:
@@ -89,4 +89,4 @@ def test_console_script_and_module_entry_run():
         done = subprocess.run([*command, "diagnose", "-f", "json", str(EXAMPLES / "connection-dropped")],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["causes"][0]["id"] == "logging-timeout-under-load"
+        assert assert_valid_report(done.stdout)["causes"][0]["id"] == "logging-timeout-under-load"

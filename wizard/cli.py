@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_KB = 0, 2, 3, 4
-FORMATS = ("text", "json")
+FORMATS = ("text", "markdown", "json")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,9 +26,10 @@ def _parser() -> argparse.ArgumentParser:
 
     diagnose = sub.add_parser("diagnose", help="diagnose from evidence files or folders")
     diagnose.add_argument("paths", nargs="+", metavar="PATH", help="HTTPERR logs, poolmon output, boot.ini, systeminfo, IIS logs, or folders of them")
-    diagnose.add_argument("--format", "-f", choices=FORMATS, default="text", help="report form (default: text)")
+    diagnose.add_argument("--format", "-f", choices=FORMATS, default="text",
+                          help="report form (default: text; in colour on a terminal unless NO_COLOR is set)")
     diagnose.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
-    diagnose.add_argument("--steps", type=int, default=1, metavar="N", help="show remediation steps for the top N causes (text form)")
+    diagnose.add_argument("--steps", type=int, default=1, metavar="N", help="show remediation steps for the top N causes (text and markdown forms)")
 
     sub.add_parser("schema", help="print the JSON Schema of the --format json report")
 
@@ -45,18 +46,38 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
+def _colour_terminal(output: str | None) -> bool:
+    """Colour only for a person at a terminal: not into files or pipes, not with NO_COLOR (no-color.org)."""
+    return (output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            and os.environ.get("TERM") != "dumb")
+
+
+def _render(report, args) -> str:
+    from httperr_doctor.engine.render import json_report, markdown, terminal, text
+
+    if args.format == "json":
+        return json_report.render_json(report)
+    if args.format == "markdown":
+        return markdown.render_markdown(report, top_steps=args.steps)
+    if _colour_terminal(args.output):
+        import shutil
+
+        return terminal.render_terminal(report, top_steps=args.steps, width=min(shutil.get_terminal_size().columns, 120))
+    return text.render_text(report, top_steps=args.steps)
+
+
 def _cmd_diagnose(args) -> int:
     from httperr_doctor.engine.diagnosis import diagnose
-    from httperr_doctor.engine.render.json_report import render_json
-    from httperr_doctor.engine.render.text import render_text
+
+    from .progress import reading_progress
 
     missing = [p for p in args.paths if not os.path.exists(p)]
     if len(missing) == len(args.paths):
         print(f"httperr-doctor: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
-    report = diagnose(args.paths)
-    text = render_json(report) if args.format == "json" else render_text(report, top_steps=args.steps)
-    _write(text, args.output)
+    with reading_progress(sys.stderr) as progress:
+        report = diagnose(args.paths, progress=progress)
+    _write(_render(report, args), args.output)
     return EXIT_OK
 
 

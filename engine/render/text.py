@@ -10,6 +10,7 @@ import re
 import textwrap
 
 from ..report import CauseOut, Report, ServerDiagnosis
+from .common import bar
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 WIDTH = 100
@@ -22,11 +23,6 @@ def clean(text: str) -> str:
     '/a[31mred'
     """
     return _CONTROL.sub("", str(text))
-
-
-def bar(confidence: float, width: int = 10) -> str:
-    filled = round(confidence * width)
-    return "#" * filled + "." * (width - filled)
 
 
 def _wrap(text: str, indent: str) -> list[str]:
@@ -116,4 +112,5 @@ def render_text(report: Report, top_steps: int = 1) -> str:
             lines.extend(_wrap(f"note: {note}", "      "))
     lines.append("")
     lines.append(report.time_note)
-    return "\n".join(lines) + "\n"
+    # Every line is cleaned once more, so no field (titles, host names) can slip past.
+    return "\n".join(clean(line) for line in lines) + "\n"

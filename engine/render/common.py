@@ -1,0 +1,76 @@
+"""What every report form shows the same way: the key numbers and the confidence bar.
+
+Each renderer escapes for its own medium; this module only chooses and formats.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..report import Report, ServerDiagnosis
+from ..templates import format_value
+
+# (fact, label, unit): the figures an engineer looks for first, in reading order.
+KEY_FACTS = (
+    ("memory.npp_free_mb", "Non-paged pool free", "MB"),
+    ("memory.npp_used_mb", "Non-paged pool in use", "MB"),
+    ("memory.npp_limit_mb", "Non-paged pool ceiling", "MB"),
+    ("memory.npp_floor_mb", "http.sys refuses below (free)", "MB"),
+    ("perf.npp_peak_mb", "Non-paged pool peak (perfmon)", "MB"),
+    ("perf.npp_growth_mb", "Non-paged pool growth (perfmon)", "MB"),
+    ("poolmon.top_npp_tag", "Largest non-paged pool tag", ""),
+    ("poolmon.top_npp_tag_mb", "Bytes held by that tag", "MB"),
+    ("poolmon.growth_tag", "Fastest-growing pool tag", ""),
+    ("perf.queue_peak", "Longest request queue (perfmon)", ""),
+    ("perf.cpu_peak_pct", "CPU peak (perfmon)", "%"),
+    ("httperr.lines", "HTTPERR lines", ""),
+    ("httperr.top_reason", "Most frequent problem reason", ""),
+    ("iis.requests", "IIS requests", ""),
+    ("iis.peak_requests_per_minute", "IIS peak requests per minute", ""),
+    ("iis.median_requests_per_minute", "IIS usual (median) requests per minute", ""),
+    ("load.ratio_at_drops", "Load at drops against usual", "x"),
+    ("iis.time_taken_p95_ms", "IIS time-taken, 95th percentile", "ms"),
+)
+REASON_COUNT = ("httperr.reason.", ".count")
+
+
+@dataclass(frozen=True)
+class KeyNumber:
+    label: str
+    value: str
+
+
+def key_numbers(server: ServerDiagnosis) -> list[KeyNumber]:
+    """The headline figures known for one server (none of them invented when absent)."""
+    facts = server.facts
+    found = []
+    for name, label, unit in KEY_FACTS:
+        if name in facts and facts[name] is not None:
+            shown = format_value(facts[name])
+            found.append(KeyNumber(label, f"{shown} {unit}".strip() if unit != "x" else f"{shown}x"))
+    reasons = sorted(((v, n[len(REASON_COUNT[0]):-len(REASON_COUNT[1])]) for n, v in facts.items()
+                      if n.startswith(REASON_COUNT[0]) and n.endswith(REASON_COUNT[1])), key=lambda t: (-t[0], t[1]))
+    found += [KeyNumber(f"HTTPERR {reason}", format_value(count)) for count, reason in reasons]
+    return found
+
+
+def bar(confidence: float, width: int = 10, full: str = "#", empty: str = ".") -> str:
+    """A fixed-width confidence bar.
+
+    >>> bar(0.92), bar(0.15, 10, "\\u2588", "\\u2591")
+    ('#########.', '\\u2588\\u2588\\u2591\\u2591\\u2591\\u2591\\u2591\\u2591\\u2591\\u2591')
+    """
+    filled = round(confidence * width)
+    return full * filled + empty * (width - filled)
+
+
+def server_title(report: Report, server: ServerDiagnosis) -> str | None:
+    """Heading for a server's section, or None when the run has one unnamed server."""
+    from ..diagnosis import UNNAMED_HOST
+
+    if len(report.servers) > 1 or server.host != UNNAMED_HOST:
+        return f"Server {server.host}"
+    return None
+
+
+def problem_where(line: int) -> str:
+    return f"line {line}" if line else "whole file"

@@ -1,0 +1,89 @@
+"""Per-minute series for one server, so a reader can see what happened when.
+
+The HTML report draws these one above the other on a shared time axis: the minute
+refusals start should line up with the minute the non-paged pool crossed the line
+at which http.sys stops accepting connections.
+
+Series come from the mergeable aggregates the parsers already build (HTTPERR
+reasons per minute, IIS requests per minute). Any other parser can add counter
+series without touching this module: give its `ParseResult.stats` a method
+`timeline_series()` returning dicts with the fields of `report.Series` (group
+"counter", points as [minute, value] pairs; plain data, so parsers need not import
+the report model). A series
+named `perf.npp_used_mb` gets the http.sys refusal line drawn on it when the pool
+ceiling is known.
+
+>>> from httperr_doctor.engine.evidence.httperr import HttpErrStats
+>>> from httperr_doctor.engine.evidence.base import ParseResult, SourceRef
+>>> stats = HttpErrStats()
+>>> stats.add("Connections_Refused", 3, "2007-11-13 20:01:44", "-", "-", "-", SourceRef("h.log", 5))
+>>> stats.add("Connections_Refused", 4, "2007-11-13 20:01:49", "-", "-", "-", SourceRef("h.log", 6))
+>>> line = build_timeline([ParseResult(kind="httperr", stats=stats)]).series[0]
+>>> line.name, line.points
+('httperr.reason.Connections_Refused', [('2007-11-13 20:01', 7.0)])
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterable
+
+from . import report as out
+from .evidence.base import ParseResult
+from .evidence.httperr import HttpErrStats
+from .evidence.iislog import IisStats
+
+NPP_SERIES = "perf.npp_used_mb"
+
+
+def _minute_points(counts: dict[str, float]) -> list[tuple[str, float]]:
+    return [(minute, float(counts[minute])) for minute in sorted(counts)]
+
+
+def _reason_series(stats: HttpErrStats, sources: list[str], benign: set[str]) -> list[out.Series]:
+    by_reason: dict[str, dict[str, float]] = defaultdict(dict)
+    for (reason, minute), count in stats.per_minute.items():
+        by_reason[reason][minute] = count
+    order = sorted(by_reason, key=lambda r: (r in benign, -stats.reasons[r], r))
+    return [out.Series(name=f"httperr.reason.{reason}", label=reason, group="reason", unit="entries per minute",
+                       points=_minute_points(by_reason[reason]), benign=reason in benign, sources=sources)
+            for reason in order]
+
+
+def _refusal_line(series: out.Series, facts: dict[str, Any]) -> out.Series:
+    limit, floor = facts.get("memory.npp_limit_mb"), facts.get("memory.npp_floor_mb")
+    if series.name != NPP_SERIES or series.threshold is not None or limit is None or floor is None:
+        return series
+    at = float(limit) - float(floor)
+    return series.model_copy(update={
+        "threshold": at,
+        "threshold_label": f"http.sys refuses above {at:g} MB in use ({float(limit):g} MB ceiling, under {float(floor):g} MB free)",
+    })
+
+
+def build_timeline(results: Iterable[tuple[str, ParseResult]] | Iterable[ParseResult],
+                   facts: dict[str, Any] | None = None, benign: Iterable[str] = ()) -> out.Timeline | None:
+    """The server's series from its parsed files (pairs of path and result, or bare results)."""
+    facts = facts or {}
+    httperr, iis, counters = HttpErrStats(), IisStats(), []
+    httperr_paths: list[str] = []
+    iis_paths: list[str] = []
+    for item in results:
+        path, result = item if isinstance(item, tuple) else ("", item)
+        stats = result.stats
+        if isinstance(stats, HttpErrStats):
+            httperr.merge(stats)
+            httperr_paths += [path] if path else []
+        elif isinstance(stats, IisStats):
+            iis.merge(stats)
+            iis_paths += [path] if path else []
+        elif stats is not None and callable(getattr(stats, "timeline_series", None)):
+            counters += [_refusal_line(out.Series.model_validate(s), facts) for s in stats.timeline_series()]
+    series = _reason_series(httperr, httperr_paths, set(benign))
+    if iis.per_minute:
+        series.append(out.Series(name="iis.requests", label="IIS requests", group="requests", unit="requests per minute",
+                                 points=_minute_points(iis.per_minute), sources=iis_paths))
+    series += sorted(counters, key=lambda s: s.name)
+    minutes = [t for s in series for t, _ in s.points]
+    if not minutes:
+        return None
+    return out.Timeline(start=min(minutes), end=max(minutes), series=series)

@@ -1,0 +1,28 @@
+"""Compare a rendered report with its reviewed copy under tests/golden/.
+
+Refresh on purpose with `UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py`, then
+review `git diff tests/golden/` like any code change: a golden file is a promise
+about what a reader sees.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8", newline="\n")
+        return
+    assert path.exists(), f"no golden file {path.name}: run UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py and review it"
+    expected = path.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = difflib.unified_diff(expected.splitlines(), actual.splitlines(), f"golden/{name}", "now", lineterm="", n=2)
+        shown = "\n".join(list(diff)[:80])
+        raise AssertionError(f"{name} differs from its golden file (if intended: UPDATE_GOLDEN=1, then review the diff):\n{shown}")
