@@ -13,11 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from . import bootini, bundle, httperr, iislog, poolmon, systeminfo
+from . import (
+    appconfig, bcdedit, bootini, bundle, eventlog, evtxfile, httperr, iislog, netsh, netstat, perfmon, poolmon,
+    regquery, systeminfo,
+)
 from .base import NotThisKind, ParseResult, Skip
 from .reader import EvidenceFile, display_name, looks_binary
 
-PARSERS = (httperr, iislog, poolmon, bootini, systeminfo)
+# Binary formats first (they sniff raw bytes); the loosest text sniffs (netstat) last.
+PARSERS = (
+    evtxfile, httperr, iislog, poolmon, bootini, bcdedit, systeminfo, perfmon, eventlog, netsh, appconfig,
+    regquery, netstat,
+)
 
 
 @dataclass
@@ -108,7 +115,8 @@ def read(file: EvidenceFile) -> ReadFile:
         return ReadFile(file.display_path, "empty", encoding, error="the file is empty")
     refusals = []
     for parser in PARSERS:
-        if not parser.sniff(head):
+        sniff_bytes = getattr(parser, "sniff_bytes", None)
+        if not (sniff_bytes(file.head_bytes()) if sniff_bytes else parser.sniff(head)):
             continue
         try:
             result = parser.parse(file.lines())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 
 class NotThisKind(Exception):
@@ -65,9 +65,11 @@ class Lines:
     limits live in one place (`reader.py`).
     """
 
-    def __init__(self, path: str, text_lines: Iterable[str]):
+    def __init__(self, path: str, text_lines: Iterable[str], open_binary: Callable[[], BinaryIO] | None = None):
         self.path = path
         self._lines = text_lines
+        # Binary formats (.evtx) read the raw bytes through this instead of the lines.
+        self.open_binary = open_binary
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
         for number, line in enumerate(self._lines, start=1):

@@ -126,16 +126,27 @@ def _looks_like_data(line: str) -> bool:
     )
 
 
+def _looks_like_dateless_data(line: str) -> bool:
+    """A line quoted without its leading fields: `HTTP/1.1 GET /time/ - 1 Connection_Dropped DefaultAppPool`."""
+    tokens = line.split(" ")
+    return (
+        len(tokens) >= 5 and is_reason(tokens[-2])
+        and (tokens[-4] == "-" or (len(tokens[-4]) == 3 and tokens[-4].isdigit()))
+        and any(t.startswith("HTTP/") for t in tokens)
+    )
+
+
 def sniff(head: str) -> bool:
     """True when the text looks like an HTTPERR log (header or data lines)."""
-    for line in head.splitlines()[:50]:
+    lines = head.splitlines()[:50]
+    for line in lines:
         if line.startswith("#Software: Microsoft HTTP API"):
             return True
         if line.startswith("#Fields:") and "s-reason" in line:
             return True
         if line and not line.startswith("#") and _looks_like_data(line):
             return True
-    return False
+    return not any(line.startswith("#") for line in lines) and any(_looks_like_dateless_data(line) for line in lines)
 
 
 def _stamp(date: str, time: str) -> str | None:
@@ -147,65 +158,129 @@ def _stamp(date: str, time: str) -> str | None:
     return f"{date} {time}"
 
 
-def parse(lines: Lines) -> ParseResult:
-    result = ParseResult(kind=KIND)
-    stats = HttpErrStats()
-    result.stats = stats
-    fields = DEFAULT_FIELDS
-    index = {name: i for i, name in enumerate(fields)}
-    width = len(fields)
-    layout = "13 fields (no #Fields: header, default layout)"
-    saw_anything = False
-    salvaged = 0
-    for number, line in lines:
-        if not line.strip():
-            continue
-        if line.startswith("#"):
-            if line.startswith("#Fields:"):
-                fields = line[len("#Fields:"):].split()
-                index = {name: i for i, name in enumerate(fields)}
-                width = len(fields)
-                layout = f"{width} fields"
-                unknown = {f for f in fields if f not in KNOWN_FIELDS}
-                stats.unknown_columns |= unknown
-                if "s-reason" not in index:
-                    result.skips.append(Skip(number, "#Fields: header has no s-reason column; lines under it cannot be read"))
-            saw_anything = True
-            continue
-        result.data_lines += 1
-        tokens = line.split(" ")
-        if len(tokens) != width or "s-reason" not in index:
+def _aligned_fields(tokens: list[str], fields: list[str], index: dict[str, int]) -> list[str] | None:
+    """Column names for a line with fields missing at its end or start, judged by where its reason sits.
+
+    IIS 6 lines without `s-queuename` and lines quoted without their date and
+    addresses keep the reason in its place counted from the start or from the end.
+    """
+    if "s-reason" not in index:
+        return None
+    at = [i for i, token in enumerate(tokens) if is_reason(token)]
+    if len(at) != 1:
+        return None
+    reason_at = at[0]
+    if len(tokens) < len(fields) and reason_at == index["s-reason"]:
+        return fields[: len(tokens)]
+    missing = len(fields) - len(tokens)
+    if 0 < missing and reason_at + missing == index["s-reason"]:
+        return fields[missing:]
+    return None
+
+
+class _Reader:
+    """One file's lines, one `#Fields:` block at a time, into the shared stats."""
+
+    def __init__(self, lines: Lines, result: ParseResult, stats: HttpErrStats):
+        self.lines = lines
+        self.result = result
+        self.stats = stats
+        self.set_fields(DEFAULT_FIELDS, "13 fields (no #Fields: header, default layout)")
+        self.salvaged = 0
+        self.aligned = 0
+        self.saw_anything = False
+
+    def set_fields(self, fields: list[str], layout: str) -> None:
+        self.fields = list(fields)
+        self.index = {name: i for i, name in enumerate(self.fields)}
+        self.width = len(self.fields)
+        self.layout = layout
+
+    def take(self, tokens: list[str], number: int) -> None:
+        """Read one logical line (wrapped lines already joined)."""
+        result, stats, index = self.result, self.stats, self.index
+        names = self.fields if len(tokens) == self.width and "s-reason" in index else None
+        if names is None:
+            names = _aligned_fields(tokens, self.fields, index)
+            if names is not None:
+                self.aligned += 1
+        if names is None:
             reasons_at = [i for i, token in enumerate(tokens) if is_reason(token)]
             if len(reasons_at) == 1 and len(tokens) >= 3:
                 # A typo or a mangled field: only date, time and the reason are trusted.
                 reason, count = split_counted(tokens[reasons_at[0]])
-                stats.add(reason, count, _stamp(tokens[0], tokens[1]), "-", "-", "-", lines.ref(number))
-                salvaged += 1
-                saw_anything = True
-                continue
-            if not saw_anything and result.data_lines >= 5:
+                stats.add(reason, count, _stamp(tokens[0], tokens[1]), "-", "-", "-", self.lines.ref(number))
+                self.salvaged += 1
+                self.saw_anything = True
+                return
+            if not self.saw_anything and result.data_lines >= 5:
                 raise NotThisKind("no line matches the HTTPERR layout")
-            result.skips.append(Skip(number, f"{len(tokens)} fields where the #Fields: header has {width}, and no single reason phrase to rescue"))
-            continue
-        reason, count = split_counted(tokens[index["s-reason"]])
+            result.skips.append(Skip(number, f"{len(tokens)} fields where the #Fields: header has {self.width}, and no single reason phrase to rescue"))
+            return
+        row = dict(zip(names, tokens))
+        reason, count = split_counted(row["s-reason"])
         if not is_reason(reason):
             # Unknown phrases are kept: HTTP.sys adds phrases over the years.
             stats.unknown_reasons[reason] += 1
-        saw_anything = True
-        stats.layouts[layout] += 1
+        self.saw_anything = True
+        stats.layouts[self.layout] += 1
         stats.add(
             reason,
             count,
-            _stamp(tokens[index["date"]], tokens[index["time"]]) if "date" in index and "time" in index else None,
-            tokens[index["cs-uri"]] if "cs-uri" in index else "-",
-            tokens[index["s-queuename"]] if "s-queuename" in index else "-",
-            tokens[index["sc-status"]] if "sc-status" in index else "-",
-            lines.ref(number),
+            _stamp(row["date"], row["time"]) if "date" in row and "time" in row else None,
+            row.get("cs-uri", "-"),
+            row.get("s-queuename", "-"),
+            row.get("sc-status", "-"),
+            self.lines.ref(number),
         )
-    if not saw_anything:
+
+
+def parse(lines: Lines) -> ParseResult:
+    result = ParseResult(kind=KIND)
+    stats = HttpErrStats()
+    result.stats = stats
+    reader = _Reader(lines, result, stats)
+    pending: tuple[int, list[str]] | None = None  # a line wrapped by whoever copied the log
+    for number, line in lines:
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            if pending:
+                reader.take(pending[1], pending[0])
+                pending = None
+            if line.startswith("#Fields:"):
+                fields = line[len("#Fields:"):].split()
+                reader.set_fields(fields, f"{len(fields)} fields")
+                stats.unknown_columns |= {f for f in fields if f not in KNOWN_FIELDS}
+                if "s-reason" not in reader.index:
+                    result.skips.append(Skip(number, "#Fields: header has no s-reason column; lines under it cannot be read"))
+            reader.saw_anything = True
+            continue
+        result.data_lines += 1
+        tokens = line.split(" ")
+        starts_record = len(tokens) >= 2 and _stamp(tokens[0], tokens[1]) is not None
+        if pending and not starts_record:
+            pending[1].extend(t for t in tokens if t)
+            result.skips.append(Skip(number, f"continuation of line {pending[0]} (the line was wrapped); joined to it"))
+            if len(pending[1]) >= reader.width or any(is_reason(t) for t in tokens):
+                reader.take(pending[1], pending[0])
+                pending = None
+            continue
+        if pending:
+            reader.take(pending[1], pending[0])
+            pending = None
+        if starts_record and len(tokens) < reader.width and not any(is_reason(t) for t in tokens):
+            pending = (number, tokens)
+            continue
+        reader.take(tokens, number)
+    if pending:
+        reader.take(pending[1], pending[0])
+    if not reader.saw_anything:
         raise NotThisKind("no HTTPERR header or data line found")
-    if salvaged:
-        result.notes.append(f"{salvaged} line(s) had a field count that did not match #Fields:; only date, time and reason were used")
+    if reader.aligned:
+        result.notes.append(f"{reader.aligned} line(s) had fewer fields than #Fields:; columns were matched by the reason's position")
+    if reader.salvaged:
+        result.notes.append(f"{reader.salvaged} line(s) had a field count that did not match #Fields:; only date, time and reason were used")
     if stats.untimed:
         result.notes.append(f"{stats.untimed} line(s) had no valid date/time; counted without a timestamp")
     if stats.unknown_columns:

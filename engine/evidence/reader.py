@@ -230,4 +230,4 @@ class EvidenceFile:
                 # what was read; the failure is a counted skip at the line it stopped.
                 self.skips.append(Skip(number + 1, f"reading stopped here: {error.strerror or error}"))
 
-        return Lines(self.display_path, generate())
+        return Lines(self.display_path, generate(), self._open)

@@ -1,0 +1,127 @@
+"""Performance Monitor / `typeperf` / `relog` counter logs in PDH-CSV form.
+
+Every cell is quoted. The first header cell names the format, the server's time zone
+and its bias in minutes (UTC = local time + bias); the other cells are counter paths
+`\\\\HOST\\Object(Instance)\\Counter`. Rows start with the local sample time. Sample
+input (real, from a 2002 SQL Server article; values are PDH's own)::
+
+    "(PDH-CSV 4.0) (Eastern Daylight Time)(240)","\\\\SQL01\\Memory\\Pages/sec"
+    "09/08/2002 12:35:45.166","11.296813511113458"
+
+A blank cell (`" "`) is a sample PDH could not take; a header repeated mid-file
+(two logs concatenated) starts a new column set. Each row becomes one record with
+its local time and the UTC time worked out from the file's own bias.
+
+>>> from httperr_doctor.engine.evidence.base import Lines
+>>> result = parse(Lines("npp.csv", [
+...     '"(PDH-CSV 4.0) (Eastern Daylight Time)(240)","\\\\\\\\WEB01\\\\Memory\\\\Pool Nonpaged Bytes"',
+...     '"09/08/2002 12:35:45.166","111616000"',
+...     '"09/08/2002 12:36:00.167"," "',
+... ]))
+>>> header, first, second = result.records
+>>> result.host, header.data["bias_minutes"], first.data["values"], str(first.time)
+('WEB01', 240, {'\\\\\\\\WEB01\\\\Memory\\\\Pool Nonpaged Bytes': 111616000.0}, '2002-09-08 16:35:45.166000+00:00')
+>>> second.data["values"]
+{}
+"""
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from datetime import timedelta, timezone
+
+from .base import Lines, NotThisKind, ParseResult, Record, Skip
+from .wintime import read_stamp
+
+KIND = "perfmon"
+HEADER = re.compile(r'^\ufeff?"?\(PDH-CSV (?P<version>[\d.]+)\)\s*\((?P<zone>[^)]*(?:\([^)]*\)[^)]*)*)\)\s*\((?P<bias>-?\d+)\)"?')
+COUNTER = re.compile(r"^\\\\(?P<host>[^\\]+)\\(?P<object>[^\\(]+)(?:\((?P<instance>.*)\))?\\(?P<counter>.+)$")
+
+
+def split_counter(path: str) -> dict[str, str | None] | None:
+    r"""Split `\\HOST\Object(Instance)\Counter` into its parts.
+
+    >>> split_counter(r"\\WEB01\HTTP Service Request Queues(DefaultAppPool)\CurrentQueueSize")["instance"]
+    'DefaultAppPool'
+    """
+    match = COUNTER.match(path)
+    return match.groupdict() if match else None
+
+
+def sniff(head: str) -> bool:
+    return bool(HEADER.match(head.lstrip()))
+
+
+def _number(cell: str) -> float | None:
+    text = cell.strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        # Some locales write a decimal comma inside the quotes.
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            return None
+
+
+def parse(lines: Lines) -> ParseResult:
+    result = ParseResult(kind=KIND)
+    columns: list[str] | None = None
+    zone: timezone | None = None
+    hosts: Counter = Counter()
+    headers = 0
+    for number, line in lines:
+        if not line.strip():
+            continue
+        header = HEADER.match(line)
+        if header:
+            headers += 1
+            cells = next(csv.reader([line]))
+            columns = cells[1:]
+            bias = int(header.group("bias"))
+            zone = timezone(-timedelta(minutes=bias))
+            for path in columns:
+                parts = split_counter(path)
+                if parts:
+                    hosts[parts["host"].upper()] += 1
+            result.records.append(Record(KIND, lines.ref(number), {
+                "header": True, "zone_name": header.group("zone"), "bias_minutes": bias, "counters": columns,
+            }))
+            continue
+        result.data_lines += 1
+        if columns is None:
+            if result.data_lines >= 5:
+                raise NotThisKind("no PDH-CSV header")
+            result.skips.append(Skip(number, "data row before the PDH-CSV header"))
+            continue
+        try:
+            cells = next(csv.reader([line]))
+        except csv.Error as error:
+            result.skips.append(Skip(number, f"not a CSV row: {error}"))
+            continue
+        local = read_stamp(cells[0]) if cells else None
+        if local is None:
+            result.skips.append(Skip(number, f"first cell {cells[0][:30]!r} is not a sample time" if cells else "empty row"))
+            continue
+        if len(cells) != len(columns) + 1:
+            result.skips.append(Skip(number, f"{len(cells) - 1} value(s) where the header names {len(columns)} counter(s) (truncated row?)"))
+            continue
+        values = {}
+        for path, cell in zip(columns, cells[1:]):
+            value = _number(cell)
+            if value is not None:
+                values[path] = value
+        result.records.append(Record(KIND, lines.ref(number), {"header": False, "local": local, "values": values},
+                                     time=local.replace(tzinfo=zone).astimezone(timezone.utc)))
+    if not headers:
+        raise NotThisKind("no PDH-CSV header")
+    if headers > 1:
+        result.notes.append(f"{headers} PDH-CSV headers: logs were joined; each part keeps its own columns and bias")
+    if hosts:
+        result.host = hosts.most_common(1)[0][0]
+        if len(hosts) > 1:
+            result.notes.append("counters from several computers: " + ", ".join(sorted(hosts)))
+    return result

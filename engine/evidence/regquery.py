@@ -1,0 +1,96 @@
+"""Registry values from `reg query` output or a `.reg` export (regedit / `reg export`).
+
+What a help desk collects is `reg query HKLM\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters`::
+
+    HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters
+        EnableAggressiveMemoryUsage    REG_DWORD    0x1
+        MaxConnections    REG_DWORD    0x1388
+        UrlSegmentMaxLength    REG_DWORD    0x0
+
+or the same key exported to a file::
+
+    Windows Registry Editor Version 5.00
+
+    [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters]
+    "MaxFieldLength"=dword:0000fffe
+
+Each value becomes one record (key, name, type, value; DWORDs as numbers).
+
+>>> from httperr_doctor.engine.evidence.base import Lines
+>>> result = parse(Lines("http-params.txt", [
+...     "HKEY_LOCAL_MACHINE\\\\SYSTEM\\\\CurrentControlSet\\\\Services\\\\HTTP\\\\Parameters",
+...     "    EnableAggressiveMemoryUsage    REG_DWORD    0x1",
+...     "    MaxConnections    REG_DWORD    0x1388",
+... ]))
+>>> [(r.data["name"], r.data["value"]) for r in result.records]
+[('EnableAggressiveMemoryUsage', 1), ('MaxConnections', 5000)]
+"""
+from __future__ import annotations
+
+import re
+
+from .base import Lines, NotThisKind, ParseResult, Record, Skip
+
+KIND = "regquery"
+KEY = re.compile(r"^\[?(?P<key>(HKEY_[A-Z_]+|HK(LM|CU|CR|U|CC))(\\[^\]]*)?)\]?\s*$", re.IGNORECASE)
+QUERY_VALUE = re.compile(r"^\s+(?P<name>.*?)\s{2,}(?P<type>REG_[A-Z_]+)(?:\s{2,}(?P<value>.*?))?\s*$|^\s+(?P<name2>.*?)\s+(?P<type2>REG_[A-Z_]+)\s*(?P<value2>\S.*?)?\s*$")
+EXPORT_VALUE = re.compile(r'^(?P<name>"(?:[^"\\]|\\.)*"|@)=(?P<raw>.*)$')
+
+
+def sniff(head: str) -> bool:
+    return head.lstrip().startswith(("Windows Registry Editor", "REGEDIT4")) or bool(
+        re.search(r"^HKEY_[A-Z_]+\\", head, re.MULTILINE) and re.search(r"\sREG_[A-Z_]+\s", head))
+
+
+def _number(type_: str, value: str):
+    if type_ in ("REG_DWORD", "REG_QWORD"):
+        try:
+            return int(value, 16) if value.lower().startswith("0x") else int(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _export_value(raw: str):
+    if raw.lower().startswith("dword:"):
+        return "REG_DWORD", int(raw[6:], 16)
+    if raw.startswith('"'):
+        return "REG_SZ", raw.strip('"').replace('\\\\', '\\')
+    if raw.lower().startswith("hex(b):"):
+        data = bytes(int(b, 16) for b in raw[7:].split(",") if b.strip())
+        return "REG_QWORD", int.from_bytes(data, "little")
+    return "REG_BINARY", raw
+
+
+def parse(lines: Lines) -> ParseResult:
+    result = ParseResult(kind=KIND)
+    key: str | None = None
+    for number, line in lines:
+        if not line.strip() or line.startswith(("Windows Registry Editor", "REGEDIT4", ";")):
+            continue
+        found = KEY.match(line.strip())
+        if found and not line[:1].isspace():
+            key = found.group("key")
+            continue
+        if key is None:
+            continue
+        result.data_lines += 1
+        match = QUERY_VALUE.match(line)
+        if match:
+            name = match.group("name") if match.group("name") is not None else match.group("name2")
+            type_ = match.group("type") or match.group("type2")
+            value = match.group("value") if match.group("type") else match.group("value2")
+            name = "" if name == "(Default)" else name
+            result.records.append(Record(KIND, lines.ref(number), {
+                "key": key, "name": name, "type": type_.upper(), "value": _number(type_.upper(), value or "")}))
+            continue
+        match = EXPORT_VALUE.match(line.strip())
+        if match:
+            type_, value = _export_value(match.group("raw").strip())
+            name = "" if match.group("name") == "@" else match.group("name")[1:-1]
+            result.records.append(Record(KIND, lines.ref(number), {"key": key, "name": name, "type": type_, "value": value}))
+            continue
+        result.skips.append(Skip(number, "not a registry value line (name  REG_TYPE  value, or \"name\"=dword:...)"))
+    if not result.records:
+        raise NotThisKind("no registry values found")
+    return result
