@@ -1,8 +1,13 @@
 """Load and validate the knowledge base (`kb/`), reporting every bad file at once.
 
-YAML is read with the safe loader (no tags, so no object construction) and each
-file is validated by its pydantic model; problems carry the file and line so an
-engineer who does not read Python can fix them.
+YAML is read with the safe loader and each file is validated by its pydantic model;
+problems carry the file and line so an engineer who does not read Python can fix them.
+
+KB files are plain data, so before a file is composed its parse events are checked
+(`yaml_hazards`): explicit tags (`!!python/object...`, `!custom`) would ask for object
+construction, anchors and aliases allow "billion laughs" expansion, and deep flow
+nesting overflows the composer's stack (libyaml's crashes the process); files over
+`MAX_KB_FILE_BYTES` are refused unread. Any of these is a listed problem, never code run.
 """
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from httperr_doctor.kb.schema import (
 )
 
 CASES_SUFFIX = ".cases.yaml"
+MAX_KB_FILE_BYTES = 1024 * 1024
+MAX_KB_NESTING = 20
 # libyaml's loader when PyYAML has it: loading the KB is most of a small diagnosis's time.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 REASON_FACTS = {
@@ -79,7 +86,14 @@ class _Loader:
 
     def read(self, path: Path) -> tuple[Any, yaml.Node | None]:
         try:
+            if path.stat().st_size > MAX_KB_FILE_BYTES:
+                self.problems.append(Problem(self.rel(path), 0, f"file is over {MAX_KB_FILE_BYTES:,} bytes; a KB file is a short hand-written YAML file"))
+                return None, None
             text = path.read_text(encoding="utf-8")
+            hazards = yaml_hazards(text)
+            if hazards:
+                self.problems.extend(Problem(self.rel(path), line, message) for line, message in hazards)
+                return None, None
             loader = SAFE_LOADER(text)
             try:
                 # One parse gives both the node tree (for line numbers) and the data.
@@ -92,6 +106,8 @@ class _Loader:
             self.problems.append(Problem(self.rel(path), mark.line + 1 if mark else 0, f"not valid YAML: {getattr(error, 'problem', error)}"))
         except (OSError, UnicodeDecodeError) as error:
             self.problems.append(Problem(self.rel(path), 0, f"cannot read: {error}"))
+        except RecursionError:
+            self.problems.append(Problem(self.rel(path), 0, "not valid YAML: nested too deeply"))
         return None, None
 
     def validate(self, model: type[BaseModel], data: Any, node: yaml.Node | None, path: Path, prefix: tuple = ()) -> Any:
@@ -140,6 +156,42 @@ class _Loader:
             item = self.validate(model, value, _child(node, name), path, (str(name),))
             if item is not None:
                 yield str(name), item, line_of(node, (name,))
+
+
+def yaml_hazards(text: str) -> list[tuple[int, str]]:
+    """What makes a YAML text unsafe to compose as KB data: (1-based line, message) each.
+
+    The parser emits events without recursion, so this check is safe on any input.
+
+    >>> yaml_hazards("a: &x [1]\\nb: *x\\nc: !!python/name:os.system x\\n")
+    [(1, 'YAML anchors (&x) are not allowed in KB files'), (2, 'YAML aliases (*x) are not allowed in KB files'), (3, 'YAML tags (!!python/name:os.system) are not allowed in KB files')]
+    """
+    found: list[tuple[int, str]] = []
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=SAFE_LOADER):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent):
+                found.append((line, f"YAML aliases (*{event.anchor}) are not allowed in KB files"))
+                continue
+            if getattr(event, "anchor", None):
+                found.append((line, f"YAML anchors (&{event.anchor}) are not allowed in KB files"))
+            tag = getattr(event, "tag", None)
+            if tag:
+                shown = tag.replace("tag:yaml.org,2002:", "!!")
+                found.append((line, f"YAML tags ({shown}) are not allowed in KB files"))
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_KB_NESTING:
+                    found.append((line, f"nested more than {MAX_KB_NESTING} levels deep"))
+                    break
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            if len(found) >= 20:
+                break
+    except yaml.YAMLError:
+        pass  # reported with its line by the loader that follows
+    return found[:20]
 
 
 def _child(node: yaml.Node | None, key: Any) -> yaml.Node | None:

@@ -13,6 +13,23 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Scalar = Union[bool, int, float, str]
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.\-/]+)\s*\}\}")
+# What is left of template syntax once the plain placeholders are taken out.
+TEMPLATE_SYNTAX = re.compile(r"\{\{.*?(?:\}\}|$)|\{%.*?(?:%\}|$)|\{#|\}\}|%\}")
+
+
+def plain_template(text: str) -> str:
+    """Accept text whose only template syntax is `{{ fact.name }}` (no expressions, filters, blocks).
+
+    >>> plain_template("{{ memory.npp_free_mb }} MB free; ${x} stays")
+    '{{ memory.npp_free_mb }} MB free; ${x} stays'
+    >>> plain_template("{{ ''.__class__ }}")
+    Traceback (most recent call last):
+    ValueError: only {{ fact.name }} placeholders are allowed in KB text; found {{ ''.__class__ }}
+    """
+    leftover = TEMPLATE_SYNTAX.search(PLACEHOLDER.sub("", text))
+    if leftover:
+        raise ValueError(f"only {{{{ fact.name }}}} placeholders are allowed in KB text; found {leftover.group(0)}")
+    return text
 OPERATORS = ("equals", "not_equals", "in", "at_least", "at_most", "above", "below", "matches", "present", "absent")
 # durable-rules evaluates `matches` with its own small regex engine: keep to this subset.
 SAFE_REGEX = re.compile(r"^[A-Za-z0-9_.*+?\[\]\-/| ^$]*$")
@@ -79,6 +96,11 @@ class Rule(Strict):
     def _int_is_number(cls, value):
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
+    @field_validator("because")
+    @classmethod
+    def _plain_because(cls, value: str) -> str:
+        return plain_template(value)
+
     @model_validator(mode="after")
     def _rules_out_is_negative(self) -> "Rule":
         if self.rules_out and self.certainty > 0:
@@ -130,6 +152,11 @@ class Cause(Strict):
     @classmethod
     def _one_or_many(cls, value):
         return [value] if isinstance(value, str) else value
+
+    @field_validator("summary")
+    @classmethod
+    def _plain_summary(cls, value: list[str]) -> list[str]:
+        return [plain_template(text) for text in value]
 
     @model_validator(mode="after")
     def _plain_summary_last(self) -> "Cause":

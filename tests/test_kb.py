@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,56 @@ def test_lint_finds_unknown_facts_and_impossible_conditions(kb_copy):
     problems = [str(p) for p in lint(load_kb(kb_copy))]
     assert any("CONNLIMIT_LOGGED.yaml:1: rule CONNLIMIT_LOGGED uses unknown fact 'no.such.fact'" in p for p in problems)
     assert any("can never fire" in p for p in problems)
+
+
+def test_yaml_bombs_tags_and_deep_nesting_are_refused_with_every_problem_listed(kb_copy):
+    """Nothing in a KB file can run code or exhaust the machine; each problem is named with its line."""
+    laughs = "\n".join(["id: lol", "fact: lol", "text: x", "kind: yesno", 'a0: &a0 ["lol", "lol", "lol"]']
+                       + [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 25)])
+    (kb_copy / "questions" / "lol.yaml").write_text(laughs + "\n")
+    (kb_copy / "questions" / "deep.yaml").write_text("id: " + "[" * 100_000 + "\n")
+    (kb_copy / "questions" / "tagged.yaml").write_text(
+        "id: tagged\nfact: !!python/object/new:subprocess.Popen [['touch', 'pwned']]\ntext: !custom x\nkind: yesno\n")
+    (kb_copy / "questions" / "huge.yaml").write_text("id: huge\ntext: " + "x" * 2_000_000 + "\n")
+    with pytest.raises(KBError) as caught:
+        load_kb(kb_copy)
+    text = [str(p) for p in caught.value.problems]
+    assert "kb/questions/lol.yaml:5: YAML anchors (&a0) are not allowed in KB files" in text
+    assert sum("lol.yaml" in p for p in text) == 20  # capped, not one per alias
+    assert any("deep.yaml:1: nested more than 20 levels deep" in p for p in text)
+    assert any("tagged.yaml:2: YAML tags (!!python/object/new:subprocess.Popen)" in p for p in text)
+    assert any("tagged.yaml:3: YAML tags (!custom)" in p for p in text)
+    assert any("huge.yaml: file is over 1,048,576 bytes" in p for p in text)
+    assert not Path("pwned").exists()
+
+
+@pytest.mark.parametrize("template", [
+    "{{ ''.__class__.__mro__ }}", "{{ 7*7 }}", "{% import os %}", "{{ memory.npp_free_mb | e }}",
+    "{{ memory.npp_free_mb", "{# note #}",
+])
+def test_templates_are_plain_placeholders_only(kb_copy, template):
+    rule = kb_copy / "rules" / "limits" / "CONNLIMIT_LOGGED.yaml"
+    text = rule.read_text()
+    rule.write_text(text.replace("because: ", f"because: \"{template} \" # ", 1))
+    cause = kb_copy / "causes" / "slow-clients.yaml"
+    cause.write_text(cause.read_text().replace("summary:", f"summary:\n  - \"{template}\"", 1))
+    with pytest.raises(KBError) as caught:
+        load_kb(kb_copy)
+    problems = [str(p) for p in caught.value.problems]
+    assert len(problems) == 2
+    assert any("CONNLIMIT_LOGGED.yaml:" in p and "because" in p and "only {{ fact.name }} placeholders" in p for p in problems)
+    assert any("slow-clients.yaml:" in p and "summary" in p for p in problems)
+
+
+def test_malformed_rule_files_are_listed_not_raised(kb_copy):
+    rules = kb_copy / "rules" / "limits"
+    (rules / "LIST.yaml").write_text("- id: LIST\n- cause: x\n")
+    (rules / "BINARY.yaml").write_bytes(b"\x00\xff\xfe\x80 id: BINARY\n")
+    (rules / "UTF16.yaml").write_bytes("id: UTF16\n".encode("utf-16"))
+    (rules / "EMPTY.yaml").write_text("")
+    (rules / "TABS.yaml").write_text("id: TABS\n\twhen: []\n")
+    with pytest.raises(KBError) as caught:
+        load_kb(kb_copy)
+    problems = "\n".join(str(p) for p in caught.value.problems)
+    for name in ("LIST", "BINARY", "UTF16", "TABS"):
+        assert f"{name}.yaml" in problems, name

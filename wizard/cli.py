@@ -14,6 +14,11 @@ import traceback
 from pathlib import Path
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_KB = 0, 2, 3, 4
+EXIT_CODES_HELP = """exit codes:
+  0  a report was produced (files it could not read are listed in it)
+  2  usage error: bad arguments, no evidence path exists, the --output file cannot be written
+  3  internal error: one line on stderr says where the details were written
+  4  the knowledge base is invalid (kb lint lists every problem)"""
 FORMATS = ("text", "markdown", "json")
 
 
@@ -21,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="httperr-doctor",
         description="Find out why HTTP.sys / IIS refuses or drops connections, and how to fix it.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -39,11 +46,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class UsageError(Exception):
+    """The command cannot do what was asked (exit 2), e.g. the output file cannot be written."""
+
+
 def _write(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot write {output}: {error.strerror or error}") from error
     else:
         sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 def _colour_terminal(output: str | None) -> bool:
@@ -119,15 +134,44 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("httperr-doctor: interrupted", file=sys.stderr)
         return 130
+    except UsageError as error:
+        print(f"httperr-doctor: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except ImportError as error:
         print(f"httperr-doctor: {error}", file=sys.stderr)
         return EXIT_INTERNAL
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error worth a message.
+        _silence_stdout()
+        return EXIT_OK
     except Exception:  # noqa: BLE001 - a help-desk person must never see a raw traceback
-        handle, log = tempfile.mkstemp(prefix="httperr-doctor-crash-", suffix=".log")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(traceback.format_exc())
-        print(f"httperr-doctor: internal error ({sys.exc_info()[1]!s:.200}); details written to {log}", file=sys.stderr)
+        print(f"httperr-doctor: internal error ({_one_line(sys.exc_info()[1])}); {_write_crash_log()}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= 200 else text[:199] + "..."
+
+
+def _write_crash_log() -> str:
+    """Write the traceback to a temp file and say where; never raise from here."""
+    try:
+        handle, log = tempfile.mkstemp(prefix="httperr-doctor-crash-", suffix=".log")
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
+            stream.write(f"httperr-doctor {' '.join(sys.argv[1:])}\n\n")
+            stream.write(traceback.format_exc())
+        return f"details written to {log}"
+    except Exception as error:  # noqa: BLE001
+        return f"the details could not be written to a temp file ({error})"
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover
