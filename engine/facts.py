@@ -61,6 +61,25 @@ class Facts(dict):
 
 def derive_facts(results: list[ParseResult], answers: dict[str, Any] | None = None) -> Facts:
     """All facts for one server, from its parsed files plus answers given by a person."""
+    return with_answers(evidence_facts(results), answers)
+
+
+def with_answers(evidence: Facts, answers: dict[str, Any] | None = None) -> Facts:
+    """Evidence facts plus a person's answers, with the facts worked out from both.
+
+    Split from `evidence_facts` so the wizard can try many hypothetical answers
+    without reading the evidence again; `evidence` is not modified.
+    """
+    facts = Facts(evidence)
+    for name, value in (answers or {}).items():
+        facts.add(name, value, how="answered in the wizard")
+    _memory_facts(facts)
+    _limit_facts(facts)
+    return facts
+
+
+def evidence_facts(results: list[ParseResult]) -> Facts:
+    """The facts read from the parsed files alone (before answers and cross-source sums)."""
     facts = Facts()
     by_kind: dict[str, list[ParseResult]] = {}
     for result in results:
@@ -80,10 +99,6 @@ def derive_facts(results: list[ParseResult], answers: dict[str, Any] | None = No
         _iis_facts(facts, iis)
     if httperr is not None and iis is not None:
         _load_at_drops(facts, httperr, iis)
-    for name, value in (answers or {}).items():
-        facts.add(name, value, how="answered in the wizard")
-    _memory_facts(facts)
-    _limit_facts(facts)
     return facts
 
 

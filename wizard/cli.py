@@ -1,8 +1,9 @@
 """The `httperr-doctor` command: parse arguments, call the engine, hand the result to a renderer.
 
 Exit codes: 0 a report was produced; 2 usage error (bad arguments, no evidence
-path exists); 3 internal error (one line on stderr, details in a log file);
-4 the knowledge base is invalid.
+path exists, `wizard` without a terminal); 3 internal error (one line on stderr,
+details in a log file); 4 the knowledge base is invalid; 130 interrupted (the
+wizard saves its session first).
 """
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ EXIT_CODES_HELP = """exit codes:
   3  internal error: one line on stderr says where the details were written
   4  the knowledge base is invalid (kb lint lists every problem)"""
 FORMATS = ("text", "markdown", "json")
+SESSION_FILE = "httperr-doctor-session.yaml"
+REPORT_FILE = "httperr-doctor-report.txt"
+NO_TERMINAL = ("httperr-doctor wizard: needs an interactive terminal (standard input and output). "
+               "Without one, use `httperr-doctor diagnose PATH...` for a report from evidence files, "
+               "or `httperr-doctor wizard --answers FILE` to replay a saved session.")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
                           help="report form (default: text; in colour on a terminal unless NO_COLOR is set)")
     diagnose.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     diagnose.add_argument("--steps", type=int, default=1, metavar="N", help="show remediation steps for the top N causes (text and markdown forms)")
+
+    wizard = sub.add_parser("wizard", help="guided diagnosis: evidence first, then only the questions that matter")
+    wizard.add_argument("paths", nargs="*", metavar="EVIDENCE", help="evidence files or folders to start from (optional)")
+    wizard.add_argument("--answers", metavar="FILE", help="replay a saved session without a terminal and print its report")
+    wizard.add_argument("--resume", nargs="?", const=SESSION_FILE, metavar="FILE", help=f"continue a saved session (default {SESSION_FILE})")
+    wizard.add_argument("--session", default=SESSION_FILE, metavar="FILE", help=f"where Ctrl-C saves the session (default {SESSION_FILE})")
+    wizard.add_argument("--report", "-o", metavar="FILE", help=f"where the final report is written (default {REPORT_FILE}, Markdown if FILE ends in .md; with --answers: standard output)")
+    wizard.add_argument("--format", "-f", choices=FORMATS, default="text", help="report form for --answers (default: text)")
 
     sub.add_parser("schema", help="print the JSON Schema of the --format json report")
 
@@ -96,6 +110,45 @@ def _cmd_diagnose(args) -> int:
     return EXIT_OK
 
 
+def _cmd_wizard(args) -> int:
+    import shutil
+
+    from httperr_doctor.wizard.interactive import Console, Wizard, check_session, replay
+    from httperr_doctor.wizard.session import Session, SessionError, load_session
+
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        print(f"httperr-doctor: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        session = load_session(args.answers or args.resume) if (args.answers or args.resume) else Session()
+    except SessionError as error:
+        print(f"httperr-doctor: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    problems = check_session(session)
+    if problems:
+        print("httperr-doctor: cannot use this session:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return EXIT_USAGE
+    session.evidence += [p for p in args.paths if p not in session.evidence]
+    if args.answers:
+        gone = [p for p in session.evidence if not os.path.exists(p)]
+        if gone:
+            print(f"httperr-doctor: evidence named in the session is missing: {', '.join(gone)}", file=sys.stderr)
+        report = replay(session)
+        args.output, args.steps = args.report, 1
+        _write(_render(report, args), args.report)
+        return EXIT_OK
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(NO_TERMINAL, file=sys.stderr)
+        return EXIT_USAGE
+    from httperr_doctor.wizard.prompts import questionary_ask
+
+    console = Console(questionary_ask(), sys.stdout, width=min(shutil.get_terminal_size((80, 24)).columns, 100),
+                      colour=_colour_terminal(None))
+    wizard = Wizard(console, session, session_path=args.resume or args.session, report_path=args.report or REPORT_FILE)
+    return wizard.run(gather=not (session.evidence or session.answers))
+
+
 def _cmd_schema(args) -> int:
     from httperr_doctor.engine.render.json_report import json_schema
 
@@ -120,7 +173,7 @@ def _cmd_kb(args) -> int:
     return EXIT_KB if problems else EXIT_OK
 
 
-COMMANDS = {"diagnose": _cmd_diagnose, "schema": _cmd_schema, "kb": _cmd_kb}
+COMMANDS = {"diagnose": _cmd_diagnose, "wizard": _cmd_wizard, "schema": _cmd_schema, "kb": _cmd_kb}
 
 
 def main(argv: list[str] | None = None) -> int:

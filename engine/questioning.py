@@ -1,0 +1,303 @@
+"""Which question to ask next: the one whose answer would move the leading causes most.
+
+A help-desk person's time is the scarce thing, so the wizard never follows a fixed
+script. For every question whose fact is still unknown, the real rules are run on
+each answer it could get (yes and no, each choice, or one number per band between
+the thresholds the rules test), and the confidences that come out are compared with
+the current ones. The question with the largest expected movement (the mean over its
+answers of how much the causes' confidences change, plus a bonus when the leading
+cause would change) is asked first. When no single answer can move anything yet (a
+rule needs two more facts), the question that completes the most of the rules still
+in play comes first.
+
+Speed: a hypothetical answer only changes a few facts, and only the rules that test
+those facts can fire differently. Those rules run on their own small compiled engine
+(built once per set of rules) and their firings replace the current ones; everything
+else is reused, so one question choice costs a few milliseconds.
+
+"I don't know" is not an answer: its question is skipped and the fact stays missing,
+exactly as if the question had never been asked.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from httperr_doctor.kb.schema import Question
+
+from .diagnosis import engine_for
+from .facts import Facts, with_answers
+from .inference import InferenceResult, RuleEngine
+from .knowledge import KnowledgeBase, default_kb
+from .ranking import rank
+from .templates import format_value
+
+TOP_CHANGE_BONUS = 0.5
+RULED_OUT_BONUS = 0.1
+MEANINGFUL = 0.005
+_MISSING = object()
+# Numbers tried for a number question before the bands between thresholds are pinned down.
+_GRID = [0.0] + [m * 10.0 ** e for e in range(-2, 7) for m in (1, 2, 5)]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer a question could get."""
+
+    value: Any
+    label: str
+    weight: float = 1.0
+
+
+@dataclass
+class Standing:
+    """Where the causes stand: confidence of every ranked cause, and what is ruled out."""
+
+    confidences: dict[str, float]
+    ruled_out: frozenset[str]
+
+    @property
+    def ranked(self) -> list[tuple[str, float]]:
+        return sorted(self.confidences.items(), key=lambda item: (-item[1], item[0]))
+
+    @property
+    def top(self) -> str | None:
+        ranked = self.ranked
+        return ranked[0][0] if ranked else None
+
+
+@dataclass
+class Outcome:
+    option: Option
+    standing: Standing
+    movement: float
+
+
+@dataclass
+class Candidate:
+    """A question worth asking, with what each of its answers would do."""
+
+    question: Question
+    score: float
+    progress: float
+    outcomes: list[Outcome] = field(default_factory=list)
+    now: Standing | None = None
+    # Causes of the rules in play that this question's fact would help complete.
+    helps: list[str] = field(default_factory=list)
+
+    @property
+    def separates(self) -> list[str]:
+        """Causes whose confidence depends on the answer, the most affected first."""
+        spread: dict[str, float] = {}
+        for outcome in self.outcomes:
+            for cause in set(outcome.standing.confidences) | outcome.standing.ruled_out:
+                values = [o.standing.confidences.get(cause, 0.0) for o in self.outcomes]
+                ruled = [cause in o.standing.ruled_out for o in self.outcomes]
+                spread[cause] = max(values) - min(values) + (0.01 if any(ruled) and not all(ruled) else 0.0)
+        return [c for c, s in sorted(spread.items(), key=lambda item: (-item[1], item[0])) if s > MEANINGFUL]
+
+
+def standing_of(inference: InferenceResult, kb: KnowledgeBase) -> Standing:
+    ranking = rank(kb, inference)
+    return Standing({s.cause: s.confidence for s in ranking.ranked}, frozenset(s.cause for s in ranking.ruled_out))
+
+
+def movement(before: Standing, after: Standing) -> float:
+    """How much an answer changes the picture (0 = nothing changes)."""
+    causes = set(before.confidences) | set(after.confidences)
+    moved = sum(abs(after.confidences.get(c, 0.0) - before.confidences.get(c, 0.0)) for c in causes)
+    if after.top != before.top and (after.top is not None or before.top is not None):
+        moved += TOP_CHANGE_BONUS
+    moved += RULED_OUT_BONUS * len(after.ruled_out - before.ruled_out)
+    return moved
+
+
+class Questioner:
+    """Chooses questions for one knowledge base; keeps its compiled engines between calls."""
+
+    def __init__(self, kb: KnowledgeBase | None = None):
+        self.kb = kb or default_kb()
+        self._types = {name: spec.type for name, spec in self.kb.facts.items()}
+        self._rules_on: dict[str, list[str]] = {}
+        self._thresholds: dict[str, list[float]] = {}
+        for rule in self.kb.rules.values():
+            for condition in rule.when:
+                self._rules_on.setdefault(condition.fact, [])
+                if rule.id not in self._rules_on[condition.fact]:
+                    self._rules_on[condition.fact].append(rule.id)
+                operand = condition.operand
+                if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+                    bisect.insort(self._thresholds.setdefault(condition.fact, []), float(operand))
+        self._feeds = {name: self._downstream(name) for name in self.kb.facts}
+        self._all_rules = frozenset(self.kb.rules)
+        self._engines: dict[frozenset[str], RuleEngine] = {}
+        self._runs: dict[tuple, InferenceResult] = {}
+
+    # -- what a question can reach -------------------------------------------------
+    def _downstream(self, fact: str) -> set[str]:
+        """`fact` and every fact worked out from it (kb/facts.yaml `derived_from`)."""
+        found, todo = {fact}, [fact]
+        while todo:
+            current = todo.pop()
+            for name, spec in self.kb.facts.items():
+                if current in spec.derived_from and name not in found:
+                    found.add(name)
+                    todo.append(name)
+        return found
+
+    def reaches_rules(self, question: Question) -> bool:
+        return any(name in self._rules_on for name in self._feeds.get(question.fact, {question.fact}))
+
+    def askable(self, facts: Mapping[str, Any], skipped: Iterable[str] = ()) -> list[Question]:
+        """Questions whose fact is unknown, not skipped, and that some rule can use."""
+        skipped = set(skipped)
+        return [q for q in self.kb.questions.values()
+                if q.fact not in facts and q.id not in skipped and q.fact not in skipped and self.reaches_rules(q)]
+
+    # -- running the rules -----------------------------------------------------------
+    def _run(self, rule_ids: frozenset[str], values: Mapping[str, Any]) -> InferenceResult:
+        engine = self._engines.get(rule_ids)
+        if engine is None and rule_ids == self._all_rules:
+            engine = self._engines[rule_ids] = engine_for(self.kb)
+        elif engine is None:
+            engine = self._engines[rule_ids] = RuleEngine([self.kb.rules[r] for r in sorted(rule_ids)], self._types)
+        wanted = sorted(set(engine.referenced_facts) & set(values))
+        key = (rule_ids, tuple((name, values[name]) for name in wanted))
+        result = self._runs.get(key)
+        if result is None:
+            if len(self._runs) > 20000:
+                self._runs.clear()
+            result = self._runs[key] = engine.run({name: values[name] for name in wanted})
+        return result
+
+    def infer(self, values: Mapping[str, Any]) -> InferenceResult:
+        """The full rule run on these facts (cached: the same facts give the same firings)."""
+        return self._run(self._all_rules, values)
+
+    def standing(self, values: Mapping[str, Any]) -> Standing:
+        return standing_of(self.infer(values), self.kb)
+
+    def _what_if(self, base: InferenceResult, before: Mapping[str, Any], after: Mapping[str, Any]) -> Standing:
+        changed = {n for n in set(before) | set(after) if before.get(n, _MISSING) != after.get(n, _MISSING)}
+        touched = frozenset(r for n in changed for r in self._rules_on.get(n, ()))
+        if not touched:
+            return standing_of(base, self.kb)
+        partial = self._run(touched, after)
+        merged = InferenceResult(firings=[f for f in base.firings if f.rule_id not in touched] + partial.firings)
+        return standing_of(merged, self.kb)
+
+    # -- the answers a question could get --------------------------------------------
+    def options(self, question: Question, evidence: Facts, answers: Mapping[str, Any]) -> list[Option]:
+        if question.kind == "yesno":
+            return [Option(True, "yes"), Option(False, "no")]
+        if question.kind == "choice":
+            return [Option(c.value, c.label) for c in question.choices]
+        return self._number_options(question, evidence, answers)
+
+    def _band(self, question: Question, evidence: Facts, answers: Mapping[str, Any], value: float) -> tuple:
+        """Which side of every rule threshold this answer puts the facts on (and whether it is possible)."""
+        values = with_answers(evidence, {**answers, question.fact: value}).values()
+        possible = True
+        key: list[tuple] = []
+        for name in sorted(self._feeds.get(question.fact, {question.fact})):
+            current = values.get(name, _MISSING)
+            if current is _MISSING or name not in self._rules_on:
+                key.append((name, current is _MISSING))
+            elif isinstance(current, (int, float)) and not isinstance(current, bool):
+                # A worked-out amount below zero (more pool in use than the ceiling) cannot happen.
+                possible = possible and (name == question.fact or current >= 0)
+                cuts = self._thresholds.get(name, [])
+                key.append((name, bisect.bisect_left(cuts, current), bisect.bisect_right(cuts, current)))
+            else:
+                key.append((name, current))
+        return (possible, *key)
+
+    def _number_options(self, question: Question, evidence: Facts, answers: Mapping[str, Any]) -> list[Option]:
+        """One representative number per band the rules tell apart (bands found by bisection).
+
+        When the evidence bounds the answer (pool in use cannot exceed the ceiling), each
+        band is weighted by its width: a uniform prior over the possible values, so a
+        narrow band just under the ceiling does not count as much as the rest.
+        """
+        band = lambda v: self._band(question, evidence, answers, v)  # noqa: E731
+        grid = sorted(set(_GRID) | {t for t in self._thresholds.get(question.fact, []) if t >= 0})
+        keys = [band(v) for v in grid]
+        edges: list[float] = []
+        for (lo, k_lo), (top, k_top) in zip(zip(grid, keys), zip(grid[1:], keys[1:])):
+            while k_lo != k_top and len(edges) < 12:
+                hi = top
+                for _ in range(40):
+                    if hi - lo <= max(1e-3, abs(hi) * 1e-4):
+                        break
+                    mid = (lo + hi) / 2
+                    if band(mid) == k_lo:
+                        lo = mid
+                    else:
+                        hi = mid
+                edges.append(round(hi, 3) if hi < 10 else round(hi))
+                lo, k_lo = hi, band(hi)
+        bounds = [0.0] + edges
+        unit = f" {question.unit}" if question.unit else ""
+        show = lambda v: f"{format_value(v)}{unit}"  # noqa: E731
+        bands = []
+        for i, low in enumerate(bounds):
+            high = bounds[i + 1] if i + 1 < len(bounds) else None
+            value = (low + high) / 2 if high is not None else max(low * 1.1, low + 1)
+            value = round(value) if value >= 10 else round(value, 3)
+            if not band(value)[0]:
+                continue
+            if high is None:
+                label = f"{show(low)} or more"
+            elif i == 0:
+                label = f"under {show(high)}"
+            else:
+                label = f"{show(low)} to {show(high)}"
+            bands.append((value, label, None if high is None else high - low))
+        bounded = bands and bands[-1][2] is not None
+        return [Option(value, label, width if bounded else 1.0) for value, label, width in bands]
+
+    # -- choosing ------------------------------------------------------------------------
+    def _progress(self, question: Question, values: Mapping[str, Any], base: InferenceResult,
+                  standing: Standing) -> tuple[float, list[str]]:
+        """How much of the rules still in play this question's fact would complete, and their causes."""
+        reach = self._feeds.get(question.fact, {question.fact})
+        total = 0.0
+        causes: list[str] = []
+        for rule_id in {r for name in reach for r in self._rules_on.get(name, ())}:
+            rule = self.kb.rules[rule_id]
+            if rule_id in base.fired or rule.cause in standing.ruled_out:
+                continue
+            held = {i for (rid, i) in base.conditions_held if rid == rule_id}
+            blocked = any(c.fact in values and c.fact not in reach and i not in held for i, c in enumerate(rule.when))
+            if not blocked:
+                total += abs(rule.certainty) * (1 + len(held)) / len(rule.when)
+                causes.append(rule.cause)
+        return total, sorted(set(causes))
+
+    def candidates(self, evidence: Facts, answers: Mapping[str, Any] | None = None,
+                   skipped: Iterable[str] = ()) -> list[Candidate]:
+        """Every question still worth asking, best first."""
+        answers = dict(answers or {})
+        values = with_answers(evidence, answers).values()
+        base = self.infer(values)
+        now = standing_of(base, self.kb)
+        found = []
+        for question in self.askable(values, skipped):
+            outcomes = []
+            for option in self.options(question, evidence, answers):
+                after = with_answers(evidence, {**answers, question.fact: option.value}).values()
+                result = self._what_if(base, values, after)
+                outcomes.append(Outcome(option, result, movement(now, result)))
+            weight = sum(o.option.weight for o in outcomes)
+            score = sum(o.movement * o.option.weight for o in outcomes) / weight if weight else 0.0
+            progress, helps = self._progress(question, values, base, now)
+            if score > MEANINGFUL or progress > 0:
+                found.append(Candidate(question, round(score, 4), round(progress, 4), outcomes, now, helps))
+        return sorted(found, key=lambda c: (-c.score, -c.progress, c.question.id))
+
+    def next_question(self, evidence: Facts, answers: Mapping[str, Any] | None = None,
+                      skipped: Iterable[str] = ()) -> Candidate | None:
+        """The question to ask now, or None when no answer could change the ranking."""
+        found = self.candidates(evidence, answers, skipped)
+        return found[0] if found else None

@@ -1,0 +1,88 @@
+"""The wizard's question choice, without a terminal: engine/questioning.py."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import EXAMPLES
+from httperr_doctor.engine.diagnosis import read_inputs
+from httperr_doctor.engine.facts import evidence_facts, with_answers
+from httperr_doctor.engine.knowledge import default_kb
+from httperr_doctor.engine.questioning import Questioner
+
+REFUSED = EXAMPLES / "connections-refused"
+DROPPED = EXAMPLES / "connection-dropped"
+
+
+@pytest.fixture(scope="module")
+def questioner():
+    return Questioner(default_kb())
+
+
+def evidence(*paths, without=()):
+    files = read_inputs([str(p) for p in paths])
+    return evidence_facts([f.result for f in files if f.result is not None and f.kind not in without])
+
+
+def test_refused_case_without_memory_evidence_asks_about_the_pool_or_the_3gb_switch_first(questioner):
+    facts = evidence(REFUSED, without=("poolmon", "bootini"))
+    assert "memory.npp_used_mb" not in facts and "boot.switch_3gb" not in facts
+    first = questioner.next_question(facts)
+    assert first.question.id in ("npp_used", "boot_3gb")
+    assert "nonpaged-pool-exhausted" in first.separates or "boot-3gb-switch" in first.separates
+
+
+def test_refused_case_with_boot_ini_but_no_poolmon_asks_for_the_pool_figure(questioner):
+    first = questioner.next_question(evidence(REFUSED, without=("poolmon",)))
+    assert first.question.id == "npp_used"
+    # 128 MB ceiling (x86 2003 with /3GB): the rules' thresholds at 64 and 20 MB free become bands of MB in use.
+    assert [o.option.label for o in first.outcomes] == ["under 64 MB", "64 MB to 108 MB", "108 MB to 128 MB"]
+    movement = {o.option.label: o.standing.confidences.get("nonpaged-pool-exhausted", 0) for o in first.outcomes}
+    assert movement["108 MB to 128 MB"] > 0.9 and movement["under 64 MB"] == 0
+
+
+def test_connection_dropped_only_asks_about_load_or_application_errors(questioner):
+    facts = evidence(DROPPED / "HTTPERR")
+    assert "httperr.reason.Connection_Dropped.count" in facts
+    first = questioner.next_question(facts)
+    assert first.question.id in ("heavy_load", "app_errors")
+    assert {"logging-timeout-under-load", "app-not-sending-response"} & set(first.separates)
+
+
+def test_a_fact_known_from_evidence_is_never_asked(questioner):
+    facts = evidence(REFUSED)
+    known = with_answers(facts).values()
+    asked = [c.question for c in questioner.candidates(facts)]
+    for question in asked:
+        assert question.fact not in known
+    assert not {"npp_used", "boot_3gb", "os_arch", "os_family"} & {q.id for q in asked}
+
+
+def test_dont_know_is_unknown_not_no(questioner):
+    facts = evidence(DROPPED / "HTTPERR")
+    skipped = questioner.candidates(facts, {}, skipped={"heavy_load"})
+    assert "heavy_load" not in [c.question.id for c in skipped]
+    # "don't know" leaves the cause where it was; "no" would have ruled it out.
+    unknown = questioner.standing(with_answers(facts, {}).values())
+    said_no = questioner.standing(with_answers(facts, {"answer.heavy_load_at_drops": False}).values())
+    assert unknown.confidences.get("logging-timeout-under-load", 0) > 0
+    assert "logging-timeout-under-load" in said_no.ruled_out
+
+
+def test_what_if_shortcut_agrees_with_a_full_rule_run(questioner):
+    """The partial re-run of only the touched rules must give exactly the full run's ranking."""
+    for facts in (evidence(REFUSED, without=("poolmon", "bootini")), evidence(DROPPED / "HTTPERR"), evidence()):
+        for candidate in questioner.candidates(facts):
+            for outcome in candidate.outcomes:
+                full = questioner.standing(with_answers(facts, {candidate.question.fact: outcome.option.value}).values())
+                assert outcome.standing == full, (candidate.question.id, outcome.option)
+
+
+def test_nothing_left_to_ask_when_every_question_is_answered_or_skipped(questioner):
+    skipped = set(default_kb().questions)
+    assert questioner.next_question(evidence(), {}, skipped) is None
+
+
+def test_with_no_evidence_the_questions_alone_can_find_the_pool_exhaustion(questioner):
+    answers = {"os.family": "2003", "os.arch": "x86", "boot.switch_3gb": True, "memory.npp_used_mb": 110}
+    standing = questioner.standing(with_answers(evidence(), answers).values())
+    assert standing.top == "nonpaged-pool-exhausted"

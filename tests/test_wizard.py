@@ -1,0 +1,188 @@
+"""The wizard's conversation with scripted answers through the injected `ask`."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import EXAMPLES, run_cli
+from httperr_doctor.wizard.interactive import Console, Wizard
+from httperr_doctor.wizard.session import Session, SessionError, load_session, save_session
+
+REFUSED = EXAMPLES / "connections-refused"
+
+
+class Script:
+    """Answers prompts in order. For a menu, a reply picks the choice whose label starts with it."""
+
+    def __init__(self, *replies):
+        self.replies = list(replies)
+        self.prompts = []
+
+    def __call__(self, prompt):
+        self.prompts.append(prompt)
+        assert self.replies, f"unexpected prompt: {prompt.message} {[c[0] for c in prompt.choices]}"
+        reply = self.replies.pop(0)
+        if isinstance(reply, BaseException):
+            raise reply
+        if prompt.kind == "select":
+            hits = [value for label, value in prompt.choices if label.lower().startswith(str(reply).lower())]
+            assert hits, f"no choice {reply!r} in {[c[0] for c in prompt.choices]}"
+            return hits[0]
+        if prompt.validate is not None:
+            assert prompt.validate(reply) is True, f"{reply!r} rejected: {prompt.validate(reply)}"
+        return reply
+
+
+def wizard(tmp_path, script, session=None, width=80):
+    out = io.StringIO()
+    wiz = Wizard(Console(script, out, width), session, session_path=tmp_path / "session.yaml",
+                 report_path=tmp_path / "report.txt")
+    return wiz, out
+
+
+@pytest.fixture
+def refused_without_pool(tmp_path):
+    """The refused case as a help desk might get it: everything but the PoolMon capture."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(REFUSED, bundle)
+    (bundle / "poolmon-b.txt").unlink()
+    return bundle
+
+
+def test_a_whole_session_from_evidence_to_checklist(tmp_path, refused_without_pool):
+    script = Script(str(refused_without_pool), "", "109", "Stop", "Done", "Skip", "Stop the checklist",
+                    True, str(tmp_path / "ticket.yaml"))
+    wiz, out = wizard(tmp_path, script)
+    assert wiz.run() == 0
+    text = out.getvalue()
+    assert "read " in text and "(httperr)" in text
+    assert "Question 1: How many megabytes of non-paged pool" in text
+    assert "Task Manager" in text  # the question says how to take the measurement
+    assert "Leading causes now:" in text
+    assert wiz.report.causes[0].id == "nonpaged-pool-exhausted"
+    assert "Step 1 of" in text and "Ticked off?" in [p.message for p in script.prompts]
+    report = (tmp_path / "report.txt").read_text()
+    assert "nonpaged-pool-exhausted" in report and "[x] nonpaged-pool-exhausted 1:" in report
+    assert "(skipped)" in report
+    saved = yaml.safe_load((tmp_path / "ticket.yaml").read_text())
+    assert saved["answers"] == [{"question": "npp_used", "fact": "memory.npp_used_mb", "value": 109}]
+    assert saved["evidence"] == ["bundle"]  # relative to the session file, so the pair can move
+    assert [t["status"] for t in saved["checklist"]] == ["done", "skipped"]
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_saved_session_replays_without_a_terminal(tmp_path, refused_without_pool):
+    session = Session(evidence=[str(refused_without_pool)])
+    session.answers.append(__import__("httperr_doctor.wizard.session", fromlist=["Answer"]).Answer(
+        "npp_used", "memory.npp_used_mb", 109))
+    path = save_session(session, tmp_path / "case.json")
+    code, text = run_cli("wizard", "--answers", str(path), "--format", "json")
+    assert code == 0
+    report = json.loads(text)
+    assert report["causes"][0]["id"] == "nonpaged-pool-exhausted"
+    assert report["servers"][0]["facts"]["memory.npp_free_mb"] == 19
+
+
+def test_why_names_the_causes_the_answer_separates_with_their_confidence(tmp_path):
+    script = Script("Why", "Stop", "Stop the checklist", False)
+    wiz, out = wizard(tmp_path, script, Session(evidence=[str(EXAMPLES / "connection-dropped" / "HTTPERR")]))
+    assert wiz.run(gather=False) == 0
+    text = out.getvalue()
+    why = text[text.index("The answer tells these causes apart"):]
+    assert "Under heavy load" in why and "(now 30%)" in why
+    assert "If yes: logging-timeout-under-load 30% -> 72%" in why
+
+
+def test_dont_know_leaves_the_fact_missing_and_is_not_asked_again(tmp_path):
+    script = Script("I don't know", "I don't know", "Stop", "Stop the checklist", False)
+    wiz, out = wizard(tmp_path, script, Session(evidence=[str(EXAMPLES / "connection-dropped" / "HTTPERR")]))
+    wiz.run(gather=False)
+    asked = [line for line in out.getvalue().splitlines() if line.startswith("Question ")]
+    assert len(asked) == 3 and len(set(a.split(":", 1)[1] for a in asked)) == 3
+    assert all(a.unknown for a in wiz.session.answers)
+    facts = wiz.report.servers[0].facts
+    assert "answer.heavy_load_at_drops" not in facts and "answer.app_errors_at_drops" not in facts
+    assert wiz.report.causes  # the evidence still ranks causes: unknown is not "no"
+    assert "logging-timeout-under-load" not in [r.id for r in wiz.report.ruled_out]
+
+
+def test_back_undoes_the_last_answer(tmp_path):
+    script = Script("No", "Back", "Yes", "Stop", "Stop the checklist", False)
+    wiz, out = wizard(tmp_path, script, Session(evidence=[str(EXAMPLES / "connection-dropped" / "HTTPERR")]))
+    wiz.run(gather=False)
+    assert "Took back the answer to 'heavy_load' (no)" in out.getvalue()
+    assert [(a.question, a.value) for a in wiz.session.answers] == [("heavy_load", True)]
+    assert wiz.report.causes[0].id == "logging-timeout-under-load"
+
+
+def test_a_file_path_typed_at_a_number_question_is_attached_as_evidence(tmp_path, refused_without_pool):
+    pool = str(REFUSED / "poolmon-b.txt")
+    script = Script(pool, "Stop", "Stop the checklist", False)
+    wiz, out = wizard(tmp_path, script, Session(evidence=[str(refused_without_pool)]))
+    wiz.run(gather=False)
+    assert f"read {pool} (poolmon)" in out.getvalue()
+    assert pool in wiz.session.evidence and not wiz.session.answers
+    assert wiz.report.causes[0].id in ("nonpaged-pool-exhausted", "pool-leak-driver")
+    assert "AvSc" in json.dumps(wiz.report.servers[0].facts)
+
+
+def test_ctrl_c_saves_the_session_and_resume_continues_it(tmp_path, refused_without_pool):
+    script = Script(str(refused_without_pool), "", KeyboardInterrupt())
+    wiz, out = wizard(tmp_path, script)
+    assert wiz.run() == 130
+    assert "--resume" in out.getvalue()
+    saved = load_session(tmp_path / "session.yaml")
+    assert saved.evidence == [str(refused_without_pool)] and not saved.answers
+
+    script = Script("110", "Stop", "Stop the checklist", False)
+    wiz, out = wizard(tmp_path, script, saved)
+    assert wiz.run(gather=False) == 0
+    assert "Question 1: How many megabytes of non-paged pool" in out.getvalue()
+    assert wiz.report.causes[0].id == "nonpaged-pool-exhausted"
+
+
+def test_an_interrupted_save_never_corrupts_the_session_file(tmp_path, monkeypatch):
+    path = save_session(Session(evidence=["a"]), tmp_path / "s.yaml")
+    before = path.read_text()
+
+    def crash(*_):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        save_session(Session(evidence=["b"]), path)
+    assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["s.yaml"]  # no temporary file left behind
+
+
+def test_a_file_that_is_not_a_session_is_refused_clearly(tmp_path):
+    bad = tmp_path / "x.yaml"
+    bad.write_text("answers: []\n")
+    with pytest.raises(SessionError, match="not an httperr-doctor session"):
+        load_session(bad)
+    code, _ = run_cli("wizard", "--answers", str(bad))
+    assert code == 2
+
+
+def test_a_session_answer_of_the_wrong_type_is_a_usage_error(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text("format: httperr-doctor-session\nversion: 1\nanswers:\n"
+                    "- {question: boot_3gb, fact: boot.switch_3gb, value: 'maybe'}\n")
+    code, _ = run_cli("wizard", "--answers", str(path))
+    assert code == 2
+    assert "boot.switch_3gb must be a bool" in capsys.readouterr().err
+
+
+def test_without_a_terminal_the_wizard_points_to_diagnose_and_answers():
+    done = subprocess.run([sys.executable, "-m", "httperr_doctor.wizard", "wizard", str(REFUSED)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == 2
+    assert "httperr-doctor diagnose" in done.stderr and "--answers FILE" in done.stderr
+    assert done.stdout == ""

@@ -1,0 +1,370 @@
+"""The guided diagnosis: evidence first, then only the questions that can change the ranking.
+
+Everything the wizard says goes to `console.out` and every question goes through
+`console.ask(Prompt)`, so a test can script a whole session (httpie's injected
+Environment); `wizard/prompts.py` supplies the questionary-backed `ask` for a real
+terminal. Which question comes next is decided by `engine/questioning.py`.
+"""
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from httperr_doctor.engine.diagnosis import diagnose, read_inputs
+from httperr_doctor.engine.evidence import ReadFile
+from httperr_doctor.engine.facts import Facts, evidence_facts, with_answers
+from httperr_doctor.engine.knowledge import KnowledgeBase, default_kb
+from httperr_doctor.engine.questioning import Candidate, Questioner, Standing
+from httperr_doctor.engine.render.markdown import render_markdown
+from httperr_doctor.engine.render.terminal import render_terminal
+from httperr_doctor.engine.render.text import clean, render_text
+from httperr_doctor.engine.report import CauseOut, Report
+from httperr_doctor.engine.templates import format_value
+
+from .prompts import Ask, Prompt
+from .session import Answer, Session, Tick, save_session
+
+UNKNOWN, ATTACH, WHY, BACK, STOP = "unknown", "attach", "why", "back", "stop"
+RETYPE = "#retype"
+ACTION_LABELS = {
+    UNKNOWN: "I don't know / can't check",
+    ATTACH: "Attach an evidence file instead",
+    WHY: "Why are you asking?",
+    BACK: "Back: undo the last answer",
+    STOP: "Stop asking and show the report",
+}
+LEADING_SHOWN = 3
+_NUMBER = re.compile(r"^\s*([-+]?[0-9][0-9,]*(?:\.[0-9]+)?|[-+]?\.[0-9]+)\s*([A-Za-z%]*)\s*$")
+
+
+@dataclass
+class Console:
+    """Where the wizard talks: the ask function and the output stream, both injected."""
+
+    ask: Ask
+    out: TextIO
+    width: int = 80
+    colour: bool = False
+
+
+def parse_number(text: str, unit: str | None = None) -> float | int | None:
+    """A number as a person types it: '109', '1,268', '19.5 MB' (the question's unit may follow).
+
+    >>> parse_number("1,268"), parse_number("19.5 MB", "MB"), parse_number("12 GB", "MB"), parse_number("lots")
+    (1268, 19.5, None, None)
+    """
+    match = _NUMBER.match(text or "")
+    if not match or (match.group(2) and (not unit or match.group(2).lower() != unit.lower())):
+        return None
+    value = float(match.group(1).replace(",", ""))
+    return int(value) if value.is_integer() else value
+
+
+class Wizard:
+    def __init__(self, console: Console, session: Session | None = None, kb: KnowledgeBase | None = None,
+                 session_path: str | Path = "httperr-doctor-session.yaml", report_path: str | Path | None = None,
+                 questioner: Questioner | None = None):
+        self.console = console
+        self.session = session or Session()
+        self.kb = kb or default_kb()
+        self.questioner = questioner or Questioner(self.kb)
+        self.session_path = Path(session_path)
+        self.report_path = Path(report_path) if report_path else None
+        self.files: list[ReadFile] = []
+        self.evidence = Facts()
+        self.report: Report | None = None
+        self.asked = 0
+
+    # -- output --------------------------------------------------------------------
+    def say(self, text: str = "", indent: str = "") -> None:
+        if not text:
+            self.console.out.write("\n")
+            return
+        for paragraph in text.split("\n"):
+            lines = textwrap.wrap(paragraph, self.console.width - 1, initial_indent=indent,
+                                  subsequent_indent=indent + "  ") or [indent]
+            self.console.out.write("\n".join(lines) + "\n")
+        self.console.out.flush()
+
+    def show_text(self, text: str) -> None:
+        """Preformatted text (the report), folded to the terminal width with its indentation kept."""
+        for line in text.rstrip("\n").split("\n"):
+            indent = line[: len(line) - len(line.lstrip())]
+            if len(line) < self.console.width:
+                self.console.out.write(line + "\n")
+            else:
+                self.console.out.write("\n".join(textwrap.wrap(line, self.console.width - 1, subsequent_indent=indent + "  ")) + "\n")
+        self.console.out.flush()
+
+    def _title(self, cause: str, room: int) -> str:
+        title = self.kb.causes[cause].title if cause in self.kb.causes else cause
+        return title if len(title) <= room else title[: room - 3].rstrip() + "..."
+
+    def show_standing(self, standing: Standing) -> None:
+        ranked = [(c, p) for c, p in standing.ranked if p > 0][:LEADING_SHOWN]
+        if not ranked:
+            self.say("Leading causes: none yet.")
+            return
+        self.say("Leading causes now:")
+        for cause, confidence in ranked:
+            self.say(f"  {confidence:4.0%}  {self._title(cause, self.console.width - 10)}")
+
+    def standing(self) -> Standing:
+        return self.questioner.standing(with_answers(self.evidence, self.session.known()).values())
+
+    # -- evidence ------------------------------------------------------------------
+    def load(self, paths: list[str]) -> int:
+        """Read evidence files or folders; return how many files were usable evidence."""
+        usable = 0
+        for path in paths:
+            if not os.path.exists(path):
+                self.say(f"Not found: {clean(path)}")
+                continue
+            files = read_inputs([path])
+            for item in files:
+                if item.result is None:
+                    why = item.error or "not a kind of evidence httperr-doctor knows"
+                    self.say(f"  skipped {clean(item.path)}: {clean(why)}")
+                else:
+                    usable += 1
+                    self.say(f"  read {clean(item.path)} ({item.kind})")
+            self.files += files
+            if path not in self.session.evidence:
+                self.session.evidence.append(path)
+        self.evidence = evidence_facts([f.result for f in self.files if f.result is not None])
+        return usable
+
+    def _existing_or_empty(self, text: str) -> bool | str:
+        text = text.strip()
+        return True if not text or os.path.exists(os.path.expanduser(text)) else "No such file or folder"
+
+    def gather_evidence(self) -> None:
+        self.say("Evidence first (optional): HTTPERR logs, IIS logs, poolmon output, boot.ini, "
+                 "systeminfo, or a folder of them. One path at a time (Tab completes); "
+                 "press Enter on an empty line to go on to the questions.")
+        while True:
+            path = str(self.console.ask(Prompt("path", "Evidence file or folder:", validate=self._existing_or_empty)) or "").strip()
+            if not path:
+                return
+            self.load([os.path.expanduser(path)])
+
+    def attach(self) -> None:
+        path = str(self.console.ask(Prompt("path", "File or folder to attach:", validate=self._existing_or_empty)) or "").strip()
+        if path and not self.load([os.path.expanduser(path)]):
+            self.say("Nothing in it could be read as evidence; the question stays open.")
+
+    # -- questions -----------------------------------------------------------------
+    def why(self, candidate: Candidate) -> None:
+        now = candidate.now or self.standing()
+        separates = candidate.separates
+        if not separates:
+            causes = ", ".join(self._title(c, 50) for c in candidate.helps) or "the causes still open"
+            self.say(f"No single answer moves the ranking yet, but this fact completes checks for: {causes}.", "  ")
+            return
+        self.say("The answer tells these causes apart:", "  ")
+        for cause in separates[:4]:
+            state = "ruled out" if cause in now.ruled_out else f"now {now.confidences.get(cause, 0.0):.0%}"
+            self.say(f"- {self._title(cause, self.console.width - 20)} ({state})", "  ")
+        for outcome in candidate.outcomes:
+            changes = []
+            for cause in separates[:3]:
+                before, after = now.confidences.get(cause, 0.0), outcome.standing.confidences.get(cause, 0.0)
+                if cause in outcome.standing.ruled_out and cause not in now.ruled_out:
+                    changes.append(f"{cause} ruled out")
+                elif abs(after - before) > 0.005:
+                    changes.append(f"{cause} {before:.0%} -> {after:.0%}")
+            self.say(f"If {outcome.option.label}: {'; '.join(changes) or 'no change'}", "  ")
+
+    def _present(self, candidate: Candidate) -> None:
+        question = candidate.question
+        self.say()
+        self.say(f"Question {self.asked}: {question.text.strip()}")
+        if question.how:
+            self.say(f"How to check: {' '.join(question.how.split())}", "  ")
+
+    def _menu(self, candidate: Candidate, answers: list[tuple[str, Any]]) -> Any:
+        actions = [UNKNOWN, ATTACH, WHY] + ([BACK] if self.session.answers else []) + [STOP]
+        choices = [(label, ("value", value)) for label, value in answers]
+        choices += [(ACTION_LABELS[a], ("action", a)) for a in actions]
+        return self.console.ask(Prompt("select", "Your answer:", choices, instruction="(arrow keys, Enter)"))
+
+    def _number(self, candidate: Candidate) -> Any:
+        question = candidate.question
+        unit = question.unit or ""
+        self.say(f"Type the number{' in ' + unit if unit else ''}, or the path of a file to attach "
+                 "(Tab completes). Enter on an empty line: don't know, why, back, stop.", "  ")
+
+        def valid(text: str) -> bool | str:
+            if not text.strip() or parse_number(text, unit) is not None or os.path.exists(os.path.expanduser(text.strip())):
+                return True
+            return f"Type a number{' in ' + unit if unit else ''}, an existing file path, or nothing"
+
+        text = str(self.console.ask(Prompt("path", "Answer:", validate=valid)) or "").strip()
+        if not text:
+            return self._menu(candidate, [("Type the number after all", RETYPE)])
+        number = parse_number(text, unit)
+        if number is not None:
+            return ("value", number)
+        if os.path.exists(os.path.expanduser(text)):
+            return ("file", os.path.expanduser(text))
+        self.say(valid(text), "  ")
+        return ("action", RETYPE)
+
+    def ask_one(self, candidate: Candidate) -> str | None:
+        """Ask one question until it is answered or set aside; returns STOP to end the interview."""
+        question = candidate.question
+        self._present(candidate)
+        while True:
+            if question.kind == "number":
+                reply = self._number(candidate)
+            else:
+                answers = [("Yes", True), ("No", False)] if question.kind == "yesno" else \
+                    [(c.label, c.value) for c in question.choices]
+                reply = self._menu(candidate, answers)
+            kind, value = reply
+            if value == RETYPE and kind in ("value", "action"):
+                continue
+            if kind == "file":
+                self.load([value])
+                return None
+            if kind == "value":
+                self.session.answers.append(Answer(question.id, question.fact, value))
+                self.show_standing(self.standing())
+                return None
+            if value == WHY:
+                self.why(candidate)
+            elif value == UNKNOWN:
+                self.session.answers.append(Answer(question.id, question.fact, unknown=True))
+                self.say("Noted as unknown; the diagnosis goes on without it.", "  ")
+                return None
+            elif value == ATTACH:
+                self.attach()
+                return None
+            elif value == BACK:
+                undone = self.session.undo()
+                if undone is not None:
+                    shown = "don't know" if undone.unknown else format_value(undone.value)
+                    self.say(f"Took back the answer to {undone.question!r} ({shown}).", "  ")
+                    self.show_standing(self.standing())
+                return None
+            elif value == STOP:
+                return STOP
+
+    def interview(self) -> None:
+        while True:
+            candidate = self.questioner.next_question(self.evidence, self.session.known(), self.session.skipped())
+            if candidate is None:
+                self.say()
+                self.say("No other question could change the ranking.")
+                return
+            self.asked = len(self.session.answers) + 1
+            if self.ask_one(candidate) == STOP:
+                return
+
+    # -- the end ---------------------------------------------------------------------
+    def build_report(self) -> Report:
+        self.report = diagnose(list(self.session.evidence), self.session.known(), self.kb)
+        return self.report
+
+    def checklist(self, cause: CauseOut) -> None:
+        items = [(str(s.number), s.title, s) for s in cause.remediation]
+        items += [(f"verify {i}", text, None) for i, text in enumerate(cause.verify, start=1)]
+        self.say()
+        self.say(f"Fix it, one step at a time: {cause.title}")
+        for index, (item, title, step) in enumerate(items, start=1):
+            self.say()
+            if step is not None:
+                self.say(f"Step {index} of {len(items)}: {step.title}")
+                self.say(step.do, "  ")
+                if step.command:
+                    self.say(f"Run: {step.command}", "  ")
+                if step.expect:
+                    self.say(f"Good result: {step.expect}", "  ")
+                if step.risk and step.risk != "none":
+                    self.say(f"Risk: {step.risk}", "  ")
+            else:
+                self.say(f"Step {index} of {len(items)}: check the fix worked")
+                self.say(title, "  ")
+            reply = self.console.ask(Prompt("select", "Ticked off?", [("Done", "done"), ("Skip this one", "skipped"),
+                                                                     ("Stop the checklist", STOP)]))
+            if reply == STOP:
+                break
+            self.session.checklist.append(Tick(cause.id, item, title, reply))
+        self.say()
+        self.say(f"If it is not fixed: {cause.escalation}")
+
+    def checklist_text(self) -> str:
+        if not self.session.checklist:
+            return ""
+        lines = ["Checklist (from the wizard session):"]
+        for tick in self.session.checklist:
+            mark = "[x]" if tick.status == "done" else "[ ]"
+            lines.append(f"  {mark} {tick.cause} {tick.item}: {tick.title}" + ("" if tick.status == "done" else " (skipped)"))
+        return "\n".join(lines) + "\n"
+
+    def write_report(self, path: Path) -> Path:
+        if path.suffix.lower() == ".md":
+            text = render_markdown(self.report, top_steps=1) + "\n" + self.checklist_text().replace("\n  ", "\n- ")
+        else:
+            text = render_text(self.report, top_steps=1) + "\n" + self.checklist_text()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def finish(self) -> None:
+        report = self.build_report()
+        self.say()
+        self.show_text(render_terminal(report, top_steps=0, width=self.console.width - 1,
+                                       color_system="standard" if self.console.colour else None))
+        if report.causes:
+            self.checklist(report.causes[0])
+        self.session.finished = True
+        if self.report_path is not None:
+            self.say(f"Report written to {self.write_report(self.report_path)}")
+        if self.console.ask(Prompt("confirm", "Save this session (evidence paths and answers) for the ticket?", default=True)):
+            path = self.console.ask(Prompt("path", "Save as:", default=str(self.session_path)))
+            self.say(f"Session saved to {save_session(self.session, Path(str(path).strip() or self.session_path))}; "
+                     "replay it with: httperr-doctor wizard --answers FILE")
+
+    def run(self, gather: bool = True) -> int:
+        """The whole conversation. Ctrl-C saves the session and returns 130."""
+        try:
+            if self.session.evidence and not self.files:
+                self.say("Evidence from the session:")
+                self.load(list(self.session.evidence))
+            if gather:
+                self.gather_evidence()
+            self.interview()
+            self.finish()
+            return 0
+        except KeyboardInterrupt:
+            path = save_session(self.session, self.session_path)
+            self.say()
+            self.say(f"Stopped. Session saved to {path}. Continue with: httperr-doctor wizard --resume {path}")
+            return 130
+
+
+def replay(session: Session, kb: KnowledgeBase | None = None) -> Report:
+    """A saved session's report, with no terminal: `wizard --answers FILE`."""
+    return diagnose(list(session.evidence), session.known(), kb or default_kb())
+
+
+_TYPES = {"number": (int, float), "bool": (bool,), "string": (str,)}
+
+
+def check_session(session: Session, kb: KnowledgeBase | None = None) -> list[str]:
+    """Problems that would stop a replay: answers for facts the KB does not know, or of the wrong type."""
+    kb = kb or default_kb()
+    problems = []
+    for answer in session.answers:
+        spec = kb.facts.get(answer.fact)
+        if spec is None:
+            problems.append(f"answer to {answer.question!r}: unknown fact {answer.fact!r}")
+        elif not answer.unknown and (not isinstance(answer.value, _TYPES[spec.type])
+                                     or (spec.type == "number" and isinstance(answer.value, bool))):
+            problems.append(f"answer to {answer.question!r}: {answer.fact} must be a {spec.type}, got {answer.value!r}")
+    return problems

@@ -1,0 +1,143 @@
+"""A wizard session as a file: the evidence paths and the answers, in the order given.
+
+The same file serves three purposes: Ctrl-C saves it and `--resume` continues it;
+`--answers FILE` replays it without a terminal (a ticket attachment or a regression
+case); and a finished session can be saved for either. YAML or JSON, by extension.
+
+Files are written to a temporary file in the same folder and moved into place with
+`os.replace`, so a crash or a full disk never leaves half a session behind.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FORMAT = "httperr-doctor-session"
+VERSION = 1
+
+
+class SessionError(ValueError):
+    """The file is not a session this version can read (the message says why)."""
+
+
+@dataclass
+class Answer:
+    question: str
+    fact: str
+    value: Any = None
+    # "I don't know / can't check": the fact stays missing; the question is not asked again.
+    unknown: bool = False
+
+    def to_dict(self) -> dict:
+        data = {"question": self.question, "fact": self.fact}
+        data.update({"unknown": True} if self.unknown else {"value": self.value})
+        return data
+
+
+@dataclass
+class Tick:
+    """One checklist item at the end: a remediation step or a verification."""
+
+    cause: str
+    item: str
+    title: str
+    status: str  # done | skipped
+
+    def to_dict(self) -> dict:
+        return {"cause": self.cause, "item": self.item, "title": self.title, "status": self.status}
+
+
+@dataclass
+class Session:
+    evidence: list[str] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    checklist: list[Tick] = field(default_factory=list)
+    finished: bool = False
+
+    def known(self) -> dict[str, Any]:
+        """fact -> value for every real answer (later answers win)."""
+        return {a.fact: a.value for a in self.answers if not a.unknown}
+
+    def skipped(self) -> set[str]:
+        return {a.question for a in self.answers if a.unknown}
+
+    def undo(self) -> Answer | None:
+        return self.answers.pop() if self.answers else None
+
+    def to_dict(self, relative_to: Path | None = None) -> dict:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "finished": self.finished,
+            "evidence": [_portable(p, relative_to) for p in self.evidence],
+            "answers": [a.to_dict() for a in self.answers],
+            "checklist": [t.to_dict() for t in self.checklist],
+        }
+
+
+def _portable(path: str, base: Path | None) -> str:
+    """Paths under the session file's folder are stored relative to it, so the pair can move."""
+    if base is None:
+        return path
+    try:
+        return str(Path(path).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(Path(path).resolve())
+
+
+def dumps(session: Session, path: Path) -> str:
+    data = session.to_dict(path.parent)
+    if path.suffix.lower() == ".json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    header = "# httperr-doctor wizard session: replay with `httperr-doctor wizard --answers FILE`\n"
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def save_session(session: Session, path: str | Path) -> Path:
+    """Write atomically: a temporary file beside the target, then `os.replace`."""
+    path = Path(path)
+    text = dumps(session, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_session(path: str | Path) -> Session:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SessionError(f"cannot read session file {path}: {error.strerror or error}") from error
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        raise SessionError(f"{path} is not a valid session file: {error}") from error
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise SessionError(f"{path} is not an httperr-doctor session file (no `format: {FORMAT}`)")
+    if data.get("version") != VERSION:
+        raise SessionError(f"{path} is a session of version {data.get('version')!r}; this httperr-doctor reads version {VERSION}")
+    try:
+        answers = [Answer(question=str(a["question"]), fact=str(a["fact"]), value=a.get("value"),
+                          unknown=bool(a.get("unknown", False))) for a in data.get("answers") or []]
+        ticks = [Tick(**{k: str(t[k]) for k in ("cause", "item", "title", "status")}) for t in data.get("checklist") or []]
+        evidence = [str(p) for p in data.get("evidence") or []]
+    except (KeyError, TypeError, AttributeError) as error:
+        raise SessionError(f"{path}: an answer or checklist entry is incomplete ({error})") from error
+    base = path.resolve().parent
+    evidence = [p if Path(p).is_absolute() else str(base / p) for p in evidence]
+    return Session(evidence=evidence, answers=answers, checklist=ticks, finished=bool(data.get("finished")))
