@@ -83,7 +83,7 @@ class _QuietHost(_durable.Host):
 _TYPES: dict[str, tuple[type, ...]] = {"number": (int, float), "bool": (bool,), "string": (str,)}
 
 
-def _check_type(name: str, value: Any, kind: str | None) -> None:
+def check_type(name: str, value: Any, kind: str | None) -> None:
     if kind is None:
         return
     ok = isinstance(value, _TYPES[kind]) and not (kind == "number" and isinstance(value, bool))
@@ -179,7 +179,7 @@ class RuleEngine:
             messages = []
             for name in sorted(facts):
                 value = facts[name]
-                _check_type(name, value, self._fact_types.get(name))
+                check_type(name, value, self._fact_types.get(name))
                 messages.append({"sid": sid, "name": name, "known": True, "value": value})
             for name in self.referenced_facts:
                 if name not in facts:

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from httperr_doctor.engine.diagnosis import diagnose, read_inputs
 from httperr_doctor.engine.evidence import ReadFile
 from httperr_doctor.engine.facts import Facts, evidence_facts, with_answers
+from httperr_doctor.engine.inference import FactTypeError, check_type
 from httperr_doctor.engine.knowledge import KnowledgeBase, default_kb
 from httperr_doctor.engine.questioning import Candidate, Questioner, Standing
 from httperr_doctor.engine.render.markdown import render_markdown
@@ -353,9 +354,6 @@ def replay(session: Session, kb: KnowledgeBase | None = None) -> Report:
     return diagnose(list(session.evidence), session.known(), kb or default_kb())
 
 
-_TYPES = {"number": (int, float), "bool": (bool,), "string": (str,)}
-
-
 def check_session(session: Session, kb: KnowledgeBase | None = None) -> list[str]:
     """Problems that would stop a replay: answers for facts the KB does not know, or of the wrong type."""
     kb = kb or default_kb()
@@ -364,7 +362,10 @@ def check_session(session: Session, kb: KnowledgeBase | None = None) -> list[str
         spec = kb.facts.get(answer.fact)
         if spec is None:
             problems.append(f"answer to {answer.question!r}: unknown fact {answer.fact!r}")
-        elif not answer.unknown and (not isinstance(answer.value, _TYPES[spec.type])
-                                     or (spec.type == "number" and isinstance(answer.value, bool))):
-            problems.append(f"answer to {answer.question!r}: {answer.fact} must be a {spec.type}, got {answer.value!r}")
+            continue
+        try:
+            if not answer.unknown:
+                check_type(answer.fact, answer.value, spec.type)
+        except FactTypeError as error:
+            problems.append(f"answer to {answer.question!r}: {error}")
     return problems
