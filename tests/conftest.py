@@ -5,14 +5,23 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 from contextlib import redirect_stdout
 from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, settings
 
 from httperr_doctor.engine.render import json_report
 from httperr_doctor.wizard.cli import main
+
+# Property tests: modest and repeatable by default (the suite runs on a 2-core CI box);
+# `HYPOTHESIS_PROFILE=fuzz` for the long randomised run (bench/RESULTS.md, "Fuzzing").
+_QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+settings.register_profile("default", max_examples=25, deadline=None, derandomize=True, suppress_health_check=_QUIET)
+settings.register_profile("fuzz", max_examples=20_000, deadline=None, suppress_health_check=_QUIET)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -125,6 +125,8 @@ def read(file: EvidenceFile) -> ReadFile:
             continue
         except OSError as error:
             return ReadFile(file.display_path, parser.KIND, encoding, error=f"cannot read: {error.strerror or error}")
+        # Lines the reader withheld (over-long, unreadable) are data lines the parser never saw.
+        result.data_lines += len(file.skips)
         skips = sorted(file.skips + result.skips, key=lambda s: s.line)
         result.skips = skips
         return ReadFile(file.display_path, parser.KIND, encoding, result=result, skips=skips)

@@ -109,7 +109,8 @@ def parse(lines: Lines) -> ParseResult:
     # Keep line numbers: the removed declaration sat on line 1 and held no newline.
     handler = _Handler(lines)
     try:
-        defusedxml.sax.parseString(text.encode("utf-8"), handler, forbid_dtd=True)
+        # Lone surrogates cannot be UTF-8; they become "?" rather than crash the parse.
+        defusedxml.sax.parseString(text.encode("utf-8", errors="replace"), handler, forbid_dtd=True)
     except DefusedXmlException as error:
         raise NotThisKind(f"refused unsafe XML ({type(error).__name__})") from error
     except xml.sax.SAXParseException as error:

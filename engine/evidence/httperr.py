@@ -253,7 +253,9 @@ def parse(lines: Lines) -> ParseResult:
                 reader.set_fields(fields, f"{len(fields)} fields")
                 stats.unknown_columns |= {f for f in fields if f not in KNOWN_FIELDS}
                 if "s-reason" not in reader.index:
-                    result.skips.append(Skip(number, "#Fields: header has no s-reason column; lines under it cannot be read"))
+                    # A note, not a skip: skips count data lines, and each line under it is counted itself.
+                    result.notes.append(f"line {number}: #Fields: header has no s-reason column; "
+                                        "only lines with a reason phrase under it could be read")
             reader.saw_anything = True
             continue
         result.data_lines += 1
