@@ -5,6 +5,8 @@ wizard gathered); nothing here prompts or prints.
 """
 from __future__ import annotations
 
+import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -18,6 +20,7 @@ from .inference import InferenceResult, RuleEngine
 from .knowledge import KnowledgeBase, default_kb
 from .ranking import CauseScore, rank
 from .templates import format_value, render, render_first
+from .timezones import Zone
 from .timeline import build_timeline
 
 PROBLEMS_SHOWN = 10
@@ -74,43 +77,73 @@ def read_inputs(paths: list[str], progress: ProgressCallback | None = None) -> l
     return files
 
 
-def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
-    """Group parsed files by server: a file naming its host wins, then its folder's host.
+def host_key(name: str) -> str:
+    """Servers are named by their short name in capitals (`web01.contoso.com` -> `WEB01`); IPs stay whole.
 
-    Files that name no host take the host named by another file in the same folder
-    or the nearest folder above it (a server's HTTPERR/ and W3SVC1/ subfolders);
-    failing that, the folder's name when the run spans several servers; failing
-    that, the only host in the run.
+    >>> host_key("web01.contoso.local"), host_key("10.0.0.5")
+    ('WEB01', '10.0.0.5')
+    """
+    text = name.strip().upper()
+    return text if re.fullmatch(r"[\d.]+|\[?[0-9A-F:]+\]?", text) else text.split(".")[0]
+
+
+def _folder_name(folder: PurePath) -> str:
+    # A folder inside a zip bundle is named `bundle.zip!HOST`.
+    return folder.name.rsplit("!", 1)[-1].upper()
+
+
+def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
+    """Group parsed files by server.
+
+    A file that names its host (systeminfo Host Name, `\\\\HOST\\` in counter paths, the
+    event `Computer:`) goes to that host. Any other file takes the host named in its
+    folder or the nearest folder above it, without climbing out of its top folder
+    (the folder directly under the common root of the run). When the top folders are
+    servers (named after their host, or naming several hosts), a top folder that names
+    none is a server of its own, called by the folder's name. Otherwise the only host
+    in the run, and failing that the top folder's name or "(unnamed server)".
     """
     parsed = [f for f in files if f.result is not None]
-    folder_host: dict[str, str] = {}
+    if not parsed:
+        return {}
+    paths = {id(f): PurePath(f.path) for f in parsed}
+    root = PurePath(os.path.commonpath([str(p.parent) for p in paths.values()]) or ".")
+
+    def top_folder(path: PurePath) -> PurePath | None:
+        inside = path.parent.relative_to(root).parts if path.parent != root else ()
+        return root / inside[0] if inside else None
+
+    named_in: dict[PurePath, set[str]] = defaultdict(set)
     for f in parsed:
         if f.result.host:
-            folder_host.setdefault(str(PurePath(f.path).parent), f.result.host)
-    named = set(folder_host.values())
+            for folder in paths[id(f)].parents:
+                named_in[folder].add(host_key(f.result.host))
+    everyone = named_in.get(root, set())
+    named_tops = {top: named_in[top] for top in {top_folder(p) for p in paths.values()} if top in named_in}
+    tops_are_servers = len(set().union(*named_tops.values())) > 1 if named_tops else False
+    tops_are_servers = tops_are_servers or any(host_key(_folder_name(t)) in hosts for t, hosts in named_tops.items())
     groups: dict[str, list[ReadFile]] = defaultdict(list)
-    folders = {str(PurePath(f.path).parent) for f in parsed}
     for f in parsed:
-        folder = str(PurePath(f.path).parent)
-        host = f.result.host or _nearest_folder_host(PurePath(f.path), folder_host)
+        path = paths[id(f)]
+        top = top_folder(path)
+        host = host_key(f.result.host) if f.result.host else None
+        for folder in path.parents if host is None else ():
+            names = named_in.get(folder, set())
+            if len(names) == 1 and (top is None or folder == top or top in folder.parents):
+                host = next(iter(names))
+            if names or folder == top:
+                break
         if host is None:
-            if len(named) == 1:
-                host = next(iter(named))
-            elif len(folders) > 1 or named:
-                # A folder inside a zip bundle is named `bundle.zip!HOST`.
-                host = PurePath(folder).name.rsplit("!", 1)[-1].upper() or UNNAMED_HOST
+            if top is not None and tops_are_servers and top not in named_tops:
+                host = host_key(_folder_name(top)) or UNNAMED_HOST
+            elif len(everyone) == 1:
+                host = next(iter(everyone))
+            elif top is not None and (everyone or len({top_folder(p) for p in paths.values()}) > 1):
+                host = host_key(_folder_name(top)) or UNNAMED_HOST
             else:
                 host = UNNAMED_HOST
         groups[host].append(f)
     return dict(sorted(groups.items()))
-
-
-def _nearest_folder_host(path: PurePath, folder_host: dict[str, str]) -> str | None:
-    """The host named in the file's folder or the closest folder above it (HTTPERR/, W3SVC1/ ...)."""
-    for folder in path.parents:
-        if str(folder) in folder_host:
-            return folder_host[str(folder)]
-    return None
 
 
 def assess(facts: Facts, kb: KnowledgeBase | None = None, host: str = UNNAMED_HOST,
@@ -259,8 +292,12 @@ def _input_out(f: ReadFile, host: str | None) -> out.InputFile:
 
 
 def diagnose(paths: list[str], answers: dict[str, Any] | None = None, kb: KnowledgeBase | None = None,
-             progress: ProgressCallback | None = None) -> out.Report:
-    """Diagnose every server whose evidence is under `paths`; `progress` hears about each file read."""
+             progress: ProgressCallback | None = None, zone: Zone | None = None) -> out.Report:
+    """Diagnose every server whose evidence is under `paths`; `progress` hears about each file read.
+
+    `zone` (from `--tz`) is the servers' local time zone; without it each server's
+    systeminfo Time Zone is used for its event-log times.
+    """
     kb = kb or default_kb()
     files = read_inputs(paths, progress)
     groups = group_by_host(files)
@@ -269,20 +306,29 @@ def diagnose(paths: list[str], answers: dict[str, Any] | None = None, kb: Knowle
         groups = {UNNAMED_HOST: []}
     servers = []
     for host, members in groups.items():
-        facts = derive_facts([f.result for f in members], answers)
+        facts = derive_facts([f.result for f in members], answers, zone)
         benign = [name for name, phrase in kb.phrases.items() if phrase.benign]
         timeline = build_timeline([(f.path, f.result) for f in members], facts.values(), benign)
-        servers.append(assess(facts, kb, host, [f.path for f in members], timeline))
+        server = assess(facts, kb, host, [f.path for f in members], timeline)
+        server.time_zone = "; ".join(facts.time_notes) or None
+        servers.append(server)
     return build_report(kb, servers, [_input_out(f, host_of.get(f.path)) for f in files])
+
+
+def _time_note(servers: list[out.ServerDiagnosis]) -> str:
+    note = out.Report.model_fields["time_note"].default
+    used = [(s.host, s.time_zone) for s in servers if s.time_zone]
+    return " ".join([note] + [f"{host}: {how}." for host, how in used])
 
 
 def build_report(kb: KnowledgeBase, servers: list[out.ServerDiagnosis], inputs: list[out.InputFile]) -> out.Report:
     tool = out.Tool(version=tool_version(), kb_rules=len(kb.rules), kb_causes=len(kb.causes))
+    time_note = _time_note(servers)
     if len(servers) == 1:
         only = servers[0]
         return out.Report(tool=tool, host=None if only.host == UNNAMED_HOST else only.host, causes=only.causes,
                           ruled_out=only.ruled_out, not_evaluated=only.not_evaluated, needs=only.needs,
-                          inputs=inputs, servers=servers)
+                          inputs=inputs, servers=servers, time_note=time_note)
     merged: dict[str, out.CauseOut] = {}
     for server in servers:
         for cause in server.causes:
@@ -297,4 +343,5 @@ def build_report(kb: KnowledgeBase, servers: list[out.ServerDiagnosis], inputs: 
     not_evaluated = sorted(set.intersection(*(set(s.not_evaluated) for s in servers)))
     needs = {n.fact: n for s in servers for n in s.needs}
     return out.Report(tool=tool, causes=causes, ruled_out=ruled_out, not_evaluated=not_evaluated,
-                      needs=list(needs.values()), inputs=inputs, servers=servers, shared_causes=shared)
+                      needs=list(needs.values()), inputs=inputs, servers=servers, shared_causes=shared,
+                      time_note=time_note)

@@ -6,14 +6,18 @@ All arithmetic lives here so the KB stays free of expressions.
 """
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable
 
-from .evidence.base import ParseResult, SourceRef
+from .evidence.base import ParseResult, Record, SourceRef
+from .evidence.perfmon import split_counter
 from .evidence.httperr import HttpErrStats, parse_time
 from .evidence.iislog import IisStats
 from .templates import format_value
+from .timezones import Zone, to_utc, zone_from_systeminfo
 
 MB = 1024 * 1024
 HTTPSYS_FLOOR_MB = 20
@@ -44,6 +48,13 @@ class Fact:
 class Facts(dict):
     """name -> Fact, with helpers for adding and reading values."""
 
+    # How local times were turned into UTC (perfmon bias, event-log zone), in words.
+    time_notes: list[str]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_notes = []
+
     def add(self, name: str, value: Any, sources: Iterable[SourceRef] = (), how: str = "") -> None:
         if value is None:
             return
@@ -59,9 +70,9 @@ class Facts(dict):
         return {name: fact.value for name, fact in self.items()}
 
 
-def derive_facts(results: list[ParseResult], answers: dict[str, Any] | None = None) -> Facts:
+def derive_facts(results: list[ParseResult], answers: dict[str, Any] | None = None, zone: Zone | None = None) -> Facts:
     """All facts for one server, from its parsed files plus answers given by a person."""
-    return with_answers(evidence_facts(results), answers)
+    return with_answers(evidence_facts(results, zone), answers)
 
 
 def with_answers(evidence: Facts, answers: dict[str, Any] | None = None) -> Facts:
@@ -71,6 +82,7 @@ def with_answers(evidence: Facts, answers: dict[str, Any] | None = None) -> Fact
     without reading the evidence again; `evidence` is not modified.
     """
     facts = Facts(evidence)
+    facts.time_notes = list(evidence.time_notes)
     for name, value in (answers or {}).items():
         facts.add(name, value, how="answered in the wizard")
     _memory_facts(facts)
@@ -78,8 +90,12 @@ def with_answers(evidence: Facts, answers: dict[str, Any] | None = None) -> Fact
     return facts
 
 
-def evidence_facts(results: list[ParseResult]) -> Facts:
-    """The facts read from the parsed files alone (before answers and cross-source sums)."""
+def evidence_facts(results: list[ParseResult], zone: Zone | None = None) -> Facts:
+    """The facts read from the parsed files alone (before answers and cross-source sums).
+
+    `zone` (from `--tz`) says which zone the server's local times are in; without it
+    the zone comes from systeminfo's Time Zone line.
+    """
     facts = Facts()
     by_kind: dict[str, list[ParseResult]] = {}
     for result in results:
@@ -87,8 +103,24 @@ def evidence_facts(results: list[ParseResult]) -> Facts:
 
     for result in by_kind.get("systeminfo", []):
         _system_facts(facts, result)
+        zone = zone or zone_from_systeminfo(result.records[0].data.get("time_zone"))
     for result in by_kind.get("bootini", []):
         _boot_facts(facts, result)
+    for result in by_kind.get("bcdedit", []):
+        _bcdedit_facts(facts, result)
+    for result in by_kind.get("regquery", []):
+        _registry_facts(facts, result)
+    if by_kind.get("perfmon"):
+        _perf_facts(facts, by_kind["perfmon"])
+    events = [r for kind in ("eventlog", "evtx") for result in by_kind.get(kind, []) for r in result.records]
+    if events:
+        _event_facts(facts, events, zone)
+    if by_kind.get("appconfig"):
+        _config_facts(facts, [r for result in by_kind["appconfig"] for r in result.records])
+    if by_kind.get("netsh"):
+        _netsh_facts(facts, [r for result in by_kind["netsh"] for r in result.records])
+    if by_kind.get("netstat"):
+        _netstat_facts(facts, [r for result in by_kind["netstat"] for r in result.records])
     if by_kind.get("poolmon"):
         _poolmon_facts(facts, by_kind["poolmon"])
     httperr = _merge_stats([r for r in by_kind.get("httperr", [])], HttpErrStats)
@@ -127,6 +159,299 @@ def _boot_facts(facts: Facts, result: ParseResult) -> None:
     facts.add("boot.switch_3gb", entry.data["switch_3gb"], [entry.source], how)
     facts.add("boot.userva_mb", entry.data["userva_mb"], [entry.source], how)
     facts.add("boot.pae", entry.data["pae"], [entry.source], how)
+
+
+def _bcdedit_facts(facts: Facts, result: ParseResult) -> None:
+    """`increaseuserva` is the Vista+ form of /3GB: it also sets boot.switch_3gb."""
+    entry = next((r for r in result.records if r.data["is_current"]), None)
+    if entry is None:
+        return
+    settings, line_of = entry.data["settings"], entry.data["line_of"]
+    label = f"bcdedit entry {entry.data['identifier']}"
+    raw = settings.get("increaseuserva")
+    if raw is not None and raw.strip().isdigit():
+        ref = SourceRef(entry.source.path, line_of.get("increaseuserva", entry.source.line))
+        facts.add("boot.increaseuserva_mb", int(raw), [ref], f"{label}: increaseuserva {raw}")
+        if "boot.switch_3gb" not in facts:
+            facts.add("boot.switch_3gb", True, [ref],
+                      f"from bcdedit, not boot.ini: {label} has increaseuserva {raw}, the Vista+ form of /3GB")
+    elif "boot.switch_3gb" not in facts:
+        facts.add("boot.switch_3gb", False, [entry.source], f"from bcdedit: {label} has no increaseuserva (no /3GB equivalent)")
+    if "pae" in settings and "boot.pae" not in facts:
+        ref = SourceRef(entry.source.path, line_of["pae"])
+        facts.add("boot.pae", settings["pae"].lower() == "forceenable", [ref], f"{label}: pae {settings['pae']}")
+
+
+HTTP_PARAMETERS = re.compile(r"\\services\\http\\parameters$", re.IGNORECASE)
+REGISTRY_FACTS = {
+    "maxconnections": "httpsys.max_connections",
+    "maxfieldlength": "httpsys.max_field_length",
+    "maxrequestbytes": "httpsys.max_request_bytes",
+}
+
+
+def _registry_facts(facts: Facts, result: ParseResult) -> None:
+    values = [r for r in result.records if HTTP_PARAMETERS.search(r.data["key"])]
+    if not values:
+        return
+    by_name = {r.data["name"].lower(): r for r in values}
+    aggressive = by_name.get("enableaggressivememoryusage")
+    if aggressive is not None:
+        facts.add("httpsys.aggressive_memory_usage", aggressive.data["value"] == 1, [aggressive.source],
+                  f"EnableAggressiveMemoryUsage = {aggressive.data['value']}")
+    else:
+        facts.add("httpsys.aggressive_memory_usage", False, [values[0].source],
+                  "EnableAggressiveMemoryUsage is not set under HTTP\\Parameters (default 0)")
+    for name, fact in REGISTRY_FACTS.items():
+        record = by_name.get(name)
+        if record is not None and isinstance(record.data["value"], int):
+            facts.add(fact, record.data["value"], [record.source], f"{record.data['name']} = {record.data['value']:,}")
+
+
+# Counter names as `object\counter` (lower case); instances are matched separately.
+NPP_COUNTER = ("memory", "pool nonpaged bytes")
+QUEUE_COUNTER = ("http service request queues", "currentqueuesize")
+REJECTED_COUNTER = ("http service request queues", "rejectedrequests")
+CPU_COUNTERS = (("processor", "% processor time"), ("processor information", "% processor time"))
+
+
+def _series(records: list[Record], wanted, instance: str | None = None) -> dict[str, list[tuple[datetime, float, SourceRef]]]:
+    """Samples per counter instance for one `(object, counter)` pair, in time order."""
+    found: dict[str, list[tuple[datetime, float, SourceRef]]] = {}
+    for record in records:
+        for path, value in record.data["values"].items():
+            parts = split_counter(path)
+            if not parts or (parts["object"].lower(), parts["counter"].lower()) not in wanted:
+                continue
+            name = parts["instance"] or ""
+            if instance is not None and name.lower() != instance:
+                continue
+            found.setdefault(name, []).append((record.time, value, record.source))
+    for samples in found.values():
+        samples.sort(key=lambda s: s[0])
+    return found
+
+
+def _when(stamp: datetime) -> str:
+    return stamp.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _perf_facts(facts: Facts, results: list[ParseResult]) -> None:
+    records = [r for result in results for r in result.records]
+    biases = sorted({r.data["bias_minutes"] for r in records})
+    bias = f"PDH bias {', '.join(str(b) for b in biases)} min (UTC = local time + bias)"
+    facts.time_notes.append(f"perfmon sample times converted with the file's own {bias}")
+    npp = next(iter(_series(records, {NPP_COUNTER}).values()), [])
+    if npp:
+        values = [v / MB for _, v, _ in npp]
+        first, last = npp[0], npp[-1]
+        peak = max(npp, key=lambda s: s[1])
+        facts.add("perf.npp_first_mb", values[0], [first[2]], f"{format_value(values[0])} MB at {_when(first[0])}; {bias}")
+        facts.add("perf.npp_last_mb", values[-1], [last[2]],
+                  f"Pool Nonpaged Bytes {last[1]:,.0f} = {format_value(values[-1])} MB at {_when(last[0])} (last of {len(npp)} perfmon samples)")
+        facts.add("perf.npp_peak_mb", peak[1] / MB, [peak[2]], f"{format_value(peak[1] / MB)} MB at {_when(peak[0])}")
+        growth = values[-1] - values[0]
+        facts.add("perf.npp_growth_mb", growth, [first[2], last[2]],
+                  f"{format_value(values[-1])} MB at {_when(last[0])} - {format_value(values[0])} MB at {_when(first[0])}")
+        # "Steady" = it grew by 5% or more and never fell back by more than a quarter of that growth.
+        running, fall = values[0], 0.0
+        for value in values:
+            running = max(running, value)
+            fall = max(fall, running - value)
+        steady = len(values) >= 3 and growth > 0 and growth >= 0.05 * values[0] and fall <= 0.25 * growth
+        facts.add("perf.npp_steady_rise", steady, [first[2], last[2]],
+                  f"{len(values)} samples over {format_value((last[0] - first[0]).total_seconds() / 3600)} h, "
+                  f"grew {format_value(growth)} MB, largest fall back {format_value(fall)} MB")
+    queues = _series(records, {QUEUE_COUNTER})
+    named = {k: v for k, v in queues.items() if k.lower() != "_total"} or queues
+    if named:
+        name, peak = max(((k, max(v, key=lambda s: s[1])) for k, v in named.items()), key=lambda item: item[1][1])
+        facts.add("perf.queue_peak", peak[1], [peak[2]], f"CurrentQueueSize of {name or 'the queue'} at {_when(peak[0])}")
+    cpu = _series(records, set(CPU_COUNTERS), "_total")
+    if cpu:
+        peak = max((s for samples in cpu.values() for s in samples), key=lambda s: s[1])
+        facts.add("perf.cpu_peak_pct", peak[1], [peak[2]], f"% Processor Time (_Total) at {_when(peak[0])}")
+    rejected = {k: v for k, v in _series(records, {REJECTED_COUNTER}).items() if k.lower() != "_total"} \
+        or _series(records, {REJECTED_COUNTER})
+    if rejected:
+        total = sum(samples[-1][1] for samples in rejected.values())
+        facts.add("perf.rejected_requests", total, [samples[-1][2] for samples in rejected.values()][:5],
+                  " + ".join(f"{format_value(samples[-1][1])} ({name or 'queue'})" for name, samples in rejected.items())
+                  + " at the last sample")
+
+
+# Which events count for which fact: (sources, event ids) per fact.
+WAS_SOURCES = frozenset({"microsoft-windows-was", "was", "windows process activation service"})
+W3SVC_SOURCES = frozenset({"w3svc", "microsoft-windows-iis-w3svc"})
+EVENT_FACTS = {
+    "event.was_rapid_fail.count": ({5002}, {1002}),
+    "event.was_crash.count": ({5009, 5011}, {1009, 1011}),
+    "event.was_ping_failure.count": ({5010}, {1010}),
+    "event.was_shutdown_timeout.count": ({5013}, {1013}),
+    "event.was_startup_timeout.count": (set(), {1012}),
+    "event.was_private_bytes_recycle.count": ({5117}, set()),
+}
+APP_ERROR_SOURCE = re.compile(r"^(asp\.net|application error|application hang|isapi|w3svc-wp|\.net runtime)", re.IGNORECASE)
+
+
+def _event_facts(facts: Facts, events: list[Record], zone: Zone | None) -> None:
+    """Counts of the events that matter, with their UTC times (local times converted with `zone`)."""
+    logs = {(e.data["log"] or "").lower() for e in events}
+    system = bool(logs & {"system", ""})
+    application = bool(logs & {"application", ""})
+    needs_zone = any(e.data["local"] is not None and e.data["local"].tzinfo is None for e in events)
+    if needs_zone:
+        facts.time_notes.append("event-log local times converted with " + zone.label if zone else
+                                "event-log times left in the server's local time: zone unknown (give systeminfo or --tz)")
+
+    def describe(found: list[Record]) -> str:
+        if not found:
+            return "none in the event logs given"
+        ids = sorted({e.data["event_id"] for e in found})
+        stamps = sorted(t for t in (to_utc(e.data["local"], zone) for e in found if e.data["local"]) if t)
+        text = f"{len(found)} event(s), ID {', '.join(map(str, ids))}"
+        if stamps:
+            text += f", first {_when(stamps[0])}, last {_when(stamps[-1])}"
+        elif any(e.data["local"] for e in found):
+            text += ", times in server local time (zone unknown)"
+        pools = sorted({e.data["pool"] for e in found if e.data["pool"]})
+        if pools:
+            text += f"; pool(s) {', '.join(pools)}"
+        return text
+
+    def count(name: str, found: list[Record]) -> None:
+        facts.add(name, len(found), [e.source for e in found][:5], describe(found))
+
+    if system:
+        for name, (was_ids, w3svc_ids) in EVENT_FACTS.items():
+            count(name, [e for e in events if (e.data["source"].lower() in WAS_SOURCES and e.data["event_id"] in was_ids)
+                         or (e.data["source"].lower() in W3SVC_SOURCES and e.data["event_id"] in w3svc_ids)])
+        for event_id in (2019, 2020):
+            count(f"event.srv_{event_id}.count",
+                  [e for e in events if e.data["source"].lower() == "srv" and e.data["event_id"] == event_id])
+    if application:
+        count("event.app_errors.count", [e for e in events if e.data["level"] in ("error", "critical")
+                                         and (e.data["log"] or "application").lower() == "application"
+                                         and APP_ERROR_SOURCE.match(e.data["source"])])
+
+
+IIS_DEFAULTS = {"queueLength": 1000, "maxConnections": 4_294_967_295, "minBytesPerSecond": 240,
+                "connectionTimeout": 120, "headerWaitTimeout": 0}
+
+
+def timespan_seconds(text: str) -> float | None:
+    """IIS timespans: `00:02:00` -> 120, `1.00:00:00` -> 86400.
+
+    >>> timespan_seconds("00:02:00"), timespan_seconds("1.00:00:00"), timespan_seconds("soon")
+    (120.0, 86400.0, None)
+    """
+    match = re.match(r"^\s*(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)\s*$", text or "")
+    if not match:
+        return None
+    days, hours, minutes, seconds = match.groups()
+    return int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def _config_facts(facts: Facts, records: list[Record]) -> None:
+    """applicationHost.config: the effective value per pool or site (own value, else defaults, else IIS default)."""
+    def section(name: str) -> list[Record]:
+        return [r for r in records if r.data["section"] == name]
+
+    pool_defaults = next(iter(section("apppool_defaults")), None)
+    pools = section("apppool") or ([pool_defaults] if pool_defaults else [])
+    if pools:
+        lengths = []
+        for pool in pools:
+            raw = pool.data["attributes"].get("queueLength") or (pool_defaults and pool_defaults.data["attributes"].get("queueLength"))
+            lengths.append((int(raw) if raw and raw.isdigit() else IIS_DEFAULTS["queueLength"], pool))
+        value, pool = min(lengths, key=lambda item: item[0])
+        facts.add("config.queue_length_min", value, [pool.source],
+                  f"smallest of {len(pools)} pool(s): {pool.data['name'] or 'defaults'} queueLength {value:,} (1,000 where not set)")
+        protected, off = [], []
+        for pool in pools:
+            raw = pool.data["failure"].get("rapidFailProtection") or (
+                pool_defaults and pool_defaults.data["failure"].get("rapidFailProtection")) or "true"
+            (protected if raw.lower() == "true" else off).append(pool)
+        facts.add("config.rapid_fail_protection", bool(protected), [p.source for p in (protected or off)][:5],
+                  (f"on for {', '.join(p.data['name'] or 'defaults' for p in protected)}" if protected else "off for every pool")
+                  + (f"; off for {', '.join(p.data['name'] or 'defaults' for p in off)}" if protected and off else ""))
+    site_defaults = next(iter(section("site_defaults")), None)
+    sites = section("site") or ([site_defaults] if site_defaults else [])
+    timeouts: list[tuple[float, str, Record]] = []
+    if sites:
+        limits = []
+        for site in sites:
+            own = site.data["limits"]
+            inherited = site_defaults.data["limits"] if site_defaults else {}
+            raw = own.get("maxConnections") or inherited.get("maxConnections")
+            limits.append((int(raw) if raw and raw.isdigit() else IIS_DEFAULTS["maxConnections"], site))
+            timeout = timespan_seconds(own.get("connectionTimeout") or inherited.get("connectionTimeout") or "")
+            if timeout is not None:
+                timeouts.append((timeout, f"site {site.data['name'] or 'defaults'} limits", site))
+        value, site = min(limits, key=lambda item: item[0])
+        facts.add("config.max_connections_min", value, [site.source],
+                  f"smallest of {len(sites)} site(s): {site.data['name'] or 'defaults'} maxConnections {value:,}")
+    web = next(iter(section("weblimits")), None)
+    if web is not None:
+        attrs = web.data["attributes"]
+        rate = attrs.get("minBytesPerSecond")
+        facts.add("config.min_bytes_per_second", int(rate) if rate and rate.isdigit() else IIS_DEFAULTS["minBytesPerSecond"],
+                  [web.source], f"webLimits minBytesPerSecond {rate or 'not set (default 240)'}")
+        wait = timespan_seconds(attrs.get("headerWaitTimeout", ""))
+        facts.add("config.header_wait_timeout_s", wait if wait is not None else IIS_DEFAULTS["headerWaitTimeout"], [web.source],
+                  f"webLimits headerWaitTimeout {attrs.get('headerWaitTimeout') or 'not set (default 0)'}")
+        timeout = timespan_seconds(attrs.get("connectionTimeout", ""))
+        if timeout is not None:
+            timeouts.append((timeout, "webLimits", web))
+    if timeouts:
+        seconds, where, record = min(timeouts, key=lambda item: item[0])
+        facts.add("config.connection_timeout_s", seconds, [record.source], f"shortest connectionTimeout: {where}")
+    elif sites or web is not None:
+        facts.add("config.connection_timeout_s", IIS_DEFAULTS["connectionTimeout"], [(web or sites[0]).source],
+                  "connectionTimeout not set (default 120 s)")
+
+
+def _netsh_number(record: Record, key: str) -> int | None:
+    raw = record.data["values"].get(key, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _netsh_facts(facts: Facts, records: list[Record]) -> None:
+    def lowest(section: str, key: str, skip_zero: bool = False):
+        found = [(n, r) for r in records if r.data["section"] == section
+                 for n in [_netsh_number(r, key)] if n is not None and not (skip_zero and n == 0)]
+        return min(found, key=lambda item: item[0]) if found else None
+
+    def ref(record: Record, key: str) -> SourceRef:
+        return SourceRef(record.source.path, record.data["line_of"].get(key, record.source.line))
+
+    queue = lowest("queue", "max requests")
+    if queue:
+        value, record = queue
+        facts.add("netsh.queue_max_requests_min", value, [ref(record, "max requests")],
+                  f"request queue {record.data['id']}: Max requests {value:,}")
+    for fact, key in (("netsh.min_send_rate", "minimum send rate (bytes/sec)"),
+                      ("netsh.idle_timeout_s", "idle connection timeout (secs)")):
+        found = lowest("session", key, skip_zero=True)
+        if found:
+            value, record = found
+            overrides = [r for r in records if r.data["section"] == "urlgroup" and (_netsh_number(r, key) or 0) not in (0, value)]
+            how = f"server session {record.data['id']}: {key} {value:,}"
+            if overrides:
+                how += "; URL group(s) override it: " + ", ".join(f"{r.data['id']} {_netsh_number(r, key):,}" for r in overrides)
+            facts.add(fact, value, [ref(record, key)] + [ref(r, key) for r in overrides], how)
+
+
+def _netstat_facts(facts: Facts, records: list[Record]) -> None:
+    """Connection states on the ports HTTP.sys listens on (PID 4), or on all ports when none is seen."""
+    tcp = [r for r in records if r.data["proto"] == "TCP"]
+    ports = sorted({r.data["local_port"] for r in tcp if r.data["state"] == "LISTENING" and r.data["pid"] == 4})
+    scope = [r for r in tcp if r.data["local_port"] in ports] if ports else tcp
+    where = f"on HTTP.sys ports {', '.join(map(str, ports))} (listening as PID 4)" if ports else "on all TCP ports"
+    for fact, state in (("netstat.established", "ESTABLISHED"), ("netstat.time_wait", "TIME_WAIT"),
+                        ("netstat.close_wait", "CLOSE_WAIT")):
+        found = [r for r in scope if r.data["state"] == state]
+        facts.add(fact, len(found), [r.source for r in found][:3], f"{len(found):,} {state} connection(s) {where}")
 
 
 def _poolmon_facts(facts: Facts, results: list[ParseResult]) -> None:

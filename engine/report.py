@@ -128,6 +128,7 @@ class ServerDiagnosis(Model):
     facts: dict[str, Any]
     unused_facts: list[str] = Field(default_factory=list)
     timeline: Optional[Timeline] = Field(default=None, description="per-minute series (reason phrases, requests, counters) for drawing; added in schema 1.0")
+    time_zone: Optional[str] = Field(default=None, description="how this server's local times (event logs, perfmon) were turned into UTC, i.e. which offset was used")
 
 
 class Tool(Model):

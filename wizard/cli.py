@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="report form (default: text; in colour on a terminal unless NO_COLOR is set)")
     diagnose.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     diagnose.add_argument("--steps", type=int, default=1, metavar="N", help="show remediation steps for the top N causes (text and markdown forms)")
+    diagnose.add_argument("--tz", metavar="ZONE", help="time zone of the servers' local times (event logs) when systeminfo does not say: +01:00, -0500, UTC or Europe/Berlin")
 
     wizard = sub.add_parser("wizard", help="guided diagnosis: evidence first, then only the questions that matter")
     wizard.add_argument("paths", nargs="*", metavar="EVIDENCE", help="evidence files or folders to start from (optional)")
@@ -104,8 +105,17 @@ def _cmd_diagnose(args) -> int:
     if len(missing) == len(args.paths):
         print(f"httperr-doctor: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
+    zone = None
+    if args.tz:
+        from httperr_doctor.engine.timezones import parse_tz_option
+
+        try:
+            zone = parse_tz_option(args.tz)
+        except ValueError as error:
+            print(f"httperr-doctor: --tz: {error}", file=sys.stderr)
+            return EXIT_USAGE
     with reading_progress(sys.stderr) as progress:
-        report = diagnose(args.paths, progress=progress)
+        report = diagnose(args.paths, progress=progress, zone=zone)
     _write(_render(report, args), args.output)
     return EXIT_OK
 

@@ -38,7 +38,8 @@ from .base import Lines, NotThisKind, ParseResult, Record, Skip
 
 KIND = "bcdedit"
 DASHES = re.compile(r"^-{5,}\s*$")
-SETTING = re.compile(r"^(?P<key>[^\s{}]\S*)\s{2,}(?P<value>\S.*?)\s*$|^(?P<bare>[^\s{}]\S*)\s*$")
+# Keys are one word; a long key (allowedinmemorysettings) leaves a single space before its value.
+SETTING = re.compile(r"^(?P<key>[^\s{}]\S*)\s+(?P<value>\S.*?)\s*$|^(?P<bare>[^\s{}]\S*)\s*$")
 # `identifier` in the languages seen; its value is always a {GUID} or {alias}.
 IDENTIFIER_KEYS = {"identifier", "bezeichner", "identificateur", "identificador", "identificatore", "id", "идентификатор", "識別子"}
 LOADER_WORDS = ("boot loader", "startladeprogramm", "chargeur", "cargador", "caricatore", "загрузка windows", "ブート ローダー")

@@ -62,7 +62,7 @@ LABELS = {
     "catégorie de la tâche": "category", "ereigniskategorie": "category",
     "description": "description", "beschreibung": "description", "message": "description",
     "user": "user", "benutzer": "user", "utilisateur": "user", "keywords": "keywords", "keyword": "keywords",
-    "schlüsselwörter": "keywords", "mots-clés": "keywords", "opcode": "opcode", "user name": "user",
+    "schlüsselwörter": "keywords", "mots-clés": "keywords", "opcode": "opcode", "user name": "user_name", "benutzername": "user_name",
 }
 START_FIELDS = ("log", "level")  # the first label of the Vista and the 2003 layouts
 LEVELS = {
@@ -74,7 +74,7 @@ LEVELS = {
 }
 EVENT_MARKER = re.compile(r"^\s*(?:Event|Ereignis|Événement|Evento)\[\d+\]:\s*$", re.IGNORECASE)
 LABEL = re.compile(r"^\s*(?P<label>[^:\s][^:]{0,38}?)\s*:\s*(?P<value>.*?)\s*$")
-POOL = re.compile(r"application pool '?\"?(?P<pool>[^'\"\s]+)", re.IGNORECASE)
+POOL = re.compile(r"(?:application pool|anwendungspool|pool d'applications)\s+['\"„“«]?\s?(?P<pool>[^'\"“”„»\s]+)", re.IGNORECASE)
 CSV_HEADER = re.compile(r"^\ufeff?\"?(Level|Ebene|Niveau|Type)\"?,\"?(Date and Time|Datum und Uhrzeit|Date et heure|Date)\"?,", re.IGNORECASE)
 
 

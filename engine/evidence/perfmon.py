@@ -18,8 +18,8 @@ its local time and the UTC time worked out from the file's own bias.
 ...     '"09/08/2002 12:35:45.166","111616000"',
 ...     '"09/08/2002 12:36:00.167"," "',
 ... ]))
->>> header, first, second = result.records
->>> result.host, header.data["bias_minutes"], first.data["values"], str(first.time)
+>>> first, second = result.records
+>>> result.host, first.data["bias_minutes"], first.data["values"], str(first.time)
 ('WEB01', 240, {'\\\\\\\\WEB01\\\\Memory\\\\Pool Nonpaged Bytes': 111616000.0}, '2002-09-08 16:35:45.166000+00:00')
 >>> second.data["values"]
 {}
@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
@@ -47,6 +48,14 @@ def split_counter(path: str) -> dict[str, str | None] | None:
     """
     match = COUNTER.match(path)
     return match.groupdict() if match else None
+
+
+@dataclass
+class PdhHeaders:
+    """The file's header rows (zone, bias, counters); `records` counts the sample rows."""
+
+    headers: list[dict] = field(default_factory=list)
+    records: int = 0
 
 
 def sniff(head: str) -> bool:
@@ -69,6 +78,7 @@ def _number(cell: str) -> float | None:
 
 def parse(lines: Lines) -> ParseResult:
     result = ParseResult(kind=KIND)
+    result.stats = info = PdhHeaders()
     columns: list[str] | None = None
     zone: timezone | None = None
     hosts: Counter = Counter()
@@ -87,9 +97,7 @@ def parse(lines: Lines) -> ParseResult:
                 parts = split_counter(path)
                 if parts:
                     hosts[parts["host"].upper()] += 1
-            result.records.append(Record(KIND, lines.ref(number), {
-                "header": True, "zone_name": header.group("zone"), "bias_minutes": bias, "counters": columns,
-            }))
+            info.headers.append({"line": number, "zone_name": header.group("zone"), "bias_minutes": bias, "counters": columns})
             continue
         result.data_lines += 1
         if columns is None:
@@ -114,8 +122,9 @@ def parse(lines: Lines) -> ParseResult:
             value = _number(cell)
             if value is not None:
                 values[path] = value
-        result.records.append(Record(KIND, lines.ref(number), {"header": False, "local": local, "values": values},
+        result.records.append(Record(KIND, lines.ref(number), {"local": local, "values": values, "bias_minutes": bias},
                                      time=local.replace(tzinfo=zone).astimezone(timezone.utc)))
+        info.records += 1
     if not headers:
         raise NotThisKind("no PDH-CSV header")
     if headers > 1:
