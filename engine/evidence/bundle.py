@@ -155,13 +155,13 @@ def _refusal_for_member(info: zipfile.ZipInfo, budget: _Budget) -> str | None:
     return None
 
 
-def iter_bundle(path: Path, display: str | None = None, limits: Limits = LIMITS):
-    """Evidence files inside the zip at `path`, and a refusal for each member that cannot be read.
+def iter_bundle(path: Path | BinaryIO, display: str | None = None, limits: Limits = LIMITS):
+    """Evidence files inside the zip at `path` (or an open seekable stream), and a refusal for each member that cannot be read.
 
-    Yields `EvidenceFile`s and `ReadFile`s (refusals) in archive order; an archive
+    Yields `EvidenceFile`s and `ReadFile`s (refusals) in folder order; an archive
     that cannot be opened at all becomes one unreadable `ReadFile`.
     """
-    display = display or display_name(path)
+    display = display or (display_name(path) if isinstance(path, (str, Path)) else "bundle.zip")
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
