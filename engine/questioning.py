@@ -35,7 +35,10 @@ from .templates import format_value
 
 TOP_CHANGE_BONUS = 0.5
 RULED_OUT_BONUS = 0.1
+SIDE_TRAIL = 0.25
 MEANINGFUL = 0.005
+# Below this expected movement a question is not worth a help-desk person's time.
+WORTH_ASKING = 0.1
 _MISSING = object()
 # Numbers tried for a number question before the bands between thresholds are pinned down.
 _GRID = [0.0] + [m * 10.0 ** e for e in range(-2, 7) for m in (1, 2, 5)]
@@ -104,12 +107,19 @@ def standing_of(inference: InferenceResult, kb: KnowledgeBase) -> Standing:
 
 
 def movement(before: Standing, after: Standing) -> float:
-    """How much an answer changes the picture (0 = nothing changes)."""
+    """How much an answer changes the picture (0 = nothing changes).
+
+    Once evidence has ranked some causes, those are the leading ones, and raising or
+    excluding a cause nothing pointed at counts for a quarter: the wizard is there to
+    separate the leading causes, not to open new trails. A new top cause always counts.
+    """
+    leading = {c for c, p in before.confidences.items() if p > 0}
+    weight = lambda c: 1.0 if not leading or c in leading else SIDE_TRAIL  # noqa: E731
     causes = set(before.confidences) | set(after.confidences)
-    moved = sum(abs(after.confidences.get(c, 0.0) - before.confidences.get(c, 0.0)) for c in causes)
+    moved = sum(weight(c) * abs(after.confidences.get(c, 0.0) - before.confidences.get(c, 0.0)) for c in causes)
     if after.top != before.top and (after.top is not None or before.top is not None):
         moved += TOP_CHANGE_BONUS
-    moved += RULED_OUT_BONUS * len(after.ruled_out - before.ruled_out)
+    moved += sum(RULED_OUT_BONUS * weight(c) for c in after.ruled_out - before.ruled_out)
     return moved
 
 
@@ -292,7 +302,8 @@ class Questioner:
             weight = sum(o.option.weight for o in outcomes)
             score = sum(o.movement * o.option.weight for o in outcomes) / weight if weight else 0.0
             progress, helps = self._progress(question, values, base, now)
-            if score > MEANINGFUL or progress > 0:
+            leading = {c for c, p in now.confidences.items() if p > 0}
+            if score >= WORTH_ASKING or (progress > 0 and (not leading or leading & set(helps))):
                 found.append(Candidate(question, round(score, 4), round(progress, 4), outcomes, now, helps))
         return sorted(found, key=lambda c: (-c.score, -c.progress, c.question.id))
 

@@ -57,7 +57,7 @@ def refused_without_pool(tmp_path):
 
 
 def test_a_whole_session_from_evidence_to_checklist(tmp_path, refused_without_pool):
-    script = Script(str(refused_without_pool), "", "109", "Stop", "Done", "Skip", "Stop the checklist",
+    script = Script(str(refused_without_pool), "", "109", "Done", "Skip", "Stop the checklist",
                     True, str(tmp_path / "ticket.yaml"))
     wiz, out = wizard(tmp_path, script)
     assert wiz.run() == 0
@@ -66,6 +66,8 @@ def test_a_whole_session_from_evidence_to_checklist(tmp_path, refused_without_po
     assert "Question 1: How many megabytes of non-paged pool" in text
     assert "Task Manager" in text  # the question says how to take the measurement
     assert "Leading causes now:" in text
+    # Nothing else could move the leading causes: no question about load for a refused case.
+    assert "No other question could change the ranking." in text and "Question 2" not in text
     assert wiz.report.causes[0].id == "nonpaged-pool-exhausted"
     assert "Step 1 of" in text and "Ticked off?" in [p.message for p in script.prompts]
     report = (tmp_path / "report.txt").read_text()
@@ -101,11 +103,11 @@ def test_why_names_the_causes_the_answer_separates_with_their_confidence(tmp_pat
 
 
 def test_dont_know_leaves_the_fact_missing_and_is_not_asked_again(tmp_path):
-    script = Script("I don't know", "I don't know", "Stop", "Stop the checklist", False)
+    script = Script("I don't know", "I don't know", "Stop the checklist", False)
     wiz, out = wizard(tmp_path, script, Session(evidence=[str(EXAMPLES / "connection-dropped" / "HTTPERR")]))
     wiz.run(gather=False)
     asked = [line for line in out.getvalue().splitlines() if line.startswith("Question ")]
-    assert len(asked) == 3 and len(set(a.split(":", 1)[1] for a in asked)) == 3
+    assert len(asked) == 2 and len(set(a.split(":", 1)[1] for a in asked)) == 2
     assert all(a.unknown for a in wiz.session.answers)
     facts = wiz.report.servers[0].facts
     assert "answer.heavy_load_at_drops" not in facts and "answer.app_errors_at_drops" not in facts

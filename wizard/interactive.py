@@ -256,6 +256,9 @@ class Wizard:
                 return STOP
 
     def interview(self) -> None:
+        if self.files:
+            self.say()
+            self.show_standing(self.standing())
         while True:
             candidate = self.questioner.next_question(self.evidence, self.session.known(), self.session.skipped())
             if candidate is None:

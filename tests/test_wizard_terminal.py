@@ -1,0 +1,119 @@
+"""The wizard on a real prompt stack: questionary through prompt_toolkit's pipe input, and
+the installed program in a tmux terminal of 80x24 without colour."""
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import yaml
+
+from conftest import EXAMPLES
+from httperr_doctor.wizard.interactive import Console, Wizard
+from httperr_doctor.wizard.prompts import questionary_ask
+from httperr_doctor.wizard.session import Session
+
+DROPPED_LOG = EXAMPLES / "connection-dropped" / "HTTPERR"
+DOWN, ENTER = "\x1b[B", "\r"
+
+
+def test_questionary_prompts_through_a_pipe(tmp_path):
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    out = io.StringIO()
+    with create_pipe_input() as pipe:
+        ask = questionary_ask(input=pipe, output=DummyOutput())
+        wiz = Wizard(Console(ask, out, 80), Session(evidence=[str(DROPPED_LOG)]),
+                     session_path=tmp_path / "s.yaml", report_path=tmp_path / "report.txt")
+        replies = iter([
+            ENTER,                     # question 1 (heavy load): "Yes", the first choice
+            DOWN + DOWN + ENTER,       # question 2: "I don't know / can't check"
+            DOWN + DOWN + ENTER,       # first checklist step: "Stop the checklist"
+            "n",                       # do not save the session
+        ])
+        real = wiz.console.ask
+
+        def ask_typing(prompt):
+            pipe.send_text(next(replies))
+            return real(prompt)
+
+        wiz.console.ask = ask_typing
+        assert wiz.run(gather=False) == 0
+    answers = [(a.question, a.value, a.unknown) for a in wiz.session.answers]
+    assert answers[0] == ("heavy_load", True, False)
+    assert answers[1][2] is True
+    assert wiz.report.causes[0].id == "logging-timeout-under-load"
+    assert (tmp_path / "report.txt").exists() and not (tmp_path / "s.yaml").exists()
+
+
+class Tmux:
+    def __init__(self, folder, command: str, env: dict[str, str]):
+        self.name = f"httperr-doctor-test-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        script = f"cd {shlex.quote(str(folder))} && env {exports} {command}; echo EXIT=$?; sleep 60"
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", script], check=True)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; screen:\n{self.screen()}")
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_the_real_program_in_tmux_80x24_no_color_ctrl_c_then_resume(tmp_path):
+    session, report = tmp_path / "session.yaml", tmp_path / "report.txt"
+    command = (f"{shlex.quote(sys.executable)} -m httperr_doctor.wizard wizard "
+               f"{shlex.quote(str(DROPPED_LOG))} --session session.yaml --report report.txt")
+    env = {"NO_COLOR": "1", "TERM": "xterm", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    term = Tmux(tmp_path, command, env)
+    try:
+        screen = term.wait_for("Question 1:")
+        assert "Leading causes now:" in screen and "I don't know / can't check" in screen
+        assert "\x1b" not in screen and max(len(line) for line in screen.splitlines()) <= 80
+        term.keys("Enter")                                   # Yes
+        term.wait_for("Question 2:")
+        term.keys("C-c")
+        screen = term.wait_for("EXIT=")
+        assert "EXIT=130" in screen and "Session saved" in screen
+    finally:
+        term.close()
+    saved = yaml.safe_load(session.read_text())
+    assert [a["question"] for a in saved["answers"]] == ["heavy_load"]
+
+    term = Tmux(tmp_path, command.replace("--session session.yaml", "--resume session.yaml"), env)
+    try:
+        screen = term.wait_for("Question 2:")              # resumes where it stopped
+        assert "Question 1:" not in screen
+        term.keys("Down", "Down", "Enter")                   # I don't know
+        term.wait_for("Ticked off?")
+        term.keys("Enter")                                   # step 1 done
+        term.wait_for("Step 2 of")
+        term.keys("Down", "Down", "Enter")                   # stop the checklist
+        term.wait_for("Save this session")
+        term.keys("n")
+        screen = term.wait_for("EXIT=")
+        assert "EXIT=0" in screen
+    finally:
+        term.close()
+    written = report.read_text()
+    assert "logging-timeout-under-load" in written and "[x] logging-timeout-under-load 1:" in written
