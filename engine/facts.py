@@ -85,9 +85,34 @@ def with_answers(evidence: Facts, answers: dict[str, Any] | None = None) -> Fact
     facts.time_notes = list(evidence.time_notes)
     for name, value in (answers or {}).items():
         facts.add(name, value, how="answered in the wizard")
+    if answers and "httperr.top_reason" in answers:
+        _answered_top_reason(facts)
     _memory_facts(facts)
     _limit_facts(facts)
     return facts
+
+
+def _answered_top_reason(facts: Facts) -> None:
+    """A person read the HTTPERR log and named its most frequent reason: so at least one such line.
+
+    Only lower bounds are set (1 line of that reason, of its family and groups); with the
+    log itself at hand its real counts win.
+    """
+    from .knowledge import default_kb
+
+    reason = facts.value("httperr.top_reason")
+    if "httperr.lines" in facts or not isinstance(reason, str):
+        return
+    how = f"at least one: {reason} was named in the wizard as the most frequent reason in HTTPERR"
+    facts.add(f"httperr.reason.{reason}.count", 1, how=how)
+    facts.add(f"httperr.reason.{reason}.lines", 1, how=how)
+    phrase = default_kb().phrases.get(reason)
+    if phrase is not None and not phrase.benign:
+        facts.add("httperr.non_benign_lines", 1, how=how)
+        facts.add(f"httperr.family.{phrase.family}.lines", 1, how=how)
+    for name, group in REASON_GROUPS.items():
+        if reason in group:
+            facts.add(f"httperr.{name}.lines", 1, how=how)
 
 
 def evidence_facts(results: list[ParseResult], zone: Zone | None = None) -> Facts:

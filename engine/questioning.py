@@ -69,6 +69,14 @@ class Standing:
         ranked = self.ranked
         return ranked[0][0] if ranked else None
 
+    @property
+    def clear_top(self) -> str | None:
+        """The first cause when it is first alone (a tie has no clear leader)."""
+        ranked = self.ranked
+        if not ranked or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
+            return None
+        return ranked[0][0]
+
 
 @dataclass
 class Outcome:
@@ -106,18 +114,19 @@ def standing_of(inference: InferenceResult, kb: KnowledgeBase) -> Standing:
     return Standing({s.cause: s.confidence for s in ranking.ranked}, frozenset(s.cause for s in ranking.ruled_out))
 
 
-def movement(before: Standing, after: Standing) -> float:
+def movement(before: Standing, after: Standing, leading: set[str] | frozenset[str] = frozenset()) -> float:
     """How much an answer changes the picture (0 = nothing changes).
 
-    Once evidence has ranked some causes, those are the leading ones, and raising or
-    excluding a cause nothing pointed at counts for a quarter: the wizard is there to
-    separate the leading causes, not to open new trails. A new top cause always counts.
+    Once something points at causes (`leading`: the ranked ones and the causes the
+    KB links to the main HTTPERR reason), raising or excluding any other cause counts
+    for a quarter: the wizard is there to
+    separate the leading causes, not to open new trails (a side trail reaching the top
+    earns no bonus). Breaking a tie at the top counts as a new top cause.
     """
-    leading = {c for c, p in before.confidences.items() if p > 0}
     weight = lambda c: 1.0 if not leading or c in leading else SIDE_TRAIL  # noqa: E731
     causes = set(before.confidences) | set(after.confidences)
     moved = sum(weight(c) * abs(after.confidences.get(c, 0.0) - before.confidences.get(c, 0.0)) for c in causes)
-    if after.top != before.top and (after.top is not None or before.top is not None):
+    if after.clear_top != before.clear_top and (after.clear_top is None or weight(after.clear_top) == 1.0):
         moved += TOP_CHANGE_BONUS
     moved += sum(RULED_OUT_BONUS * weight(c) for c in after.ruled_out - before.ruled_out)
     return moved
@@ -143,6 +152,7 @@ class Questioner:
         self._all_rules = frozenset(self.kb.rules)
         self._engines: dict[frozenset[str], RuleEngine] = {}
         self._runs: dict[tuple, InferenceResult] = {}
+        self._referenced: dict[frozenset[str], frozenset[str]] = {}
 
     # -- what a question can reach -------------------------------------------------
     def _downstream(self, fact: str) -> set[str]:
@@ -166,14 +176,21 @@ class Questioner:
                 if q.fact not in facts and q.id not in skipped and q.fact not in skipped and self.reaches_rules(q)]
 
     # -- running the rules -----------------------------------------------------------
+    def _key(self, rule_ids: frozenset[str], values: Mapping[str, Any], engine: RuleEngine | None = None) -> tuple:
+        referenced = self._referenced.get(rule_ids)
+        if referenced is None:
+            engine = engine or self._engines.get(rule_ids) or engine_for(self.kb)
+            referenced = self._referenced[rule_ids] = frozenset(engine.referenced_facts)
+        return rule_ids, tuple((name, values[name]) for name in sorted(referenced & set(values)))
+
     def _run(self, rule_ids: frozenset[str], values: Mapping[str, Any]) -> InferenceResult:
         engine = self._engines.get(rule_ids)
         if engine is None and rule_ids == self._all_rules:
             engine = self._engines[rule_ids] = engine_for(self.kb)
         elif engine is None:
             engine = self._engines[rule_ids] = RuleEngine([self.kb.rules[r] for r in sorted(rule_ids)], self._types)
-        wanted = sorted(set(engine.referenced_facts) & set(values))
-        key = (rule_ids, tuple((name, values[name]) for name in wanted))
+        key = self._key(rule_ids, values, engine)
+        wanted = [name for name, _ in key[1]]
         result = self._runs.get(key)
         if result is None:
             if len(self._runs) > 20000:
@@ -188,13 +205,22 @@ class Questioner:
     def standing(self, values: Mapping[str, Any]) -> Standing:
         return standing_of(self.infer(values), self.kb)
 
-    def _what_if(self, base: InferenceResult, before: Mapping[str, Any], after: Mapping[str, Any]) -> Standing:
+    def _touched(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+        """The rules that test a fact whose value (or presence) differs between the two."""
         changed = {n for n in set(before) | set(after) if before.get(n, _MISSING) != after.get(n, _MISSING)}
-        touched = frozenset(r for n in changed for r in self._rules_on.get(n, ()))
+        return {r for n in changed for r in self._rules_on.get(n, ())}
+
+    def _what_if(self, base: InferenceResult, after: Mapping[str, Any], touched: frozenset[str]) -> Standing:
+        """The ranking if the facts were `after`: only `touched` rules re-run, the rest keep their firings."""
         if not touched:
             return standing_of(base, self.kb)
         partial = self._run(touched, after)
-        merged = InferenceResult(firings=[f for f in base.firings if f.rule_id not in touched] + partial.firings)
+        merged = InferenceResult(
+            firings=sorted([f for f in base.firings if f.rule_id not in touched] + partial.firings, key=lambda f: f.rule_id),
+            conditions_held={held for held in base.conditions_held if held[0] not in touched} | partial.conditions_held)
+        # Exactly what the full run would give on `after`: when that answer is given, the
+        # next step's full run is a cache hit.
+        self._runs.setdefault(self._key(self._all_rules, after), merged)
         return standing_of(merged, self.kb)
 
     # -- the answers a question could get --------------------------------------------
@@ -267,6 +293,14 @@ class Questioner:
         bounded = bands and bands[-1][2] is not None
         return [Option(value, label, width if bounded else 1.0) for value, label, width in bands]
 
+    def leading(self, values: Mapping[str, Any], now: Standing) -> set[str]:
+        """The causes in the running: ranked ones, and those the KB links to the main HTTPERR reason."""
+        leading = {c for c, p in now.confidences.items() if p > 0}
+        phrase = self.kb.phrases.get(values.get("httperr.top_reason"))
+        if phrase is not None:
+            leading |= set(phrase.causes) - now.ruled_out
+        return leading
+
     # -- choosing ------------------------------------------------------------------------
     def _progress(self, question: Question, values: Mapping[str, Any], base: InferenceResult,
                   standing: Standing) -> tuple[float, list[str]]:
@@ -293,16 +327,18 @@ class Questioner:
         base = self.infer(values)
         now = standing_of(base, self.kb)
         found = []
+        leading = self.leading(values, now)
         for question in self.askable(values, skipped):
+            options = self.options(question, evidence, answers)
+            afters = [with_answers(evidence, {**answers, question.fact: o.value}).values() for o in options]
             outcomes = []
-            for option in self.options(question, evidence, answers):
-                after = with_answers(evidence, {**answers, question.fact: option.value}).values()
-                result = self._what_if(base, values, after)
-                outcomes.append(Outcome(option, result, movement(now, result)))
+            for option, after in zip(options, afters):
+                # Only the rules this answer touches re-run: small engines run far faster than one big one.
+                result = self._what_if(base, after, frozenset(self._touched(values, after)))
+                outcomes.append(Outcome(option, result, movement(now, result, leading)))
             weight = sum(o.option.weight for o in outcomes)
             score = sum(o.movement * o.option.weight for o in outcomes) / weight if weight else 0.0
             progress, helps = self._progress(question, values, base, now)
-            leading = {c for c, p in now.confidences.items() if p > 0}
             if score >= WORTH_ASKING or (progress > 0 and (not leading or leading & set(helps))):
                 found.append(Candidate(question, round(score, 4), round(progress, 4), outcomes, now, helps))
         return sorted(found, key=lambda c: (-c.score, -c.progress, c.question.id))

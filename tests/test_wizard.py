@@ -35,6 +35,10 @@ class Script:
             hits = [value for label, value in prompt.choices if label.lower().startswith(str(reply).lower())]
             assert hits, f"no choice {reply!r} in {[c[0] for c in prompt.choices]}"
             return hits[0]
+        if prompt.kind == "confirm":
+            assert isinstance(reply, bool), f"confirm {prompt.message!r} needs True/False, got {reply!r}"
+            return reply
+        assert isinstance(reply, str), f"{prompt.kind} prompt {prompt.message!r} needs text, got {reply!r}"
         if prompt.validate is not None:
             assert prompt.validate(reply) is True, f"{reply!r} rejected: {prompt.validate(reply)}"
         return reply
