@@ -18,6 +18,9 @@ from httperr_doctor.wizard.session import Session, SessionError, load_session, s
 REFUSED = EXAMPLES / "connections-refused"
 
 
+OPTIONAL_STOP = "<stop asking if asked>"
+
+
 class Script:
     """Answers prompts in order. For a menu, a reply picks the choice whose label starts with it."""
 
@@ -29,6 +32,12 @@ class Script:
         self.prompts.append(prompt)
         assert self.replies, f"unexpected prompt: {prompt.message} {[c[0] for c in prompt.choices]}"
         reply = self.replies.pop(0)
+        labels = [label for label, _ in prompt.choices]
+        if reply == OPTIONAL_STOP:
+            # "Stop asking" if a question is still asked here; if not, this reply is not needed.
+            if not any(label.startswith("Stop asking") for label in labels):
+                return self(prompt) if self.replies else None
+            reply = "Stop asking"
         if isinstance(reply, BaseException):
             raise reply
         if prompt.kind == "select":
@@ -130,7 +139,7 @@ def test_back_undoes_the_last_answer(tmp_path):
 
 def test_a_file_path_typed_at_a_number_question_is_attached_as_evidence(tmp_path, refused_without_pool):
     pool = str(REFUSED / "poolmon-b.txt")
-    script = Script(pool, "Stop", "Stop the checklist", False)
+    script = Script(pool, OPTIONAL_STOP, "Stop the checklist", False)
     wiz, out = wizard(tmp_path, script, Session(evidence=[str(refused_without_pool)]))
     wiz.run(gather=False)
     assert f"read {pool} (poolmon)" in out.getvalue()
@@ -147,7 +156,7 @@ def test_ctrl_c_saves_the_session_and_resume_continues_it(tmp_path, refused_with
     saved = load_session(tmp_path / "session.yaml")
     assert saved.evidence == [str(refused_without_pool)] and not saved.answers
 
-    script = Script("110", "Stop", "Stop the checklist", False)
+    script = Script("110", OPTIONAL_STOP, "Stop the checklist", False)
     wiz, out = wizard(tmp_path, script, saved)
     assert wiz.run(gather=False) == 0
     assert "Question 1: How many megabytes of non-paged pool" in out.getvalue()
