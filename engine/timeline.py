@@ -5,8 +5,9 @@ refusals start should line up with the minute the non-paged pool crossed the lin
 at which http.sys stops accepting connections.
 
 Series come from the mergeable aggregates the parsers already build (HTTPERR
-reasons per minute, IIS requests per minute). Any other parser can add counter
-series without touching this module: give its `ParseResult.stats` a method
+reasons per minute, IIS requests per minute) and from perfmon samples (the highest
+sample of each minute, UTC). Any other parser can add counter series without
+touching this module: give its `ParseResult.stats` a method
 `timeline_series()` returning dicts with the fields of `report.Series` (group
 "counter", points as [minute, value] pairs; plain data, so parsers need not import
 the report model). A series
@@ -25,6 +26,7 @@ ceiling is known.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from . import report as out
@@ -33,6 +35,82 @@ from .evidence.httperr import HttpErrStats
 from .evidence.iislog import IisStats
 
 NPP_SERIES = "perf.npp_used_mb"
+MB = 1024 * 1024
+OTHER_COUNTERS_SHOWN = 4
+
+
+@dataclass(frozen=True)
+class CounterKind:
+    name: str
+    label: str
+    unit: str
+    divide_by: float = 1.0
+
+
+# (object, counter) as PDH names them -> how the timeline shows it; instance-specific
+# objects (queues, processors) get the instance in the name and label.
+KNOWN_COUNTERS = {
+    ("memory", "pool nonpaged bytes"): CounterKind(NPP_SERIES, "Non-paged pool in use", "MB", MB),
+    ("memory", "pool paged bytes"): CounterKind("perf.paged_pool_mb", "Paged pool in use", "MB", MB),
+    ("memory", "available mbytes"): CounterKind("perf.available_mb", "Available memory", "MB"),
+    ("http service request queues", "currentqueuesize"): CounterKind("perf.queue", "Request queue length", "requests"),
+    ("http service request queues", "rejectedrequests"): CounterKind("perf.rejected", "Rejected requests (total)", "requests"),
+    ("processor", "% processor time"): CounterKind("perf.cpu_pct", "CPU", "%"),
+    ("web service", "current connections"): CounterKind("perf.connections", "Web Service connections", "connections"),
+}
+
+
+def counter_kind(path: str) -> CounterKind | None:
+    r"""How a PDH counter path is shown on the timeline, or None for a counter not known here.
+
+    >>> counter_kind(r"\\WEB01\HTTP Service Request Queues(DefaultAppPool)\CurrentQueueSize").name
+    'perf.queue.DefaultAppPool'
+    >>> counter_kind(r"\\WEB01\Memory\Pool Nonpaged Bytes").label
+    'Non-paged pool in use'
+    """
+    from .evidence.perfmon import split_counter
+
+    parts = split_counter(path)
+    if not parts:
+        return None
+    kind = KNOWN_COUNTERS.get((parts["object"].strip().lower(), parts["counter"].strip().lower()))
+    if kind is None or not parts.get("instance"):
+        return kind
+    return CounterKind(f"{kind.name}.{parts['instance']}", f"{kind.label} ({parts['instance']})", kind.unit, kind.divide_by)
+
+
+def _perfmon_series(files: list[tuple[str, ParseResult]]) -> list[out.Series]:
+    """Highest sample per UTC minute for each counter; known counters first, a few others after."""
+    minutes: dict[str, dict[str, float]] = defaultdict(dict)
+    sources: dict[str, list[str]] = defaultdict(list)
+    for path, result in files:
+        for record in result.records:
+            if record.data.get("header") or record.time is None:
+                continue
+            minute = record.time.strftime("%Y-%m-%d %H:%M")
+            for counter, value in record.data.get("values", {}).items():
+                slot = minutes[counter]
+                slot[minute] = max(value, slot.get(minute, value))
+                if path and path not in sources[counter]:
+                    sources[counter].append(path)
+    known, others = [], []
+    for counter in sorted(minutes):
+        kind = counter_kind(counter)
+        if kind is None:
+            parts = counter.rsplit("\\", 2)[-2:]
+            kind = CounterKind(f"perf.other.{len(others) + 1}", " ".join(parts), "")
+            (others if len(others) < OTHER_COUNTERS_SHOWN else []).append((kind, counter))
+        else:
+            known.append((kind, counter))
+    rank = {kind.name: i for i, kind in enumerate(KNOWN_COUNTERS.values())}
+    known.sort(key=lambda pair: (rank.get(pair[0].name.split(".")[0] + "." + pair[0].name.split(".")[1], 99), pair[0].name))
+    series = {}
+    for kind, counter in known + others:
+        points = [(m, round(v / kind.divide_by, 3)) for m, v in sorted(minutes[counter].items())]
+        if kind.name not in series:  # the same counter from two computers' columns: first one wins
+            series[kind.name] = out.Series(name=kind.name, label=kind.label, group="counter", unit=kind.unit,
+                                           points=points, sources=sources[counter])
+    return list(series.values())
 
 
 def _minute_points(counts: dict[str, float]) -> list[tuple[str, float]]:
@@ -67,10 +145,13 @@ def build_timeline(results: Iterable[tuple[str, ParseResult]] | Iterable[ParseRe
     httperr, iis, counters = HttpErrStats(), IisStats(), []
     httperr_paths: list[str] = []
     iis_paths: list[str] = []
+    perfmon: list[tuple[str, ParseResult]] = []
     for item in results:
         path, result = item if isinstance(item, tuple) else ("", item)
         stats = result.stats
-        if isinstance(stats, HttpErrStats):
+        if result.kind == "perfmon":
+            perfmon.append((path, result))
+        elif isinstance(stats, HttpErrStats):
             httperr.merge(stats)
             httperr_paths += [path] if path else []
         elif isinstance(stats, IisStats):
@@ -82,7 +163,8 @@ def build_timeline(results: Iterable[tuple[str, ParseResult]] | Iterable[ParseRe
     if iis.per_minute:
         series.append(out.Series(name="iis.requests", label="IIS requests", group="requests", unit="requests per minute",
                                  points=_minute_points(iis.per_minute), sources=iis_paths))
-    series += sorted(counters, key=lambda s: s.name)
+    counters += [_refusal_line(s, facts) for s in _perfmon_series(perfmon)]
+    series += counters
     minutes = [t for s in series for t, _ in s.points]
     if not minutes:
         return None

@@ -20,7 +20,7 @@ EXIT_CODES_HELP = """exit codes:
   2  usage error: bad arguments, no evidence path exists, the --output file cannot be written
   3  internal error: one line on stderr says where the details were written
   4  the knowledge base is invalid (kb lint lists every problem)"""
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "markdown", "json", "html")
 SESSION_FILE = "httperr-doctor-session.yaml"
 REPORT_FILE = "httperr-doctor-report.txt"
 NO_TERMINAL = ("httperr-doctor wizard: needs an interactive terminal (standard input and output). "
@@ -83,8 +83,10 @@ def _colour_terminal(output: str | None) -> bool:
 
 
 def _render(report, args) -> str:
-    from httperr_doctor.engine.render import json_report, markdown, terminal, text
+    from httperr_doctor.engine.render import html, json_report, markdown, terminal, text
 
+    if args.format == "html":
+        return html.render_html(report, top_steps=max(args.steps, 3))
     if args.format == "json":
         return json_report.render_json(report)
     if args.format == "markdown":

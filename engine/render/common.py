@@ -4,7 +4,9 @@ Each renderer escapes for its own medium; this module only chooses and formats.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from html import escape
 
 from ..report import Report, ServerDiagnosis
 from ..templates import format_value
@@ -31,6 +33,17 @@ KEY_FACTS = (
     ("iis.time_taken_p95_ms", "IIS time-taken, 95th percentile", "ms"),
 )
 REASON_COUNT = ("httperr.reason.", ".count")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """Strip control and escape sequences from untrusted text.
+
+    >>> clean("/a\\x1b[31mred\\x07")
+    '/a[31mred'
+    """
+    return _CONTROL.sub("", str(text))
 
 
 @dataclass(frozen=True)
@@ -74,3 +87,12 @@ def server_title(report: Report, server: ServerDiagnosis) -> str | None:
 
 def problem_where(line: int) -> str:
     return f"line {line}" if line else "whole file"
+
+
+def esc(text: object) -> str:
+    """Untrusted text as HTML text: control characters dropped, markup escaped.
+
+    >>> esc("<script>x</script>&\\x1b[2J")
+    '&lt;script&gt;x&lt;/script&gt;&amp;[2J'
+    """
+    return escape(clean(str(text)), quote=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import bar, key_numbers, problem_where, server_title
-from .text import clean
+from .common import bar, clean, key_numbers, problem_where, server_title
+
 
 # Characters that can start markup anywhere on a line. Brackets are escaped, so no
 # link or image can form and parentheses may stay; `_` only where it can open or

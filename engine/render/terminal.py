@@ -17,8 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import bar, key_numbers, problem_where, server_title
-from .text import clean
+from .common import bar, clean, key_numbers, problem_where, server_title
 
 
 def _t(text: object, style: str = "") -> Text:

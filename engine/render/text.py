@@ -6,23 +6,12 @@ anything reaches a terminal.
 """
 from __future__ import annotations
 
-import re
 import textwrap
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import bar
+from .common import bar, clean
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 WIDTH = 100
-
-
-def clean(text: str) -> str:
-    """Strip control and escape sequences from untrusted text.
-
-    >>> clean("/a\\x1b[31mred\\x07")
-    '/a[31mred'
-    """
-    return _CONTROL.sub("", str(text))
 
 
 def _wrap(text: str, indent: str) -> list[str]:
