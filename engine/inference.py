@@ -117,6 +117,22 @@ def compile_condition(condition: Condition) -> dict:
     return {"$and": [name, {"known": True}, test]}
 
 
+def _merge(conditions: list[Condition]) -> dict:
+    """One durable-rules pattern for all of a rule's conditions on one fact.
+
+    >>> from httperr_doctor.kb.schema import Condition
+    >>> _merge([Condition(fact="n", at_least=1), Condition(fact="n", at_most=3)])
+    {'$and': [{'name': 'n'}, {'known': True}, {'$gte': {'value': 1.0}}, {'$lte': {'value': 3.0}}]}
+    """
+    patterns = [compile_condition(c) for c in conditions]
+    if len(patterns) == 1:
+        return patterns[0]
+    merged = patterns[0]["$and"][:2]
+    for pattern in patterns:
+        merged += pattern["$and"][2:]
+    return {"$and": merged}
+
+
 _engine_ids = itertools.count(1)
 _PROBE = "#cond"
 
@@ -142,9 +158,14 @@ class RuleEngine:
     def _definition(self) -> dict:
         ruleset = {}
         for rule in self._rules.values():
-            aliases = [f"f{i}" for i in range(len(rule.when))]
+            # One fact message can match only one alias of a rule, so several
+            # conditions on the same fact are merged into one pattern.
+            by_fact: dict[str, list[Condition]] = {}
+            for cond in rule.when:
+                by_fact.setdefault(cond.fact, []).append(cond)
+            aliases = [f"f{i}" for i in range(len(by_fact))]
             ruleset[rule.id] = {
-                "all": [{alias: compile_condition(cond)} for alias, cond in zip(aliases, rule.when)],
+                "all": [{alias: _merge(conds)} for alias, conds in zip(aliases, by_fact.values())],
                 "run": self._action(rule.id, aliases),
             }
             for index, cond in enumerate(rule.when):

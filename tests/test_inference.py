@@ -75,3 +75,9 @@ def test_operators_compile_and_match():
     ]
     fired = RuleEngine(rules, {"s": "string", "n": "number", "b": "bool"}).run({"s": "x86", "n": 5, "b": True}).fired
     assert fired == {"EQ", "NE", "IN", "GE", "LE", "MT", "PR", "BT"}
+
+
+def test_two_conditions_on_one_fact_both_apply_to_the_same_value():
+    band = rule("BAND", {"fact": "n", "at_least": 1}, {"fact": "n", "at_most": 3})
+    engine = RuleEngine([band], {"n": "number"})
+    assert [sorted(engine.run({"n": v}).fired) for v in (0, 1, 3, 4)] == [[], ["BAND"], ["BAND"], []]

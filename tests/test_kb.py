@@ -130,3 +130,51 @@ def test_malformed_rule_files_are_listed_not_raised(kb_copy):
     problems = "\n".join(str(p) for p in caught.value.problems)
     for name in ("LIST", "BINARY", "UTF16", "TABS"):
         assert f"{name}.yaml" in problems, name
+
+
+def test_every_reason_phrase_reaches_a_rule_and_its_causes(cli):
+    from httperr_doctor.engine.lint import phrase_usage
+
+    usage = phrase_usage(KB)
+    assert set(usage) == set(KB.phrases) and len(usage) >= 42
+    for phrase, uses in usage.items():
+        assert uses, f"{phrase} is used by no rule"
+        assert set(KB.phrases[phrase].causes) <= {KB.rules[r].cause for r, _ in uses}, phrase
+    code, text = cli("kb", "coverage")
+    assert code == 0
+    assert "42 of 42 reason phrases are used by at least one rule" in text or text.rstrip().endswith("reason phrases are used by at least one rule")
+    assert "Timer_HeaderWait  (timer, status -)" in text and "HEADERWAIT_BURST [slow-header-attack]" in text
+    assert "NotFound  (parse, status 404, benign, undocumented)" in text
+
+
+def test_every_cause_has_evidence_for_and_against_and_a_full_runbook():
+    for cause in KB.causes.values():
+        certainties = [r.certainty for r in KB.rules_for(cause.id)]
+        assert any(c > 0 for c in certainties) and any(c < 0 for c in certainties), cause.id
+        assert cause.remediation and cause.verify and cause.references and cause.escalation, cause.id
+
+
+def test_lint_finds_failing_cases_unreachable_facts_and_contradictions(kb_copy):
+    cases = kb_copy / "rules" / "limits" / "CONNLIMIT_LOGGED.cases.yaml"
+    cases.write_text(cases.read_text().replace("httperr.reason.ConnLimit.count: 2", "httperr.reason.ConnLimit.count: 0"))
+    facts = kb_copy / "facts.yaml"
+    facts.write_text(facts.read_text() + "  orphan.fact: {type: bool, description: nobody provides this}\n")
+    rule = kb_copy / "rules" / "noise" / "ONLY_IDLE_TIMEOUTS.yaml"
+    rule.write_text(rule.read_text().replace(
+        "- {fact: httperr.non_benign_lines, equals: 0}",
+        "- {fact: httperr.non_benign_lines, equals: 0}\n- {fact: orphan.fact, equals: 'yes'}"))
+    problems = [str(p) for p in lint(load_kb(kb_copy))]
+    assert any(p.startswith("kb/rules/limits/CONNLIMIT_LOGGED.cases.yaml:2: case 'ConnLimit'") and "did not fire" in p for p in problems)
+    assert any("ONLY_IDLE_TIMEOUTS is unreachable" in p and "orphan.fact" in p for p in problems)
+    assert any("ONLY_IDLE_TIMEOUTS can never fire: orphan.fact is a yes/no fact" in p for p in problems)
+
+
+def test_lint_finds_questions_without_how_and_phrases_without_rules(kb_copy):
+    question = kb_copy / "questions" / "ram.yaml"
+    question.write_text("id: ram\nfact: os.ram_mb\nkind: number\ntext: RAM?\n")
+    phrases = kb_copy / "reason_phrases.yaml"
+    phrases.write_text(phrases.read_text() + "\n  Made_Up:\n    status: '-'\n    family: other\n    benign: false\n"
+                       "    meaning: m\n    usual_cause: u\n    check: c\n    causes: [httpsys-internal-error]\n    references: [R1]\n")
+    problems = [str(p) for p in lint(load_kb(kb_copy), run_cases=False)]
+    assert "kb/questions/ram.yaml:1: question ram does not say how to find the answer (`how`)" in problems
+    assert any("reason phrase Made_Up is used by no rule" in p for p in problems)

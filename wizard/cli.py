@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="knowledge-base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
     kb_sub.add_parser("lint", help="check every KB file and report problems with file and line")
+    kb_sub.add_parser("coverage", help="list every known HTTPERR reason phrase and the rules that use it")
     return parser
 
 
@@ -178,11 +179,33 @@ def _cmd_kb(args) -> int:
         for problem in error.problems:
             print(problem)
         return EXIT_KB
+    if args.kb_command == "coverage":
+        return _kb_coverage(kb)
     problems = lint(kb)
     for problem in problems:
         print(problem)
     print(f"{len(kb.rules)} rules, {len(kb.causes)} causes, {len(kb.questions)} questions, {len(problems)} problem(s)")
     return EXIT_KB if problems else EXIT_OK
+
+
+def _kb_coverage(kb) -> int:
+    """Every reason phrase, what it is, and the rules (with their causes) that read it."""
+    from httperr_doctor.engine.lint import phrase_usage
+
+    usage = phrase_usage(kb)
+    for name in sorted(kb.phrases, key=str.lower):
+        phrase = kb.phrases[name]
+        tags = [phrase.family, f"status {phrase.status}"] + (["benign"] if phrase.benign else []) + \
+            ([] if phrase.documented else ["undocumented"])
+        print(f"{name}  ({', '.join(tags)})  -> {', '.join(phrase.causes)}")
+        for rule_id, via in usage[name]:
+            rule = kb.rules[rule_id]
+            print(f"    {rule.certainty:+.2f} {rule_id} [{rule.cause}] via {via}")
+        if not usage[name]:
+            print("    (no rule uses it)")
+    covered = sum(1 for rules in usage.values() if rules)
+    print(f"{covered} of {len(usage)} reason phrases are used by at least one rule")
+    return EXIT_OK if covered == len(usage) else EXIT_KB
 
 
 COMMANDS = {"diagnose": _cmd_diagnose, "wizard": _cmd_wizard, "schema": _cmd_schema, "kb": _cmd_kb}
