@@ -92,21 +92,13 @@ def _can_hold(conditions: list[Condition], kind: str | None) -> str | None:
                 return f"must equal and not equal {c.operand!r}"
             if any(o.operator == "in" and c.operand not in o.operand for o in conditions):
                 return f"must equal {c.operand!r}, which is not in its `in` list"
-    if kind == "bool":
-        for c in conditions:
-            values = c.operand if c.operator == "in" else [c.operand] if c.operator in ("equals", "not_equals") else []
-            if any(not isinstance(v, bool) for v in values):
-                return f"is a yes/no fact but is compared with {values!r}"
-    if kind == "number":
-        for c in conditions:
-            values = c.operand if c.operator == "in" else [c.operand] if c.operator in ("equals", "not_equals") else []
-            if any(isinstance(v, (bool, str)) for v in values):
-                return f"is a number but is compared with {values!r}"
-    if kind == "string":
-        for c in conditions:
-            values = c.operand if c.operator == "in" else [c.operand] if c.operator in ("equals", "not_equals") else []
-            if any(not isinstance(v, str) for v in values):
-                return f"is a string but is compared with {values!r}"
+    valid = {"bool": lambda v: isinstance(v, bool),
+             "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+             "string": lambda v: isinstance(v, str)}.get(kind or "")
+    for c in conditions:
+        values = c.operand if c.operator == "in" else [c.operand] if c.operator in ("equals", "not_equals") else []
+        if valid is not None and not all(valid(v) for v in values):
+            return f"is a {'yes/no fact' if kind == 'bool' else kind} but is compared with {values!r}"
     return None
 
 
