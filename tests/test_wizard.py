@@ -35,6 +35,10 @@ class Script:
         labels = [label for label, _ in prompt.choices]
         if reply == OPTIONAL_STOP:
             # "Stop asking" if a question is still asked here; if not, this reply is not needed.
+            if prompt.kind == "path" and prompt.message == "Answer:":
+                # A number question: Enter on an empty line opens its menu, which has "Stop asking".
+                self.replies.insert(0, OPTIONAL_STOP)
+                return ""
             if not any(label.startswith("Stop asking") for label in labels):
                 return self(prompt) if self.replies else None
             reply = "Stop asking"
@@ -70,7 +74,7 @@ def refused_without_pool(tmp_path):
 
 
 def test_a_whole_session_from_evidence_to_checklist(tmp_path, refused_without_pool):
-    script = Script(str(refused_without_pool), "", "109", "Done", "Skip", "Stop the checklist",
+    script = Script(str(refused_without_pool), "", "109", OPTIONAL_STOP, "Done", "Skip", "Stop the checklist",
                     True, str(tmp_path / "ticket.yaml"))
     wiz, out = wizard(tmp_path, script)
     assert wiz.run() == 0
@@ -79,8 +83,8 @@ def test_a_whole_session_from_evidence_to_checklist(tmp_path, refused_without_po
     assert "Question 1: How many megabytes of non-paged pool" in text
     assert "Task Manager" in text  # the question says how to take the measurement
     assert "Leading causes now:" in text
-    # Nothing else could move the leading causes: no question about load for a refused case.
-    assert "No other question could change the ranking." in text and "Question 2" not in text
+    # Later questions stay on the refused case (floor setting, connection load), never on drops under load.
+    assert "heavy load" not in text and "application log errors" not in text.lower()
     assert wiz.report.causes[0].id == "nonpaged-pool-exhausted"
     assert "Step 1 of" in text and "Ticked off?" in [p.message for p in script.prompts]
     report = (tmp_path / "report.txt").read_text()
@@ -116,11 +120,11 @@ def test_why_names_the_causes_the_answer_separates_with_their_confidence(tmp_pat
 
 
 def test_dont_know_leaves_the_fact_missing_and_is_not_asked_again(tmp_path):
-    script = Script("I don't know", "I don't know", "Stop the checklist", False)
+    script = Script("I don't know", "I don't know", OPTIONAL_STOP, "Stop the checklist", False)
     wiz, out = wizard(tmp_path, script, Session(evidence=[str(EXAMPLES / "connection-dropped" / "HTTPERR")]))
     wiz.run(gather=False)
     asked = [line for line in out.getvalue().splitlines() if line.startswith("Question ")]
-    assert len(asked) == 2 and len(set(a.split(":", 1)[1] for a in asked)) == 2
+    assert len(asked) >= 2 and len(set(a.split(":", 1)[1] for a in asked)) == len(asked)
     assert all(a.unknown for a in wiz.session.answers)
     facts = wiz.report.servers[0].facts
     assert "answer.heavy_load_at_drops" not in facts and "answer.app_errors_at_drops" not in facts
