@@ -314,3 +314,40 @@ def test_poolmon_snapshot_files_over_time_give_the_growing_tag():
     assert facts.value("poolmon.growth_tag") == "AvFl"
     assert facts.value("poolmon.growth_tag_mb") == pytest.approx((395_000_000 - 120_000_000) / 1024 / 1024, abs=0.01)
     assert facts.value("poolmon.npp_total_mb") == pytest.approx(459_800 / 1024, abs=0.01)
+
+
+def test_poolmon_old_right_aligned_tags_and_totals_lines():
+    done = parse(FIXTURES / "poolmon" / "poolmon_old_layout_totals.txt")
+    assert [(r.data["tag"], r.data["type"]) for r in done.result.records] == [
+        ("AvSc", "Nonp"), ("Io", "Nonp"), ("Thre", "Nonp"), ("MmSt", "Paged")]
+    assert not done.skips  # the Total lines are sums, not problems
+    assert derive_facts([done.result]).value("poolmon.top_npp_tag") == "AvSc"
+
+
+def test_poolmon_x64_layout_with_mapped_driver():
+    done = parse(FIXTURES / "poolmon" / "poolmon_x64_mapped_driver.txt")
+    rows = {r.data["tag"]: r.data for r in done.result.records}
+    assert rows["ConT"]["bytes"] == 42770432 and rows["ConT"]["driver"] == "Unknown Driver"
+    assert rows["Thre"]["driver"] == "[nt!ps - Thread objects]"
+
+
+def test_binary_evtx_is_read_through_the_evtx_package(tmp_path):
+    from evtx_writer import write_evtx
+
+    path = tmp_path / "System.evtx"
+    write_evtx(path, [
+        {"source": "Srv", "event_id": 2019, "level": 2, "time": "2009-08-12T17:05:12.000000Z", "computer": "WEB03.contoso.local"},
+        {"source": "Microsoft-Windows-WAS", "event_id": 5009, "level": 3, "time": "2009-08-12T17:32:15.000000Z",
+         "computer": "WEB03.contoso.local", "data": {"AppPoolID": "ShopPool", "ProcessID": "5332", "ExitCode": "ff"}},
+        {"source": "Microsoft-Windows-WAS", "event_id": 5002, "level": 2, "time": "2009-08-12T17:35:01.000000Z",
+         "computer": "WEB03.contoso.local", "data": {"AppPoolID": "ShopPool"}},
+    ])
+    done = parse(path)
+    assert done.kind == "evtx" and not done.skips
+    assert [(r.data["event_id"], r.data["level"]) for r in done.result.records] == [(2019, "error"), (5009, "warning"), (5002, "error")]
+    assert done.result.host == "WEB03"
+    assert [r.source.line for r in done.result.records] == [1, 2, 3]  # event record ids
+    facts = derive_facts([done.result])
+    assert facts.value("event.srv_2019.count") == 1 and facts.value("event.was_crash.count") == 1
+    assert facts["event.was_rapid_fail.count"].how == "1 event(s), ID 5002, first 2009-08-12 17:35 UTC, last 2009-08-12 17:35 UTC; pool(s) ShopPool"
+    assert facts.time_notes == []  # .evtx times are UTC already: no zone needed

@@ -32,14 +32,18 @@ from .base import Lines, NotThisKind, ParseResult, Record, Skip
 KIND = "poolmon"
 
 _DELTA = r"(?:\s*\(\s*-?\d+\s*\))?"
+# Older PoolMon builds print the tag right-aligned (`printf(" %4s %5s ...")`), so a
+# short tag such as `Io` may follow several spaces.
 ROW = re.compile(
-    r"^\s?(?P<tag>\S.{0,3}?)\s+(?P<type>Nonp|Paged)\s+"
+    r"^\s{0,4}(?P<tag>\S.{0,3}?)\s+(?P<type>Nonp|Paged)\s+"
     rf"(?P<allocs>\d+){_DELTA}\s+(?P<frees>\d+){_DELTA}\s+(?P<diff>-?\d+)\s+"
     rf"(?P<bytes>\d+){_DELTA}\s+(?P<per_alloc>\d+)(?:\s+(?P<driver>\S.*?))?\s*$"
 )
 POOL_TOTALS = re.compile(r"Pool N:\s*(?P<n>\d+)K\s+P:\s*(?P<p>\d+)K")
 MEMORY = re.compile(r"^\s*Memory:\s*(?P<mem>\d+)K")
-COLUMN_HEADER = re.compile(r"^\s*Tag\s+Type\s+Allocs\s+Frees\s+Diff\s+Bytes")
+COLUMN_HEADER = re.compile(r"^\s*Tag\s+Type\s+Allocs\s+Frees\s+Diff\s+Bytes", re.MULTILINE)
+# `/e` adds a totals line per pool type; it is a sum, not a tag.
+TOTAL_LINE = re.compile(r"^\s*Total\s+(Nonp|Paged)\s+\d")
 
 
 def sniff(head: str) -> bool:
@@ -91,6 +95,8 @@ def parse(lines: Lines) -> ParseResult:
                 "memory_kb": memory,
             }
             result.records.append(Record(KIND, lines.ref(number), data))
+            continue
+        if TOTAL_LINE.match(line):
             continue
         if in_table:
             result.data_lines += 1
