@@ -150,3 +150,4 @@ class Report(Model):
     servers: list[ServerDiagnosis]
     shared_causes: dict[str, list[str]] = Field(default_factory=dict, description="cause id -> hosts, for causes found on more than one server")
     time_note: str = Field(default="HTTPERR and IIS W3C times are UTC as written by Windows.")
+    redacted: bool = Field(default=False, description="true when addresses, host names and URL query strings were replaced by placeholders (diagnose --redact)")

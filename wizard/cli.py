@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="report form (default: text; in colour on a terminal unless NO_COLOR is set)")
     diagnose.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     diagnose.add_argument("--steps", type=int, default=1, metavar="N", help="show remediation steps for the top N causes (text and markdown forms)")
+    diagnose.add_argument("--redact", action="store_true",
+                          help="replace client and server addresses, host names and URL query strings with placeholders "
+                               "(same value, same placeholder) so the report can go to a vendor; applies to every form")
     diagnose.add_argument("--tz", metavar="ZONE", help="time zone of the servers' local times (event logs) when systeminfo does not say: +01:00, -0500, UTC or Europe/Berlin")
 
     wizard = sub.add_parser("wizard", help="guided diagnosis: evidence first, then only the questions that matter")
@@ -119,6 +122,10 @@ def _cmd_diagnose(args) -> int:
             return EXIT_USAGE
     with reading_progress(sys.stderr) as progress:
         report = diagnose(args.paths, progress=progress, zone=zone)
+    if args.redact:
+        from httperr_doctor.engine.redact import redact
+
+        report = redact(report)
     _write(_render(report, args), args.output)
     return EXIT_OK
 

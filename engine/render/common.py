@@ -85,6 +85,10 @@ def server_title(report: Report, server: ServerDiagnosis) -> str | None:
     return None
 
 
+REDACTED_NOTE = ("Redacted: client and server addresses, host names and URL query strings are replaced "
+                 "by placeholders (addr-N, host-N, query-N); the same placeholder means the same value.")
+
+
 def problem_where(line: int) -> str:
     return f"line {line}" if line else "whole file"
 

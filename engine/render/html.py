@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis
-from .common import clean, esc, key_numbers, problem_where, server_title
+from .common import REDACTED_NOTE, clean, esc, key_numbers, problem_where, server_title
 from .svg import timeline_svg
 
 
@@ -64,6 +64,7 @@ th{background:var(--soft);font-weight:600}td.num,th.num{text-align:right;white-s
 .checklist .cmd{display:block;margin:6px 0;padding:6px 8px;background:#0d1117;color:#e6edf3;border-radius:6px;white-space:pre-wrap}
 .checklist .expect{color:var(--good)}.checklist .risk{color:#9a6700}
 .skipped{color:#9a6700;font-weight:600}
+.redacted{border:1px solid #d4a72c;background:#fff8c5;border-radius:6px;padding:6px 10px}
 .matrix td.hit{font-weight:700;color:#fff;text-align:center}.matrix td.miss{color:var(--muted);text-align:center}
 details summary{cursor:pointer;color:var(--accent)}
 @media print{
@@ -230,6 +231,8 @@ def render_html(report: Report, top_steps: int = 3) -> str:
     body = [f"<h1>{esc(title)}</h1>",
             f'<p class="meta">httperr-doctor {esc(report.tool.version)} &middot; report schema {esc(report.schema_version)} '
             f"&middot; {report.tool.kb_rules} rules on {report.tool.kb_causes} causes &middot; {esc(report.time_note)}</p>"]
+    if report.redacted:
+        body.append(f'<p class="redacted">{esc(REDACTED_NOTE)}</p>')
     if len(report.servers) > 1:
         body.append(_fleet(report))
     body += [_server(report, i, s, top_steps) for i, s in enumerate(report.servers)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import bar, clean, key_numbers, problem_where, server_title
+from .common import REDACTED_NOTE, bar, clean, key_numbers, problem_where, server_title
 
 
 # Characters that can start markup anywhere on a line. Brackets are escaped, so no
@@ -147,6 +147,8 @@ def render_markdown(report: Report, top_steps: int = 1) -> str:
     lines = ["# httperr-doctor root-cause report", "",
              f"httperr-doctor {md(report.tool.version)}, report schema {md(report.schema_version)}, "
              f"{report.tool.kb_rules} rules on {report.tool.kb_causes} causes.", ""]
+    if report.redacted:
+        lines += [f"> {md(REDACTED_NOTE)}", ""]
     if len(report.servers) > 1:
         _fleet(lines, report)
     for server in report.servers:

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import bar, clean, key_numbers, problem_where, server_title
+from .common import REDACTED_NOTE, bar, clean, key_numbers, problem_where, server_title
 
 
 def _t(text: object, style: str = "") -> Text:
@@ -189,6 +189,8 @@ def render_terminal(report: Report, top_steps: int = 1, width: int = 100, color_
     console = Console(file=buffer, width=width, force_terminal=color_system is not None, color_system=color_system,
                       highlight=False, markup=False, emoji=False, legacy_windows=False, soft_wrap=False)
     console.print(Text(f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version})", style="bold"))
+    if report.redacted:
+        console.print(Text(REDACTED_NOTE, style="yellow"))
     console.print()
     if len(report.servers) > 1:
         _fleet(console, report)

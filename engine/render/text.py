@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import bar, clean
+from .common import REDACTED_NOTE, bar, clean
 
 WIDTH = 100
 
@@ -79,6 +79,8 @@ def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
 
 def render_text(report: Report, top_steps: int = 1) -> str:
     lines = [f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version})", ""]
+    if report.redacted:
+        lines[-1:-1] = _wrap(REDACTED_NOTE, "")
     if len(report.servers) > 1:
         lines.append(f"{len(report.servers)} servers. Causes found on more than one server:")
         for cause_id, hosts in report.shared_causes.items():
