@@ -65,7 +65,7 @@ th{background:var(--soft);font-weight:600}td.num,th.num{text-align:right;white-s
 .checklist .expect{color:var(--good)}.checklist .risk{color:#9a6700}
 .skipped{color:#9a6700;font-weight:600}
 .redacted{border:1px solid #d4a72c;background:#fff8c5;border-radius:6px;padding:6px 10px}
-.matrix td.hit{font-weight:700;color:#fff;text-align:center}.matrix td.miss{color:var(--muted);text-align:center}
+.matrix td{vertical-align:middle}.matrix td.hit{font-weight:700;text-align:center;min-width:5.5em}.matrix td.miss{color:var(--muted);text-align:center}
 details summary{cursor:pointer;color:var(--accent)}
 @media print{
  @page{margin:14mm 12mm}
@@ -206,8 +206,10 @@ def _fleet(report: Report) -> str:
             if found is None:
                 cells.append('<td class="miss">&ndash;</td>')
             else:
-                shade = f"hsl({(1 - found.confidence) * 210:.0f} 70% {62 - found.confidence * 22:.0f}%)"
-                cells.append(f'<td class="hit" style="background:{shade}">{found.confidence:.0%}</td>')
+                # one hue, stronger with confidence: a heat map, not a traffic light
+                shade = f"rgba(198,40,40,{0.12 + 0.88 * found.confidence:.2f})"
+                ink = "#fff" if found.confidence >= 0.45 else "#1f2328"
+                cells.append(f'<td class="hit" style="background:{shade};color:{ink}">{found.confidence:.0%}</td>')
         rows.append(f"<tr><td>{esc(cause.title)} <span class=\"cid\">{esc(cause.id)}</span></td>{''.join(cells)}</tr>")
     shared = "".join(f"<li><code>{esc(cid)}</code> on {esc(', '.join(hosts))}</li>" for cid, hosts in report.shared_causes.items())
     return (f'<section class="fleet"><h2>Across {len(report.servers)} servers</h2>'
