@@ -113,6 +113,7 @@ class Series(Model):
 
 class Timeline(Model):
     bucket: str = Field(default="minute", description="width of one point")
+    bucket_minutes: int = Field(default=1, ge=1, description="width of one point in minutes (wider than 1 only for long runs, to keep the report small)")
     start: Optional[str] = Field(default=None, description="first minute with data")
     end: Optional[str] = Field(default=None, description="last minute with data")
     series: list[Series] = Field(default_factory=list)

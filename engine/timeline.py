@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from . import report as out
@@ -36,6 +37,8 @@ from .evidence.iislog import IisStats
 
 NPP_SERIES = "perf.npp_used_mb"
 MB = 1024 * 1024
+MAX_POINTS = 2880  # two days at one point a minute; longer runs get wider buckets
+BUCKET_MINUTES = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)
 OTHER_COUNTERS_SHOWN = 4
 
 
@@ -168,4 +171,34 @@ def build_timeline(results: Iterable[tuple[str, ParseResult]] | Iterable[ParseRe
     minutes = [t for s in series for t, _ in s.points]
     if not minutes:
         return None
-    return out.Timeline(start=min(minutes), end=max(minutes), series=series)
+    start, end = min(minutes), max(minutes)
+    span = int((_parse(end) - _parse(start)).total_seconds() // 60) + 1
+    width = next((b for b in BUCKET_MINUTES if span / b <= MAX_POINTS), BUCKET_MINUTES[-1])
+    if width > 1:
+        series = [_widen(s, start, width) for s in series]
+    return out.Timeline(bucket="minute" if width == 1 else f"{width} minutes", bucket_minutes=width,
+                        start=start, end=end, series=series)
+
+
+def _parse(minute: str) -> datetime:
+    return datetime.strptime(minute[:16], "%Y-%m-%d %H:%M")
+
+
+def _widen(series: out.Series, start: str, width: int) -> out.Series:
+    """Fold a series into buckets of `width` minutes from `start`: counts add up, counters keep their peak.
+
+    >>> s = out.Series(name="x", label="x", group="reason", points=[("2024-01-01 00:00", 1), ("2024-01-01 00:04", 2), ("2024-01-01 00:05", 4)])
+    >>> _widen(s, "2024-01-01 00:00", 5).points
+    [('2024-01-01 00:00', 3.0), ('2024-01-01 00:05', 4.0)]
+    """
+    origin = _parse(start)
+    buckets: dict[str, float] = {}
+    for minute, value in series.points:
+        offset = int((_parse(minute) - origin).total_seconds() // 60) // width * width
+        key = (origin + timedelta(minutes=offset)).strftime("%Y-%m-%d %H:%M")
+        if series.group == "counter":
+            buckets[key] = max(value, buckets.get(key, value))
+        else:
+            buckets[key] = buckets.get(key, 0.0) + value
+    unit = series.unit.replace("per minute", f"per {width} minutes")
+    return series.model_copy(update={"points": sorted(buckets.items()), "unit": unit})

@@ -55,7 +55,8 @@ class _Axis:
         self.start = _minute(timeline.start)
         self.end = _minute(timeline.end)
         span = int((self.end - self.start).total_seconds() // 60) + 1
-        self.bucket = max(1, math.ceil(span / MAX_BUCKETS))
+        base = timeline.bucket_minutes  # the report's own bucket: draw whole multiples of it
+        self.bucket = base * max(1, math.ceil(span / MAX_BUCKETS / base))
         self.buckets = math.ceil(span / self.bucket)
         self.step = (WIDTH - LEFT - RIGHT) / self.buckets
 
