@@ -205,3 +205,14 @@ def test_without_a_terminal_the_wizard_points_to_diagnose_and_answers():
     assert done.returncode == 2
     assert "httperr-doctor diagnose" in done.stderr and "--answers FILE" in done.stderr
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("name, marker", [("report.md", "- [x] logging-timeout-under-load 1:"),
+                                          ("report.html", "<html"), ("report.json", '"schema_version"')])
+def test_the_report_file_takes_the_form_its_name_asks_for(tmp_path, name, marker):
+    script = Script("Yes", OPTIONAL_STOP, "Done", "Stop the checklist", False)
+    out = io.StringIO()
+    wiz = Wizard(Console(script, out, 80), Session(evidence=[str(EXAMPLES / "connection-dropped" / "HTTPERR")]),
+                 session_path=tmp_path / "s.yaml", report_path=tmp_path / name)
+    assert wiz.run(gather=False) == 0
+    assert marker in (tmp_path / name).read_text(encoding="utf-8")

@@ -24,31 +24,35 @@ DOWN, ENTER = "\x1b[B", "\r"
 
 
 def test_questionary_prompts_through_a_pipe(tmp_path):
+    """Real questionary prompts read keys from a pipe; the keys for each prompt are worked out
+    from the prompt itself (arrow-downs to the wanted label), so new questions in the KB do not
+    shift the script, and an unexpected prompt fails instead of waiting for keys forever."""
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
+    wanted = ["Yes", "Stop asking", "Stop the checklist", False]   # question 1, question 2, checklist, save?
     out = io.StringIO()
     with create_pipe_input() as pipe:
-        ask = questionary_ask(input=pipe, output=DummyOutput())
-        wiz = Wizard(Console(ask, out, 80), Session(evidence=[str(DROPPED_LOG)]),
-                     session_path=tmp_path / "s.yaml", report_path=tmp_path / "report.txt")
-        replies = iter([
-            ENTER,                     # question 1 (heavy load): "Yes", the first choice
-            DOWN + DOWN + ENTER,       # question 2: "I don't know / can't check"
-            DOWN + DOWN + ENTER,       # first checklist step: "Stop the checklist"
-            "n",                       # do not save the session
-        ])
-        real = wiz.console.ask
+        real = questionary_ask(input=pipe, output=DummyOutput())
 
         def ask_typing(prompt):
-            pipe.send_text(next(replies))
+            assert wanted, f"unexpected prompt {prompt.message!r}"
+            want = wanted.pop(0)
+            if prompt.kind == "select":
+                labels = [label for label, _ in prompt.choices]
+                index = next(i for i, label in enumerate(labels) if label.startswith(want))
+                pipe.send_text(DOWN * index + ENTER)
+            elif prompt.kind == "confirm":
+                pipe.send_text("y" if want else "n")
+            else:
+                raise AssertionError(f"unexpected {prompt.kind} prompt {prompt.message!r}")
             return real(prompt)
 
-        wiz.console.ask = ask_typing
+        wiz = Wizard(Console(ask_typing, out, 80), Session(evidence=[str(DROPPED_LOG)]),
+                     session_path=tmp_path / "s.yaml", report_path=tmp_path / "report.txt")
         assert wiz.run(gather=False) == 0
-    answers = [(a.question, a.value, a.unknown) for a in wiz.session.answers]
-    assert answers[0] == ("heavy_load", True, False)
-    assert answers[1][2] is True
+    assert not wanted
+    assert [(a.question, a.value, a.unknown) for a in wiz.session.answers] == [("heavy_load", True, False)]
     assert wiz.report.causes[0].id == "logging-timeout-under-load"
     assert (tmp_path / "report.txt").exists() and not (tmp_path / "s.yaml").exists()
 
@@ -105,7 +109,8 @@ def test_the_real_program_in_tmux_80x24_no_color_ctrl_c_then_resume(tmp_path):
     try:
         screen = term.wait_for("Why are you asking?")      # resumes where it stopped
         assert "Question 2:" in screen and "Question 1:" not in screen
-        term.keys("Down", "Down", "Enter")                   # I don't know
+        # Yes, No, don't know, attach, why, back, stop: the seventh choice stops the questions.
+        term.keys(*["Down"] * 6, "Enter")
         term.wait_for("Ticked off?")
         term.keys("Enter")                                   # step 1 done
         term.wait_for("Step 2 of")

@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     wizard.add_argument("--answers", metavar="FILE", help="replay a saved session without a terminal and print its report")
     wizard.add_argument("--resume", nargs="?", const=SESSION_FILE, metavar="FILE", help=f"continue a saved session (default {SESSION_FILE})")
     wizard.add_argument("--session", default=SESSION_FILE, metavar="FILE", help=f"where Ctrl-C saves the session (default {SESSION_FILE})")
-    wizard.add_argument("--report", "-o", metavar="FILE", help=f"where the final report is written (default {REPORT_FILE}, Markdown if FILE ends in .md; with --answers: standard output)")
+    wizard.add_argument("--report", "-o", metavar="FILE", help=f"where the final report is written (default {REPORT_FILE}; .md, .html, .json choose the form; with --answers: standard output)")
     wizard.add_argument("--format", "-f", choices=FORMATS, default="text", help="report form for --answers (default: text)")
 
     sub.add_parser("schema", help="print the JSON Schema of the --format json report")

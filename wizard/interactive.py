@@ -20,6 +20,8 @@ from httperr_doctor.engine.facts import Facts, evidence_facts, with_answers
 from httperr_doctor.engine.inference import FactTypeError, check_type
 from httperr_doctor.engine.knowledge import KnowledgeBase, default_kb
 from httperr_doctor.engine.questioning import Candidate, Questioner, Standing
+from httperr_doctor.engine.render.html import render_html
+from httperr_doctor.engine.render.json_report import render_json
 from httperr_doctor.engine.render.markdown import render_markdown
 from httperr_doctor.engine.render.terminal import render_terminal
 from httperr_doctor.engine.render.text import clean, render_text
@@ -157,6 +159,8 @@ class Wizard:
         path = str(self.console.ask(Prompt("path", "File or folder to attach:", validate=self._existing_or_empty)) or "").strip()
         if path and not self.load([os.path.expanduser(path)]):
             self.say("Nothing in it could be read as evidence; the question stays open.")
+        elif path:
+            self.show_standing(self.standing())
 
     # -- questions -----------------------------------------------------------------
     def why(self, candidate: Candidate) -> None:
@@ -167,18 +171,26 @@ class Wizard:
             self.say(f"No single answer moves the ranking yet, but this fact completes checks for: {causes}.", "  ")
             return
         self.say("The answer tells these causes apart:", "  ")
-        for cause in separates[:4]:
+        for cause in separates[:3]:
             state = "ruled out" if cause in now.ruled_out else f"now {now.confidences.get(cause, 0.0):.0%}"
             self.say(f"- {self._title(cause, self.console.width - 20)} ({state})", "  ")
+        quiet = []
         for outcome in candidate.outcomes:
             changes = []
-            for cause in separates[:3]:
+            for cause in set(outcome.standing.confidences) | set(now.confidences) | outcome.standing.ruled_out:
                 before, after = now.confidences.get(cause, 0.0), outcome.standing.confidences.get(cause, 0.0)
                 if cause in outcome.standing.ruled_out and cause not in now.ruled_out:
-                    changes.append(f"{cause} ruled out")
+                    changes.append((before + 0.01, f"{cause} ruled out"))
                 elif abs(after - before) > 0.005:
-                    changes.append(f"{cause} {before:.0%} -> {after:.0%}")
-            self.say(f"If {outcome.option.label}: {'; '.join(changes) or 'no change'}", "  ")
+                    changes.append((abs(after - before), f"{cause} {before:.0%} -> {after:.0%}"))
+            label = outcome.option.label.split(" (")[0]
+            if changes:
+                shown = [text for _, text in sorted(changes, key=lambda c: -c[0])[:2]]
+                self.say(f"If {label}: {'; '.join(shown)}", "  ")
+            else:
+                quiet.append(label)
+        if quiet:
+            self.say(f"If {', '.join(quiet)}: no change", "  ")
 
     def _present(self, candidate: Candidate) -> None:
         question = candidate.question
@@ -231,6 +243,7 @@ class Wizard:
                 continue
             if kind == "file":
                 self.load([value])
+                self.show_standing(self.standing())
                 return None
             if kind == "value":
                 self.session.answers.append(Answer(question.id, question.fact, value))
@@ -311,8 +324,14 @@ class Wizard:
         return "\n".join(lines) + "\n"
 
     def write_report(self, path: Path) -> Path:
-        if path.suffix.lower() == ".md":
+        """The report in the form the file name asks for (.md, .html, .json; text otherwise)."""
+        suffix = path.suffix.lower()
+        if suffix == ".md":
             text = render_markdown(self.report, top_steps=1) + "\n" + self.checklist_text().replace("\n  ", "\n- ")
+        elif suffix in (".html", ".htm"):
+            text = render_html(self.report)
+        elif suffix == ".json":
+            text = render_json(self.report)
         else:
             text = render_text(self.report, top_steps=1) + "\n" + self.checklist_text()
         path.parent.mkdir(parents=True, exist_ok=True)
