@@ -73,3 +73,11 @@ def test_version_numbers_and_times_are_not_addresses():
     kept = "OS 5.2.3790 at 2007-11-13 20:01:44, durable-rules 2.0.28, 10.0.0.1.5, std::vector"
     assert r.text(kept) == kept
     assert r.text("fe80::1%4 and ::1 and 10.0.0.1") == "addr-1 and addr-2 and addr-3"
+
+
+def test_wizard_replay_redacts_too(tmp_path):
+    session = tmp_path / "session.yaml"
+    session.write_text(f"format: httperr-doctor-session\nversion: 1\nevidence:\n- {ROOT / HOSTILE}\nanswers: []\n", encoding="utf-8")
+    code, out = run_cli("wizard", "--answers", str(session), "--redact", "-f", "markdown")
+    assert code == 0, out
+    assert "EVIL-WEB03" not in out and "host-1" in out

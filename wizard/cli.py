@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     wizard.add_argument("--session", default=SESSION_FILE, metavar="FILE", help=f"where Ctrl-C saves the session (default {SESSION_FILE})")
     wizard.add_argument("--report", "-o", metavar="FILE", help=f"where the final report is written (default {REPORT_FILE}; .md, .html, .json choose the form; with --answers: standard output)")
     wizard.add_argument("--format", "-f", choices=FORMATS, default="text", help="report form for --answers (default: text)")
+    wizard.add_argument("--redact", action="store_true", help="with --answers: replace addresses, host names and URL query strings (see diagnose --redact)")
 
     sub.add_parser("schema", help="print the JSON Schema of the --format json report")
 
@@ -89,6 +90,10 @@ def _colour_terminal(output: str | None) -> bool:
 def _render(report, args) -> str:
     from httperr_doctor.engine.render import html, json_report, markdown, terminal, text
 
+    if getattr(args, "redact", False):
+        from httperr_doctor.engine.redact import redact
+
+        report = redact(report)
     if args.format == "html":
         return html.render_html(report, top_steps=max(args.steps, 3))
     if args.format == "json":
@@ -122,10 +127,6 @@ def _cmd_diagnose(args) -> int:
             return EXIT_USAGE
     with reading_progress(sys.stderr) as progress:
         report = diagnose(args.paths, progress=progress, zone=zone)
-    if args.redact:
-        from httperr_doctor.engine.redact import redact
-
-        report = redact(report)
     _write(_render(report, args), args.output)
     return EXIT_OK
 
