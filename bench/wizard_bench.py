@@ -115,7 +115,7 @@ class Run:
 
 
 def simulate(case: Case, truth: dict[str, Any], questioner: Questioner, adaptive: bool, limit: int = 30,
-             evidence: Facts | None = None, probe: Questioner | None = None) -> Run:
+             evidence: Facts | None = None, probe: Questioner | None = None, lookahead: bool = False) -> Run:
     """One simulated session. With `probe`, the fixed order's states also time the wizard's choice."""
     kb = questioner.kb
     evidence = evidence if evidence is not None else Facts()
@@ -130,6 +130,10 @@ def simulate(case: Case, truth: dict[str, Any], questioner: Questioner, adaptive
         if adaptive:
             candidate = questioner.next_question(evidence, answers, skipped)
             question = candidate.question if candidate else None
+            if lookahead and candidate is not None:
+                steps.append((time.perf_counter() - started) * 1000)
+                questioner.prefetch(evidence, answers, skipped, candidate)  # while the question is on screen
+                started = None
         else:
             if probe is not None:
                 probe_started = time.perf_counter()
@@ -138,7 +142,7 @@ def simulate(case: Case, truth: dict[str, Any], questioner: Questioner, adaptive
                 steps.append((time.perf_counter() - probe_started) * 1000)
             known = with_answers(evidence, answers).values()
             question = next((q for q in order if q.id not in skipped and q.fact not in known), None)
-        if probe is None:
+        if probe is None and started is not None:
             steps.append((time.perf_counter() - started) * 1000)
         if question is None:
             return Run(NEVER, asked, steps)
@@ -168,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     kb = default_kb()
     cases = library_cases() + SCENARIOS
-    rows, cold, warm = [], [], []
+    rows, cold, warm, looked = [], [], [], []
     for case in cases:
         truth = case.truth()
         adaptive_q = Questioner(kb)  # fresh: the first step includes compiling the rule engines
@@ -184,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         if adaptive.step_ms:
             cold.append(adaptive.step_ms[0])
             warm.extend(adaptive.step_ms[1:])
+        ahead = simulate(case, truth, Questioner(kb), adaptive=True, lookahead=True)
+        looked.extend(ahead.step_ms[1:])
         rows.append((case, adaptive, fixed, with_evidence))
 
     show = lambda n: "never" if n is None else str(n)  # noqa: E731
@@ -215,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         p95 = warm_sorted[min(len(warm_sorted) - 1, int(0.95 * len(warm_sorted)))]
         summary.append(f"answer -> next question (ranking shown + next question chosen, warm): median {statistics.median(warm):.1f} ms, p95 {p95:.1f} ms, "
                        f"max {max(warm):.1f} ms over {len(warm)} steps (goal: under 50 ms)")
+    if looked:
+        summary.append(f"the same with the wizard's lookahead (the next step worked out while a question is on screen): "
+                       f"median {statistics.median(looked):.1f} ms, max {max(looked):.1f} ms over {len(looked)} steps")
     if cold:
         summary.append(f"first question of a session (compiles the rule engines): median {statistics.median(cold):.1f} ms, max {max(cold):.1f} ms")
     summary.append(f"KB: {len(kb.rules)} rules, {len(kb.causes)} causes, {len(kb.questions)} questions; machine: {machine()}")

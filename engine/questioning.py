@@ -148,7 +148,16 @@ class Questioner:
                 operand = condition.operand
                 if isinstance(operand, (int, float)) and not isinstance(operand, bool):
                     bisect.insort(self._thresholds.setdefault(condition.fact, []), float(operand))
+        self._derived: dict[str, list[str]] = {}
+        for name, spec in self.kb.facts.items():
+            for source in spec.derived_from:
+                self._derived.setdefault(source, []).append(name)
         self._feeds = {name: self._downstream(name) for name in self.kb.facts}
+        # What else a number question's bands depend on: the other inputs of the facts it feeds.
+        self._band_inputs = {name: sorted({src for d in feeds for src in self.kb.facts[d].derived_from if src not in feeds}
+                                          | {d for d in feeds if d != name})
+                             for name, feeds in self._feeds.items()}
+        self._options: dict[tuple, list[Option]] = {}
         self._all_rules = frozenset(self.kb.rules)
         self._engines: dict[frozenset[str], RuleEngine] = {}
         self._runs: dict[tuple, InferenceResult] = {}
@@ -159,9 +168,8 @@ class Questioner:
         """`fact` and every fact worked out from it (kb/facts.yaml `derived_from`)."""
         found, todo = {fact}, [fact]
         while todo:
-            current = todo.pop()
-            for name, spec in self.kb.facts.items():
-                if current in spec.derived_from and name not in found:
+            for name in self._derived.get(todo.pop(), ()):
+                if name not in found:
                     found.add(name)
                     todo.append(name)
         return found
@@ -224,12 +232,19 @@ class Questioner:
         return standing_of(merged, self.kb)
 
     # -- the answers a question could get --------------------------------------------
-    def options(self, question: Question, evidence: Facts, answers: Mapping[str, Any]) -> list[Option]:
+    def options(self, question: Question, evidence: Facts, answers: Mapping[str, Any],
+                values: Mapping[str, Any] | None = None) -> list[Option]:
         if question.kind == "yesno":
             return [Option(True, "yes"), Option(False, "no")]
         if question.kind == "choice":
             return [Option(c.value, c.label) for c in question.choices]
-        return self._number_options(question, evidence, answers)
+        # The bands only move when the other inputs of the facts this number feeds change.
+        values = values if values is not None else with_answers(evidence, answers).values()
+        key = (question.id, tuple((n, values.get(n)) for n in self._band_inputs.get(question.fact, ())))
+        found = self._options.get(key)
+        if found is None:
+            found = self._options[key] = self._number_options(question, evidence, answers)
+        return found
 
     def _band(self, question: Question, evidence: Facts, answers: Mapping[str, Any], value: float) -> tuple:
         """Which side of every rule threshold this answer puts the facts on (and whether it is possible)."""
@@ -329,7 +344,7 @@ class Questioner:
         found = []
         leading = self.leading(values, now)
         for question in self.askable(values, skipped):
-            options = self.options(question, evidence, answers)
+            options = self.options(question, evidence, answers, values)
             afters = [with_answers(evidence, {**answers, question.fact: o.value}).values() for o in options]
             outcomes = []
             for option, after in zip(options, afters):
@@ -342,6 +357,17 @@ class Questioner:
             if score >= WORTH_ASKING or (progress > 0 and (not leading or leading & set(helps))):
                 found.append(Candidate(question, round(score, 4), round(progress, 4), outcomes, now, helps))
         return sorted(found, key=lambda c: (-c.score, -c.progress, c.question.id))
+
+    def prefetch(self, evidence: Facts, answers: Mapping[str, Any], skipped: Iterable[str], asked: Candidate) -> None:
+        """Work out the next question for each answer `asked` could get (and for "don't know").
+
+        Meant to run while the question is on screen: afterwards every engine and rule run
+        the next step needs is cached, so the answer is followed by the next question at once.
+        """
+        skipped = set(skipped)
+        for outcome in asked.outcomes:
+            self.candidates(evidence, {**answers, asked.question.fact: outcome.option.value}, skipped)
+        self.candidates(evidence, answers, skipped | {asked.question.id})
 
     def next_question(self, evidence: Facts, answers: Mapping[str, Any] | None = None,
                       skipped: Iterable[str] = ()) -> Candidate | None:

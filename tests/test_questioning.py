@@ -86,3 +86,14 @@ def test_with_no_evidence_the_questions_alone_can_find_the_pool_exhaustion(quest
     answers = {"os.family": "2003", "os.arch": "x86", "boot.switch_3gb": True, "memory.npp_used_mb": 110}
     standing = questioner.standing(with_answers(evidence(), answers).values())
     assert standing.top == "nonpaged-pool-exhausted"
+
+
+def test_lookahead_caches_give_the_same_next_question_as_a_fresh_start():
+    facts = evidence(DROPPED / "HTTPERR")
+    warm = Questioner(default_kb())
+    first = warm.next_question(facts)
+    warm.prefetch(facts, {}, set(), first)
+    for outcome in first.outcomes:
+        answers = {first.question.fact: outcome.option.value}
+        cached, fresh = warm.next_question(facts, answers), Questioner(default_kb()).next_question(facts, answers)
+        assert (cached and cached.question.id, cached and cached.score) == (fresh and fresh.question.id, fresh and fresh.score)

@@ -166,7 +166,8 @@ def _cmd_wizard(args) -> int:
 
     console = Console(questionary_ask(), sys.stdout, width=min(shutil.get_terminal_size((80, 24)).columns, 100),
                       colour=_colour_terminal(None))
-    wizard = Wizard(console, session, session_path=args.resume or args.session, report_path=args.report or REPORT_FILE)
+    wizard = Wizard(console, session, session_path=args.resume or args.session, report_path=args.report or REPORT_FILE,
+                    lookahead=True)
     return wizard.run(gather=not (session.evidence or session.answers))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import textwrap
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -70,7 +71,7 @@ def parse_number(text: str, unit: str | None = None) -> float | int | None:
 class Wizard:
     def __init__(self, console: Console, session: Session | None = None, kb: KnowledgeBase | None = None,
                  session_path: str | Path = "httperr-doctor-session.yaml", report_path: str | Path | None = None,
-                 questioner: Questioner | None = None):
+                 questioner: Questioner | None = None, lookahead: bool = False):
         self.console = console
         self.session = session or Session()
         self.kb = kb or default_kb()
@@ -81,6 +82,8 @@ class Wizard:
         self.evidence = Facts()
         self.report: Report | None = None
         self.asked = 0
+        # Work out the next step in the background while a person reads a question (real terminals).
+        self.lookahead = lookahead
 
     # -- output --------------------------------------------------------------------
     def say(self, text: str = "", indent: str = "") -> None:
@@ -227,10 +230,24 @@ class Wizard:
         self.say(valid(text), "  ")
         return ("action", RETYPE)
 
+    def _prefetch(self, candidate: Candidate) -> None:
+        """While the person reads the question, work out what comes after each answer."""
+        args = (self.evidence, dict(self.session.known()), set(self.session.skipped()), candidate)
+
+        def work() -> None:
+            try:
+                self.questioner.prefetch(*args)
+            except Exception:  # noqa: BLE001 - only a speed-up; the real step recomputes anything missing
+                pass
+
+        threading.Thread(target=work, name="httperr-doctor-lookahead", daemon=True).start()
+
     def ask_one(self, candidate: Candidate) -> str | None:
         """Ask one question until it is answered or set aside; returns STOP to end the interview."""
         question = candidate.question
         self._present(candidate)
+        if self.lookahead:
+            self._prefetch(candidate)
         while True:
             if question.kind == "number":
                 reply = self._number(candidate)
