@@ -64,6 +64,7 @@ th{background:var(--soft);font-weight:600}td.num,th.num{text-align:right;white-s
 .checklist .cmd{display:block;margin:6px 0;padding:6px 8px;background:#0d1117;color:#e6edf3;border-radius:6px;white-space:pre-wrap}
 .checklist .expect{color:var(--good)}.checklist .risk{color:#9a6700}
 .skipped{color:#9a6700;font-weight:600}
+.inputs td:first-child{width:42%}.inputs td:last-child{width:30%}
 .redacted{border:1px solid #d4a72c;background:#fff8c5;border-radius:6px;padding:6px 10px}
 .matrix td{vertical-align:middle}.matrix td.hit{font-weight:700;text-align:center;min-width:5.5em}.matrix td.miss{color:var(--muted);text-align:center}
 details summary{cursor:pointer;color:var(--accent)}
