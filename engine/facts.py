@@ -538,6 +538,9 @@ def _httperr_facts(facts: Facts, stats: HttpErrStats) -> None:
         if not (reason in phrases and phrases[reason].benign):
             non_benign += lines
     facts.add("httperr.non_benign_lines", non_benign)
+    if stats.records:
+        idle = stats.reason_lines.get("Timer_ConnectionIdle", 0)
+        facts.add("httperr.idle_share", idle / stats.records, how=f"{idle:,} of {stats.records:,} HTTPERR lines are Timer_ConnectionIdle")
     families: dict[str, int] = {}
     for reason, lines in stats.reason_lines.items():
         phrase = phrases.get(reason)
@@ -636,6 +639,10 @@ def npp_limit_mb(family: str | None, arch: str | None, ram_mb: int | None, switc
     if family == "2008" and arch == "x64":
         return min(ram_mb * 0.4, 128 * 1024), "x64 Vista/Server 2008: 40% of RAM, at most 128 GB"
     if arch == "x86" and family in ("2008", "2008r2", "2012", "2012r2", "2016+"):
+        if switch_3gb:
+            # increaseuserva (bcdedit's /3GB) shrinks the kernel's address space; Microsoft
+            # gives no pool ceiling for that case, so none is claimed (R19, R20).
+            return None, "x86 Vista and later with increaseuserva: the kernel address space is smaller and no pool ceiling is documented"
         return min(ram_mb * 0.75, 2048), "x86 Vista and later: 75% of RAM or 2 GB, whichever is smaller"
     if arch == "x64" and family == "2008r2":
         return min(ram_mb * 0.75, 128 * 1024), "x64 Windows 7/Server 2008 R2: 75% of RAM, at most 128 GB"
