@@ -6,6 +6,7 @@ import functools
 import io
 import json
 import os
+import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -48,7 +49,11 @@ def assert_valid_report(report: dict | str) -> dict:
 
 @pytest.fixture(autouse=True)
 def _every_json_report_is_checked_against_the_schema(monkeypatch):
-    """Every JSON report rendered in-process during any test is validated as it is made."""
+    """Every JSON report rendered in-process during any test is validated as it is made.
+
+    The renderer is swapped wherever a module of ours holds it (`from ... import
+    render_json` binds it in the importing module too, e.g. the wizard).
+    """
     original = json_report.render_json
 
     def checked(report, *args, **kwargs):
@@ -56,7 +61,9 @@ def _every_json_report_is_checked_against_the_schema(monkeypatch):
         assert_valid_report(text)
         return text
 
-    monkeypatch.setattr(json_report, "render_json", checked)
+    for name, module in list(sys.modules.items()):
+        if name.startswith("httperr_doctor.") and getattr(module, "render_json", None) is original:
+            monkeypatch.setattr(module, "render_json", checked)
 
 
 def run_cli(*argv: str) -> tuple[int, str]:

@@ -1,0 +1,36 @@
+"""The published JSON Schema (`httperr-doctor schema`) and the check every JSON report goes through."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from conftest import EXAMPLES, assert_valid_report, run_cli
+from httperr_doctor.engine.render import json_report
+
+
+def test_schema_command_prints_the_schema_the_tests_use():
+    code, out = run_cli("schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert schema == json.loads(json_report.json_schema())
+    assert schema["additionalProperties"] is False  # unknown fields are contract breaks, not noise
+    assert {"timeline", "time_zone"} <= set(schema["$defs"]["ServerDiagnosis"]["properties"])
+    assert "redacted" in schema["properties"]
+
+
+def test_every_bound_json_renderer_is_the_checking_one():
+    import httperr_doctor.wizard.interactive  # noqa: F401 - imports render_json by name
+
+    bound = [m for n, m in sys.modules.items() if n.startswith("httperr_doctor.") and hasattr(m, "render_json")]
+    assert bound and all(m.render_json.__name__ == "checked" for m in bound)
+
+
+def test_the_check_catches_a_broken_report():
+    _, out = run_cli("diagnose", "-f", "json", str(EXAMPLES / "connection-dropped"))
+    data = json.loads(out)
+    data["causes"][0]["confidence"] = 1.5
+    data["servers"][0]["surprise"] = True
+    with pytest.raises(AssertionError, match="confidence|surprise"):
+        assert_valid_report(data)
