@@ -106,9 +106,12 @@ class Wizard:
                 self.console.out.write("\n".join(textwrap.wrap(line, self.console.width - 1, subsequent_indent=indent + "  ")) + "\n")
         self.console.out.flush()
 
+    @staticmethod
+    def _clip(text: str, room: int) -> str:
+        return text if len(text) <= room else text[: room - 3].rstrip() + "..."
+
     def _title(self, cause: str, room: int) -> str:
-        title = self.kb.causes[cause].title if cause in self.kb.causes else cause
-        return title if len(title) <= room else title[: room - 3].rstrip() + "..."
+        return self._clip(self.kb.causes[cause].title if cause in self.kb.causes else cause, room)
 
     def show_standing(self, standing: Standing) -> None:
         ranked = [(c, p) for c, p in standing.ranked if p > 0][:LEADING_SHOWN]
@@ -279,14 +282,18 @@ class Wizard:
                 undone = self.session.undo()
                 if undone is not None:
                     shown = "don't know" if undone.unknown else format_value(undone.value)
-                    self.say(f"Took back the answer to {undone.question!r} ({shown}).", "  ")
+                    asked = self.kb.questions.get(undone.question)
+                    about = self._clip(asked.text if asked else undone.question, self.console.width - 30)
+                    self.say(f"Took back: {about} ({shown}).", "  ")
                     self.show_standing(self.standing())
                 return None
             elif value == STOP:
                 return STOP
 
     def interview(self) -> None:
-        if self.files:
+        if self.session.answers:
+            self.say(f"Resuming after {len(self.session.answers)} answer(s).")
+        if self.files or self.session.answers:
             self.say()
             self.show_standing(self.standing())
         while True:
@@ -367,8 +374,9 @@ class Wizard:
             self.say(f"Report written to {self.write_report(self.report_path)}")
         if self.console.ask(Prompt("confirm", "Save this session (evidence paths and answers) for the ticket?", default=True)):
             path = self.console.ask(Prompt("path", "Save as:", default=str(self.session_path)))
-            self.say(f"Session saved to {save_session(self.session, Path(str(path).strip() or self.session_path))}; "
-                     "replay it with: httperr-doctor wizard --answers FILE")
+            saved = save_session(self.session, Path(str(path).strip() or self.session_path))
+            self.say(f"Session saved to {saved}. Replay it with:")
+            self.console.out.write(f"  httperr-doctor wizard --answers {saved}\n")
 
     def run(self, gather: bool = True) -> int:
         """The whole conversation. Ctrl-C saves the session and returns 130."""
@@ -384,7 +392,8 @@ class Wizard:
         except KeyboardInterrupt:
             path = save_session(self.session, self.session_path)
             self.say()
-            self.say(f"Stopped. Session saved to {path}. Continue with: httperr-doctor wizard --resume {path}")
+            self.say(f"Stopped. Session saved to {path}. Continue with:")
+            self.console.out.write(f"  httperr-doctor wizard --resume {path}\n")
             return 130
 
 
