@@ -233,13 +233,20 @@ class Wizard:
         self.say(valid(text), "  ")
         return ("action", RETYPE)
 
-    def _prefetch(self, candidate: Candidate) -> None:
-        """While the person reads the question, work out what comes after each answer."""
-        args = (self.evidence, dict(self.session.known()), set(self.session.skipped()), candidate)
+    def _prefetch(self, candidate: Candidate | None) -> None:
+        """While the person reads a prompt, work out what comes next (compiles the small rule engines).
+
+        With a question: the next step after each of its answers. Without one (the evidence
+        prompt): the first question as if no evidence came, which compiles most engines.
+        """
+        args = (self.evidence, dict(self.session.known()), set(self.session.skipped()))
 
         def work() -> None:
             try:
-                self.questioner.prefetch(*args)
+                if candidate is None:
+                    self.questioner.candidates(*args)
+                else:
+                    self.questioner.prefetch(*args, candidate)
             except Exception:  # noqa: BLE001 - only a speed-up; the real step recomputes anything missing
                 pass
 
@@ -385,6 +392,8 @@ class Wizard:
                 self.say("Evidence from the session:")
                 self.load(list(self.session.evidence))
             if gather:
+                if self.lookahead:
+                    self._prefetch(None)
                 self.gather_evidence()
             self.interview()
             self.finish()
