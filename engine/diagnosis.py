@@ -167,6 +167,7 @@ def assess(facts: Facts, kb: KnowledgeBase | None = None, host: str = UNNAMED_HO
         facts={name: values[name] for name in sorted(values)},
         unused_facts=sorted(inference.unused_facts),
         timeline=timeline,
+        not_evaluated_detail=settle_unevaluated(kb, inference, facts, ranking.unevaluated),
     )
 
 
@@ -202,15 +203,7 @@ def open_needs(kb: KnowledgeBase, inference: InferenceResult, facts: Facts, rank
             continue
         for condition in unknown:
             for fact in _collectable(kb, condition.fact, known):
-                question = kb.question_for(fact)
-                spec = kb.facts.get(fact)
-                need = needs.setdefault(fact, out.Need(
-                    fact=fact,
-                    ask=question.text if question else (spec.description if spec else fact),
-                    how=question.how.strip() if question else (spec.how if spec else ""),
-                    question=question.id if question else None,
-                    causes=[], rules=[],
-                ))
+                need = needs.setdefault(fact, _need(kb, fact))
                 if rule.cause not in need.causes:
                     need.causes.append(rule.cause)
                 if rule.id not in need.rules:
@@ -218,6 +211,48 @@ def open_needs(kb: KnowledgeBase, inference: InferenceResult, facts: Facts, rank
                 bonus = 2.0 if rule.cause in ranked[:3] else 1.0
                 weight[fact] += abs(rule.certainty) * bonus * (1 + len(evidence_held)) / len(rule.when)
     return sorted(needs.values(), key=lambda n: (-weight[n.fact], n.fact))
+
+
+def _need(kb: KnowledgeBase, fact: str, causes: list[str] | None = None, rules: list[str] | None = None) -> out.Need:
+    question = kb.question_for(fact)
+    spec = kb.facts.get(fact)
+    return out.Need(
+        fact=fact,
+        ask=question.text if question else (spec.description if spec else fact),
+        how=question.how.strip() if question else (spec.how if spec else ""),
+        question=question.id if question else None,
+        causes=list(causes or []), rules=list(rules or []),
+    )
+
+
+def settle_unevaluated(kb: KnowledgeBase, inference: InferenceResult, facts: Facts, causes: list[str]) -> list[out.NotEvaluated]:
+    """For each cause no rule spoke to: the fewest unknown facts that would let one of its rules fire.
+
+    A rule already contradicted by the evidence is no way to settle it; nor is one that
+    needs more HTTPERR lines of some reason when the HTTPERR log was read and has none.
+    """
+    known = set(facts)
+    httperr_read = "httperr.lines" in known
+    found = []
+    for cause in causes:
+        options = []
+        for rule in kb.rules_for(cause):
+            if rule.certainty <= 0:
+                continue
+            held = {i for (rid, i) in inference.conditions_held if rid == rule.id}
+            if any(c.fact in known and i not in held for i, c in enumerate(rule.when)):
+                continue
+            missing = [f for c in rule.when if c.fact not in known and c.operator != "absent"
+                       for f in _collectable(kb, c.fact, known)]
+            if not missing or (httperr_read and any(f.startswith("httperr.") for f in missing)):
+                continue
+            options.append((len(set(missing)), -rule.certainty, rule.id, list(dict.fromkeys(missing))))
+        settle = []
+        if options:
+            _, _, rule_id, missing = min(options)
+            settle = [_need(kb, fact, [cause], [rule_id]) for fact in missing[:3]]
+        found.append(out.NotEvaluated(id=cause, title=kb.causes[cause].title, settle=settle))
+    return found
 
 
 def _fact_text(kb: KnowledgeBase, facts: Facts, name: str) -> out.Evidence:
@@ -264,6 +299,7 @@ def _cause_out(kb: KnowledgeBase, score: CauseScore, facts: Facts) -> out.CauseO
         category=cause.category,
         confidence=score.confidence,
         certainty_factor=round(score.certainty, 3),
+        certainty_explained=score.explain(),
         summary=render_first(cause.summary, values, _units(kb)),
         evidence=_evidence(kb, score.supporting, facts),
         evidence_against=_evidence(kb, score.opposing, facts),

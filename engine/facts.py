@@ -29,6 +29,7 @@ FAMILIES = ("refused", "dropped", "app-pool", "limit", "timer", "parse", "other"
 REASON_GROUPS = {
     "header_limit": frozenset({"FieldLength", "RequestLength", "URL_Length"}),
     "queue_timer": frozenset({"Timer_AppPool", "Timer_ReqQueue", "AppPoolTimer"}),
+    "pool_offline": frozenset({"AppOffline", "Disabled"}),
     "client_timer": frozenset({"Timer_EntityBody", "Timer_MinBytesPerSecond", "Timer_SslRenegotiation"}),
     "abandoned": frozenset({"Connection_Abandoned_By_AppPool", "Connection_Abandoned_By_ReqQueue", "Request_Cancelled"}),
     "scanner_parse": frozenset({"BadRequest", "URL", "Forbidden", "Hostname", "Header", "Verb", "Version_N/S",

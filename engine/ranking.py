@@ -44,6 +44,22 @@ class CauseScore:
     def confidence(self) -> float:
         return round(max(0.0, self.certainty), 3)
 
+    def explain(self) -> str:
+        """The combination written out, strongest evidence first.
+
+        >>> from httperr_doctor.kb.schema import Rule
+        >>> r = lambda i, cf: Rule(id=i, cause="c", title=i, when=[{"fact": "f", "present": True}], certainty=cf, because="x")
+        >>> score = CauseScore("c", supporting=[r("A", 0.85), r("B", 0.5)], opposing=[r("C", -0.6)])
+        >>> score.explain()
+        'A +0.85 -> 0.850; B +0.50 -> 0.925; C -0.60 -> 0.812'
+        """
+        rules = sorted(self.supporting + self.opposing, key=lambda r: (-abs(r.certainty), r.id))
+        steps, value = [], 0.0
+        for rule in rules:
+            value = combine(value, rule.certainty)
+            steps.append(f"{rule.id} {rule.certainty:+.2f} -> {value:.3f}")
+        return "; ".join(steps)
+
 
 @dataclass
 class Ranking:

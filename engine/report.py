@@ -53,6 +53,7 @@ class CauseOut(Model):
     category: str
     confidence: float = Field(ge=0, le=1, description="0..1, from combined certainty factors")
     certainty_factor: float = Field(ge=-1, le=1)
+    certainty_explained: str = Field(default="", description="how the rules' certainty factors were combined, step by step (MYCIN)")
     summary: str
     evidence: list[Evidence]
     evidence_against: list[Evidence] = Field(default_factory=list)
@@ -119,6 +120,12 @@ class Timeline(Model):
     series: list[Series] = Field(default_factory=list)
 
 
+class NotEvaluated(Model):
+    id: str
+    title: str
+    settle: list[Need] = Field(default_factory=list, description="the evidence or answers that would let a rule speak for this cause, fewest first")
+
+
 class ServerDiagnosis(Model):
     host: str
     causes: list[CauseOut]
@@ -130,6 +137,7 @@ class ServerDiagnosis(Model):
     unused_facts: list[str] = Field(default_factory=list)
     timeline: Optional[Timeline] = Field(default=None, description="per-minute series (reason phrases, requests, counters) for drawing; added in schema 1.0")
     time_zone: Optional[str] = Field(default=None, description="how this server's local times (event logs, perfmon) were turned into UTC, i.e. which offset was used")
+    not_evaluated_detail: list[NotEvaluated] = Field(default_factory=list, description="each not-evaluated cause with what would settle it")
 
 
 class Tool(Model):

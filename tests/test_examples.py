@@ -90,3 +90,16 @@ def test_console_script_and_module_entry_run():
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert assert_valid_report(done.stdout)["causes"][0]["id"] == "logging-timeout-under-load"
+
+
+def test_report_is_a_differential_with_arithmetic_and_what_would_settle_the_rest():
+    report = diagnose_json(EXAMPLES / "connections-refused")
+    top = report["causes"][0]
+    # The combination is written out rule by rule, strongest first, ending at the certainty shown.
+    assert top["certainty_explained"].startswith("NPP_BELOW_HTTPSYS_FLOOR +0.85 -> 0.850; ")
+    assert top["certainty_explained"].endswith(f"-> {top['certainty_factor']:.3f}")
+    detail = {d["id"]: d for d in report["servers"][0]["not_evaluated_detail"]}
+    assert set(detail) == set(report["not_evaluated"])
+    assert detail["app-pool-rapid-fail"]["settle"][0]["fact"] == "event.was_rapid_fail.count"
+    assert {n["fact"] for n in detail["site-connection-limit"]["settle"]} == {"netstat.established", "config.max_connections_min"}
+    assert detail["malformed-requests"]["settle"] == []  # HTTPERR was read and holds no parse errors

@@ -35,6 +35,8 @@ def _cause(lines: list[str], rank: int, cause: CauseOut) -> None:
     for step in cause.reasoning:
         sign = "+" if step.direction == "for" else "-"
         lines.extend(_wrap(f"{sign}{abs(step.certainty):.2f} {step.rule}: {step.text}", "     "))
+    if len(cause.reasoning) > 1 and cause.certainty_explained:
+        lines.extend(_wrap(f"combined (MYCIN, strongest first): {cause.certainty_explained}", "     "))
 
 
 def _steps(lines: list[str], cause: CauseOut) -> None:
@@ -64,6 +66,15 @@ def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
         for item in server.ruled_out:
             why = "; ".join(r.text for r in item.reasons) or "evidence against it"
             lines.extend(_wrap(f"- {item.title} ({item.id}): {why}", "  "))
+        lines.append("")
+    if server.not_evaluated_detail:
+        lines.append("Not evaluated (no rule could speak to them with this evidence):")
+        for item in server.not_evaluated_detail:
+            if item.settle:
+                lines.extend(_wrap(f"- {item.id}: would be settled by: {'; '.join(n.ask for n in item.settle)}", "  "))
+        silent = [item.id for item in server.not_evaluated_detail if not item.settle]
+        if silent:
+            lines.extend(_wrap(f"- nothing in this evidence points at: {', '.join(silent)}", "  "))
         lines.append("")
     if server.needs:
         lines.append("To settle the open questions, find out:")
