@@ -49,9 +49,9 @@ class CauseScore:
 
         >>> from httperr_doctor.kb.schema import Rule
         >>> r = lambda i, cf: Rule(id=i, cause="c", title=i, when=[{"fact": "f", "present": True}], certainty=cf, because="x")
-        >>> score = CauseScore("c", supporting=[r("A", 0.85), r("B", 0.5)], opposing=[r("C", -0.6)])
+        >>> score = CauseScore("c", supporting=[r("AA", 0.85), r("BB", 0.5)], opposing=[r("CC", -0.6)])
         >>> score.explain()
-        'A +0.85 -> 0.850; B +0.50 -> 0.925; C -0.60 -> 0.812'
+        'AA +0.85 -> 0.850; CC -0.60 -> 0.625; BB +0.50 -> 0.812'
         """
         rules = sorted(self.supporting + self.opposing, key=lambda r: (-abs(r.certainty), r.id))
         steps, value = [], 0.0
