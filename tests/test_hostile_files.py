@@ -91,6 +91,7 @@ def test_folder_without_evidence_lists_every_file_and_says_nothing_was_read(tmp_
     assert code == 0
     assert "notes.txt: unknown" in text and "photo.jpg: unknown" in text
     assert "binary data" in text
+    assert "No evidence could be read" in text and "No cause found" not in text
     report = diagnose_json(tmp_path)
     assert report["causes"] == [] and {i["kind"] for i in report["inputs"]} == {"unknown"}
 
@@ -259,3 +260,21 @@ def test_iter_files_yields_every_refusal_as_a_readfile(bundle):
     assert any(isinstance(i, ReadFile) and i.kind == "special" for i in items)
     assert sum(isinstance(i, EvidenceFile) for i in items) == len(list(REFUSED.rglob("*.*")))
     assert not stat.S_ISREG(os.stat(bundle / "pipe").st_mode)
+
+
+def test_folder_tree_deeper_than_the_recursion_limit_is_walked(tmp_path):
+    levels = sys.getrecursionlimit() + 200
+    deepest = tmp_path
+    for _ in range(levels):
+        deepest = deepest / "d"
+        deepest.mkdir()
+    (deepest / "httperr1.log").write_text(HTTPERR_HEAD + REFUSAL.format(1))
+    try:
+        report = diagnose_json(tmp_path)
+    finally:
+        (deepest / "httperr1.log").unlink()
+        while deepest != tmp_path:  # shutil.rmtree on Python 3.11 recurses and would fail here
+            deepest.rmdir()
+            deepest = deepest.parent
+    [item] = report["inputs"]
+    assert item["kind"] == "httperr" and item["records"] == 1 and item["path"].count("/d") == levels

@@ -20,11 +20,12 @@ from functools import lru_cache
 import pytest
 from hypothesis import example, given, strategies as st
 
-from conftest import EXAMPLES, REAL
+from conftest import EXAMPLES, FIXTURES
 from httperr_doctor.engine.evidence import PARSERS, ReadFile, evtxfile, httperr, read
 from httperr_doctor.engine.evidence.base import Lines, NotThisKind, ParseResult
 from httperr_doctor.engine.evidence.phrases import known_reasons
 from httperr_doctor.engine.evidence.reader import EvidenceFile
+from httperr_doctor.engine.facts import derive_facts
 
 # Parsers whose every data line must end up a record or a counted skip, and how they count records.
 ACCOUNTED = {
@@ -37,7 +38,7 @@ ACCOUNTED = {
 def sample_lines() -> tuple[str, ...]:
     """Every line of the real samples and the example bundles, decoded as the reader would."""
     found: list[str] = []
-    for path in sorted([*REAL.rglob("*"), *EXAMPLES.rglob("*")]):
+    for path in sorted([*FIXTURES.rglob("*"), *EXAMPLES.rglob("*")]):
         if not path.is_file() or path.suffix in (".py", ".md", ".evtx"):
             continue
         item = EvidenceFile.from_path(path)
@@ -112,6 +113,7 @@ def check_parse(parser, lines: list[str]) -> ParseResult | None:
     if parser.KIND in ACCOUNTED:
         assert ACCOUNTED[parser.KIND](result) + len(result.skips) == result.data_lines, (
             f"{ACCOUNTED[parser.KIND](result)} records + {len(result.skips)} skips != {result.data_lines} data lines")
+    derive_facts([result])  # whatever a parser accepts, the facts layer must digest
     return result
 
 
@@ -139,7 +141,7 @@ def test_parsers_survive_their_own_files_mutated(parser, data):
 def own_samples() -> dict[str, tuple[tuple[str, ...], ...]]:
     """Real files by the kind the reader gives them (capped at 300 lines each to keep examples quick)."""
     found: dict[str, list[tuple[str, ...]]] = {}
-    for path in sorted([*REAL.rglob("*"), *EXAMPLES.rglob("*")]):
+    for path in sorted([*FIXTURES.rglob("*"), *EXAMPLES.rglob("*")]):
         if path.is_file() and path.suffix not in (".py", ".md"):
             item = read(EvidenceFile.from_path(path))
             if item.result is not None:
@@ -152,8 +154,8 @@ def own_samples() -> dict[str, tuple[tuple[str, ...], ...]]:
 
 FIELD_NAMES = list(httperr.KNOWN_FIELDS) + ["x-custom", "cs-host", "s-computername", ""]
 TOKENS = {
-    "date": st.sampled_from(["2007-11-13", "2024-02-29", "2023-13-45", "9999-99-99", "-", "20071113"]),
-    "time": st.sampled_from(["20:01:44", "23:59:60", "99:99:99", "-", "2:1:4"]),
+    "date": st.sampled_from(["2007-11-13", "2024-02-29", "2023-02-29", "2023-13-45", "0000-00-00", "9999-99-99", "-", "20071113"]),
+    "time": st.sampled_from(["20:01:44", "23:59:60", "24:00:00", "99:99:99", "-", "2:1:4"]),
     "c-ip": st.sampled_from(["10.0.0.5", "::1%0", "fe80::1%eth0", "-", "999.1.1.1", "[::1]"]),
     "c-port": st.sampled_from(["3362", "-", "99999999999999999999", "-1"]),
     "cs-uri": st.text(NASTY, max_size=30).map(lambda s: s.replace(" ", "%20") or "-"),
@@ -192,6 +194,7 @@ def httperr_file(draw) -> list[str]:
 
 
 @given(lines=httperr_file())
+@example(lines=["2024-02-30 24:00:00 - - - - - - - - - 3_Connections_Refused -", "2023-13-45 99:99:99 - - - - - - - - - Timer_ConnectionIdle -"])
 @example(lines=["#Fields: date time s-reason", "2007-11-13 20:01:44 Timer_ConnectionIdle", "#Fields: date time c-ip",
                 "2007-11-13 20:01:45 10.0.0.1", "2007-11-13 20:01:46 10.0.0.1 Timer_ConnectionIdle"])
 @example(lines=["2007-11-13 20:01:44 10.0.0.5 3362", "10.0.0.1 80 HTTP/1.1 GET /x - 1 Timer_ConnectionIdle -"])
@@ -214,6 +217,8 @@ def check_read(data: bytes) -> ReadFile:
     assert (item.result is None) == (item.error is not None)
     if item.result is not None and item.kind in ACCOUNTED:
         assert ACCOUNTED[item.kind](item.result) + len(item.skips) == item.result.data_lines
+    if item.result is not None:
+        derive_facts([item.result])
     return item
 
 

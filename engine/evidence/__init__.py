@@ -53,33 +53,40 @@ def iter_files(paths: list[str]) -> Iterator[EvidenceFile | ReadFile]:
     Nothing is dropped silently: missing paths, empty folders, special files (FIFOs
     and devices are never opened, so they cannot block the run), broken links, link
     loops and folder links inside a folder (not followed) each become a `ReadFile`
-    saying why they were not read.
+    saying why they were not read. The walk keeps its own stack, so however deep a
+    folder tree goes it cannot exhaust Python's recursion limit.
     """
     for raw in paths:
-        yield from _entry(Path(raw), top=True)
-
-
-def _entry(path: Path, top: bool) -> Iterator[EvidenceFile | ReadFile]:
-    shown = display_name(path)
-    try:
-        info = path.stat()
-    except OSError as error:
-        yield _unstatable(path, shown, error)
-        return
-    if stat.S_ISDIR(info.st_mode):
-        if not top and path.is_symlink():
-            yield ReadFile(shown, "skipped", error="a link to a folder; links inside a folder are not followed "
-                                                  "(name the folder itself to include it)")
-        else:
-            yield from _folder(path, shown)
-    elif stat.S_ISREG(info.st_mode):
-        if bundle.is_bundle(path):
-            yield from bundle.iter_bundle(path, shown)
-        else:
-            yield EvidenceFile.from_path(path, shown, info.st_size)
-    else:
-        what = next((name for test, name in SPECIAL_FILES if test(info.st_mode)), "not a regular file")
-        yield ReadFile(shown, "special", error=f"{what}, not a regular file; not read")
+        stack: list[tuple[Path, bool]] = [(Path(raw), True)]
+        while stack:
+            path, top = stack.pop()
+            shown = display_name(path)
+            try:
+                info = path.stat()
+            except OSError as error:
+                yield _unstatable(path, shown, error)
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if not top and path.is_symlink():
+                    yield ReadFile(shown, "skipped", error="a link to a folder; links inside a folder are not followed "
+                                                          "(name the folder itself to include it)")
+                    continue
+                try:
+                    children = sorted(os.listdir(path))
+                except OSError as error:
+                    yield ReadFile(shown, "unreadable", error=f"cannot list the folder: {error.strerror or error}")
+                    continue
+                if not children:
+                    yield ReadFile(shown, "empty", error="the folder holds no files")
+                stack.extend((path / name, False) for name in reversed(children))
+            elif stat.S_ISREG(info.st_mode):
+                if bundle.is_bundle(path):
+                    yield from bundle.iter_bundle(path, shown)
+                else:
+                    yield EvidenceFile.from_path(path, shown, info.st_size)
+            else:
+                what = next((name for test, name in SPECIAL_FILES if test(info.st_mode)), "not a regular file")
+                yield ReadFile(shown, "special", error=f"{what}, not a regular file; not read")
 
 
 def _unstatable(path: Path, shown: str, error: OSError) -> ReadFile:
@@ -90,18 +97,6 @@ def _unstatable(path: Path, shown: str, error: OSError) -> ReadFile:
     if isinstance(error, FileNotFoundError):
         return ReadFile(shown, "missing", error="no such file or folder")
     return ReadFile(shown, "unreadable", error=f"cannot read: {error.strerror or error}")
-
-
-def _folder(path: Path, shown: str) -> Iterator[EvidenceFile | ReadFile]:
-    try:
-        children = sorted(os.listdir(path))
-    except OSError as error:
-        yield ReadFile(shown, "unreadable", error=f"cannot list the folder: {error.strerror or error}")
-        return
-    if not children:
-        yield ReadFile(shown, "empty", error="the folder holds no files")
-    for name in children:
-        yield from _entry(path / name, top=False)
 
 
 def read(file: EvidenceFile) -> ReadFile:

@@ -27,6 +27,7 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from .base import Lines, NotThisKind, ParseResult, Skip, SourceRef
 from .phrases import is_reason, split_counted
@@ -150,12 +151,31 @@ def sniff(head: str) -> bool:
 
 
 def _stamp(date: str, time: str) -> str | None:
-    """Return 'YYYY-MM-DD HH:MM:SS' if the pair is a real timestamp, else None."""
+    """Return 'YYYY-MM-DD HH:MM:SS' if the pair is a real timestamp, else None.
+
+    Impossible dates and times (a mangled copy, or a forged line) count as untimed
+    rather than reaching `parse_time`, which would refuse them.
+
+    >>> _stamp("2007-11-13", "20:01:44"), _stamp("2024-02-30", "10:00:00"), _stamp("2007-11-13", "24:00:00")
+    ('2007-11-13 20:01:44', None, None)
+    """
     if len(date) != 10 or len(time) != 8 or date[4] != "-" or date[7] != "-" or time[2] != ":" or time[5] != ":":
         return None
     if not (date[:4] + date[5:7] + date[8:] + time[:2] + time[3:5] + time[6:]).isdigit():
         return None
+    if time[:2] > "23" or time[3:5] > "59" or time[6:] > "59" or not _real_date(date):
+        return None
     return f"{date} {time}"
+
+
+@lru_cache(maxsize=4096)
+def _real_date(date: str) -> bool:
+    """Cached: a log holds few distinct dates, and this runs for every line."""
+    try:
+        datetime.strptime(date, "%Y-%m-%d")
+    except ValueError:
+        return False
+    return True
 
 
 def _aligned_fields(tokens: list[str], fields: list[str], index: dict[str, int]) -> list[str] | None:

@@ -100,3 +100,17 @@ def esc(text: object) -> str:
     '&lt;script&gt;x&lt;/script&gt;&amp;[2J'
     """
     return escape(clean(str(text)), quote=True)
+
+
+def no_cause_text(server: ServerDiagnosis) -> str:
+    """Why a server has no ranked cause: nothing readable at all is not the same as a clean bill.
+
+    >>> no_cause_text(ServerDiagnosis.model_construct(host="WEB01", inputs=["web01/httperr1.log"]))
+    'No cause found with the evidence given.'
+    >>> no_cause_text(ServerDiagnosis.model_construct(host="WEB01", inputs=[]))[:32]
+    'No evidence could be read: none '
+    """
+    if server.inputs:
+        return "No cause found with the evidence given."
+    return ("No evidence could be read: none of the files given is in a known evidence format "
+            "(each is listed under the evidence read, with the reason).")

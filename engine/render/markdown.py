@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, bar, clean, key_numbers, problem_where, server_title
+from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, problem_where, server_title
 
 
 # Characters that can start markup anywhere on a line. Brackets are escaped, so no
@@ -103,7 +103,7 @@ def _server(lines: list[str], report: Report, server: ServerDiagnosis, top_steps
         lines.append("")
     lines += ["### Ranked causes", ""]
     if not server.causes:
-        lines += ["No cause found with the evidence given.", ""]
+        lines += [no_cause_text(server), ""]
     else:
         lines += ["| # | Confidence | Cause | Id |", "|---:|---|---|---|"]
         lines += [f"| {rank} | `{bar(c.confidence)}` {c.confidence:.0%} | {_cell(c.title)} | {code(c.id, True)} |"

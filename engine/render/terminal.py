@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, bar, clean, key_numbers, problem_where, server_title
+from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, problem_where, server_title
 
 
 def _t(text: object, style: str = "") -> Text:
@@ -130,7 +130,7 @@ def _server(console: Console, report: Report, server: ServerDiagnosis, top_steps
         console.print(Padding(numbers, (0, 0, 0, 2)))
         console.print()
     if not server.causes:
-        console.print(Text("No cause found with the evidence given.", style="yellow"))
+        console.print(Text(no_cause_text(server), style="yellow"))
     else:
         console.print(_ranking(server))
         console.print()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, bar, clean
+from .common import REDACTED_NOTE, bar, clean, no_cause_text
 
 WIDTH = 100
 
@@ -57,7 +57,7 @@ def _steps(lines: list[str], cause: CauseOut) -> None:
 
 def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
     if not server.causes:
-        lines.append("No cause found with the evidence given.")
+        lines.append(no_cause_text(server))
     for rank, cause in enumerate(server.causes, start=1):
         _cause(lines, rank, cause)
         lines.append("")

@@ -1,0 +1,93 @@
+"""Fuzz the evidence layer: every parser, the reader, the zip layer and the KB's YAML guard.
+
+Coverage-guided with atheris (libFuzzer) when it is installed (`pip install
+'.[fuzz]'`); the property tests at a high example count are the fallback:
+
+    python bench/fuzz.py -runs=200000                 # atheris: stops at the first crash
+    python bench/fuzz.py -max_total_time=600          # ... or after ten minutes
+    HYPOTHESIS_PROFILE=fuzz python -m pytest -q tests/test_parser_properties.py   # hypothesis
+
+One input is tried four ways, and anything but the documented outcome is a crash:
+- as a file's bytes through `read()` (sniffing, every encoding, every parser): a `ReadFile`,
+  and for HTTPERR and IIS logs records + skipped == data lines;
+- decoded to lines and handed to every parser in `PARSERS` directly (so a parser is
+  fuzzed even when its sniff would not pick the input): a `ParseResult` or `NotThisKind`;
+- as a zip archive through `bundle.iter_bundle`: members read or refused, never raised;
+- as a KB YAML file through `knowledge.yaml_hazards` and the safe loader: a listed
+  problem or data, never a crash of the process.
+The corpus starts from tests/fixtures/real, the examples and a zip of one example, in
+the git-ignored bench/out/fuzz-corpus (libFuzzer adds what it finds there).
+Figures from a run go in bench/RESULTS.md, section "Fuzzing".
+"""
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CORPUS = HERE / "out" / "fuzz-corpus"
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def seed_corpus() -> Path:
+    CORPUS.mkdir(parents=True, exist_ok=True)
+    for path in sorted([*(ROOT / "tests" / "fixtures").rglob("*"), *(ROOT / "examples").rglob("*")]):
+        if path.is_file() and path.suffix != ".py" and path.stat().st_size <= 256 * 1024:
+            shutil.copyfile(path, CORPUS / f"seed-{path.parent.name}-{path.name}")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted((ROOT / "examples" / "connections-refused").rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(ROOT / "examples").as_posix())
+    (CORPUS / "seed-bundle.zip").write_bytes(buffer.getvalue())
+    return CORPUS
+
+
+def one_input(data: bytes) -> None:
+    from httperr_doctor.engine.evidence import PARSERS, ReadFile, bundle, read
+    from httperr_doctor.engine.knowledge import SAFE_LOADER, yaml_hazards
+    from test_parser_properties import check_parse, check_read
+
+    import yaml
+
+    check_read(data)
+    lines = data.decode("utf-8", errors="surrogateescape").splitlines()
+    for parser in PARSERS:
+        check_parse(parser, lines)
+    if data[:2] == b"PK":
+        for item in bundle.iter_bundle(io.BytesIO(data), "fuzz.zip"):
+            if not isinstance(item, ReadFile):
+                read(item)
+    text = data.decode("utf-8", errors="replace")
+    if not yaml_hazards(text):
+        try:
+            loader = SAFE_LOADER(text)
+            try:
+                node = loader.get_single_node()
+                if node is not None:
+                    loader.construct_document(node)
+            finally:
+                loader.dispose()
+        except yaml.YAMLError:
+            pass
+
+
+def main() -> None:
+    import atheris
+
+    with atheris.instrument_imports(include=["httperr_doctor"]):
+        import httperr_doctor.engine.evidence  # noqa: F401
+        import httperr_doctor.engine.knowledge  # noqa: F401
+    args = [sys.argv[0], *[a for a in sys.argv[1:] if a.startswith("-")], str(seed_corpus())]
+    if not any(a.startswith("-max_len") for a in args):
+        args.insert(1, "-max_len=65536")
+    atheris.Setup(args, one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
