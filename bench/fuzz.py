@@ -83,8 +83,11 @@ def main() -> None:
         import httperr_doctor.engine.evidence  # noqa: F401
         import httperr_doctor.engine.knowledge  # noqa: F401
     args = [sys.argv[0], *[a for a in sys.argv[1:] if a.startswith("-")], str(seed_corpus())]
-    if not any(a.startswith("-max_len") for a in args):
-        args.insert(1, "-max_len=65536")
+    defaults = {"-max_len": "8192", "-artifact_prefix": f"{HERE / 'out' / 'crashes'}/"}
+    for flag, value in defaults.items():
+        if not any(a.startswith(flag + "=") for a in args):
+            args.insert(1, f"{flag}={value}")
+    (HERE / "out" / "crashes").mkdir(parents=True, exist_ok=True)
     atheris.Setup(args, one_input)
     atheris.Fuzz()
 

@@ -249,3 +249,19 @@ def test_real_files_cut_anywhere_still_read(parser, data):
     raw = data.draw(st.sampled_from([b"", codecs.BOM_UTF16_LE])) 
     raw += text.encode("utf-16-le" if raw else "utf-8")
     check_read(raw[: data.draw(st.integers(0, len(raw)))])
+
+
+# Inputs that crashed a parser once (found by bench/fuzz.py or these tests), kept as regressions.
+FINDINGS = [
+    ("regquery", ["Windows Registry Editor Version 5.00", "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters]",
+                  '"EnableAggressiveMemoryUsage"=dword:00r10000', '"MaxConnections"=hex(b):zz,00']),
+    ("appconfig", ["\ud800"]),
+    ("httperr", ["2024-02-30 24:00:00 - - - - - - - - - 3_Connections_Refused -"]),
+]
+
+
+@pytest.mark.parametrize("kind,lines", FINDINGS, ids=[kind for kind, _ in FINDINGS])
+def test_fuzzer_findings_stay_fixed(kind, lines):
+    parser = next(p for p in PARSERS if p.KIND == kind)
+    check_parse(parser, lines)
+    check_read("\r\n".join(lines).encode("utf-8", errors="surrogatepass"))

@@ -86,7 +86,11 @@ def parse(lines: Lines) -> ParseResult:
             continue
         match = EXPORT_VALUE.match(line.strip())
         if match:
-            type_, value = _export_value(match.group("raw").strip())
+            try:
+                type_, value = _export_value(match.group("raw").strip())
+            except ValueError:
+                result.skips.append(Skip(number, f"value {match.group('raw').strip()[:40]!r} is not a valid number for its type"))
+                continue
             name = "" if match.group("name") == "@" else match.group("name")[1:-1]
             result.records.append(Record(KIND, lines.ref(number), {"key": key, "name": name, "type": type_, "value": value}))
             continue
