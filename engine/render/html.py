@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, clean, esc, key_numbers, problem_where, server_title
+from .common import REDACTED_NOTE, clean, esc, key_numbers, no_cause_text, problem_where, server_title
 from .svg import timeline_svg
 
 
@@ -169,7 +169,7 @@ def _server(report: Report, index: int, server: ServerDiagnosis, top_steps: int)
         parts.append(f'<ol class="rank">{rows}</ol>')
         parts += [_cause(rank, cause) for rank, cause in enumerate(server.causes, start=1)]
     else:
-        parts.append("<p>No cause found with the evidence given.</p>")
+        parts.append(f"<p>{esc(no_cause_text(server))}</p>")
     parts.append("<h3>Ruled out</h3>")
     if server.ruled_out:
         parts.append("<ul>" + "".join(f"<li><strong>{esc(r.title)}</strong> <span class=\"cid\">{esc(r.id)}</span>: "
