@@ -506,17 +506,16 @@ def _poolmon_facts(facts: Facts, results: list[ParseResult]) -> None:
         if top.data["driver"]:
             facts.add("poolmon.top_npp_tag_driver", top.data["driver"], [top.source])
     if len(snapshots) >= 2:
-        first = {r.data["tag"]: r for r in snapshots[0] if r.data["type"] == "Nonp"}
-        series: dict[str, list[int]] = {}
-        for snap in snapshots:
-            for r in snap:
-                if r.data["type"] == "Nonp":
-                    series.setdefault(r.data["tag"], []).append(r.data["bytes"])
-        growth = {tag: values[-1] - values[0] for tag, values in series.items() if tag in first and len(values) == len(snapshots)}
+        # Per snapshot, one row per tag: a tag listed twice in one capture (a garbled copy)
+        # must not pass for a tag seen in every capture.
+        rows = [{r.data["tag"]: r for r in snap if r.data["type"] == "Nonp"} for snap in snapshots]
+        first = rows[0]
+        series = {tag: [snap[tag].data["bytes"] for snap in rows] for tag in first if all(tag in snap for snap in rows)}
+        growth = {tag: values[-1] - values[0] for tag, values in series.items()}
         if growth:
             tag = max(growth, key=lambda t: (growth[t], t))
             values = series[tag]
-            last = next(r for r in latest if r.data["tag"] == tag and r.data["type"] == "Nonp")
+            last = rows[-1][tag]
             facts.add("poolmon.growth_tag", tag, [first[tag].source, last.source])
             facts.add("poolmon.growth_tag_mb", growth[tag] / MB, [first[tag].source, last.source],
                       f"tag {tag} went from {format_value(values[0] / MB)} MB to {format_value(values[-1] / MB)} MB over {len(values)} snapshots")

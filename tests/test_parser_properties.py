@@ -257,6 +257,12 @@ FINDINGS = [
                   '"EnableAggressiveMemoryUsage"=dword:00r10000', '"MaxConnections"=hex(b):zz,00']),
     ("appconfig", ["\ud800"]),
     ("httperr", ["2024-02-30 24:00:00 - - - - - - - - - 3_Connections_Refused -"]),
+    # A tag listed twice in the first capture and missing from the last one (StopIteration in facts).
+    ("poolmon", [" Memory: 260620K Avail: 96364K", " Tag  Type     Allocs            Frees            Diff   Bytes       Per Alloc",
+                 " Wait Nonp    3971107 (   0)   3971077 (   0)       30    8456 (     0)    281",
+                 " Wait Nonp    3971107 (   0)   3971077 (   0)       30    9456 (     0)    281",
+                 " Memory: 260620K Avail: 96364K", " Tag  Type     Allocs            Frees            Diff   Bytes       Per Alloc",
+                 " Io   Nonp    1021112 (   1)   1020985 (   1)      127   91912 (     0)    723"]),
 ]
 
 
