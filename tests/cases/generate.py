@@ -605,6 +605,40 @@ def internal_errors(b: Bundle) -> None:
                "update; nothing else is wrong.", [], [])
 
 
+# ---------------------------------------------------------------- real published log excerpts
+REAL = HERE.parent / "fixtures" / "real"
+
+
+def real_excerpt(source: str, target: str):
+    """A bundle whose HTTPERR file is a real published excerpt (see tests/fixtures/real/SOURCES.md)."""
+    def build(b: Bundle) -> None:
+        (b.out / "HTTPERR").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REAL / source, b.out / "HTTPERR" / target)
+    return build
+
+
+def real_fieldlength(b: Bundle) -> None:
+    real_excerpt("httperr_ms_troubleshoot-http-400_fieldlength.txt", "httperr1.log")(b)
+    b.expected("header-too-large", "Microsoft's HTTP 400 article: one request rejected with FieldLength on a server whose "
+               "MaxFieldLength was set to 2 to reproduce it (real excerpt, customised 7-field layout).", [], [])
+
+
+def real_refused_2005(b: Bundle) -> None:
+    real_excerpt("httperr_davidwang_2005_connections_refused_excerpt.txt", "httperr2.log")(b)
+    b.os, b.arch, b.ram_mb = "2003", "x86", 2047
+    b.systeminfo()
+    b.expected("nonpaged-pool-exhausted", "A reader's IIS 6 log quoted by David Wang: counted Connections_Refused lines "
+               "(real excerpt) with the server's systeminfo.", [], [])
+
+
+def real_wcf_min_send_rate(b: Bundle) -> None:
+    real_excerpt("httperr_ms_kb3137046_wcf_timer_minbytespersecond.txt", "httperr1.log")(b)
+    b.os = "2012r2"
+    b.systeminfo()
+    b.expected("slow-clients", "KB 3137046: a self-hosted WCF service on Server 2012 R2 has its slow POST clients cut by "
+               "HTTP.sys's stricter minimum send rate (real excerpt).", [], [])
+
+
 CASES = [
     ("refused-av-leak-3gb", "WEB11", refused_av_leak_3gb), ("refused-leak-x64-perfmon", "WEB12", refused_leak_x64),
     ("refused-connection-load", "CHAT01", refused_connection_load), ("refused-increaseuserva", "WEB13", refused_increaseuserva),
@@ -618,6 +652,8 @@ CASES = [
     ("slowloris-waves", "EDGE02", slowloris), ("lb-probe-resets", "APP01", dropped_list_full),
     ("idle-noise-only", "WWW01", idle_only), ("client-resets-quiet", "INTRA01", client_resets),
     ("notfound-old-binding", "WEB16", notfound_binding), ("httpsys-internal", "WEB17", internal_errors),
+    ("real-fieldlength-ms", "WEB18", real_fieldlength), ("real-refused-2005", "WEB19", real_refused_2005),
+    ("real-wcf-min-send-rate", "WCF01", real_wcf_min_send_rate),
 ]
 
 
