@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, bar, clean, no_cause_text
+from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text
 
 WIDTH = 100
 
@@ -56,6 +56,12 @@ def _steps(lines: list[str], cause: CauseOut) -> None:
 
 
 def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
+    numbers = key_numbers(server)
+    if numbers:
+        lines.append("Key numbers:")
+        width = max(len(n.label) for n in numbers)
+        lines.extend(f"  {n.label:<{width}}  {n.value}" for n in numbers)
+        lines.append("")
     if not server.causes:
         lines.append(no_cause_text(server))
     for rank, cause in enumerate(server.causes, start=1):
