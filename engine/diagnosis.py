@@ -8,15 +8,17 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import PurePath
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from . import report as out
-from .evidence import EvidenceFile, ReadFile, iter_files, read
+from .evidence import ReadFile, iter_files
 from .facts import Facts, derive_facts
 from .inference import InferenceResult, RuleEngine
+# Progress is part of this module's API (front ends import it from here); it lives in
+# ingest.py, which reports it.
+from .ingest import Progress, ProgressCallback, read_files  # noqa: F401
 from .knowledge import KnowledgeBase, default_kb
 from .ranking import CauseScore, rank
 from .templates import format_value, render, render_first
@@ -45,36 +47,10 @@ def tool_version() -> str:
         return "0+unknown"
 
 
-@dataclass(frozen=True)
-class Progress:
-    """How far reading the evidence has got; handed to the `progress` callback of `diagnose`.
-
-    The callback is called once before the first file (nothing done yet) and after
-    each file. Front ends draw it; the engine itself never prints.
-    """
-
-    files_done: int
-    files_total: int
-    bytes_done: int
-    bytes_total: int
-    path: str = ""
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-def read_inputs(paths: list[str], progress: ProgressCallback | None = None) -> list[ReadFile]:
-    found = list(iter_files(paths))
-    sizes = [item.size if isinstance(item, EvidenceFile) else 0 for item in found]
-    total, done, files = sum(sizes), 0, []
-    if progress:
-        progress(Progress(0, len(found), 0, total))
-    for item, size in zip(found, sizes):
-        files.append(item if isinstance(item, ReadFile) else read(item))
-        done += size
-        if progress:
-            progress(Progress(len(files), len(found), done, total, files[-1].path))
-    return files
+def read_inputs(paths: list[str], progress: ProgressCallback | None = None, workers: int | None = None,
+                meanwhile=None) -> list[ReadFile]:
+    """Parse every file under `paths` (on all cores when there is a lot); `progress` hears about each file."""
+    return read_files(iter_files(paths), workers, progress, meanwhile)
 
 
 def host_key(name: str) -> str:
@@ -319,7 +295,9 @@ def _input_out(f: ReadFile, host: str | None) -> out.InputFile:
     if len(f.skips) > PROBLEMS_SHOWN:
         notes.append(f"{len(f.skips) - PROBLEMS_SHOWN:,} more skipped line(s) not listed")
     records = 0
-    if f.result is not None:
+    if f.result is not None and f.result.folded_records is not None:
+        records = f.result.folded_records
+    elif f.result is not None:
         stats = f.result.stats
         records = getattr(stats, "records", None) or getattr(stats, "requests", None) or len(f.result.records)
     return out.InputFile(path=f.path, kind=f.kind, host=host, encoding=f.encoding, records=records,
@@ -328,14 +306,17 @@ def _input_out(f: ReadFile, host: str | None) -> out.InputFile:
 
 
 def diagnose(paths: list[str], answers: dict[str, Any] | None = None, kb: KnowledgeBase | None = None,
-             progress: ProgressCallback | None = None, zone: Zone | None = None) -> out.Report:
+             progress: ProgressCallback | None = None, zone: Zone | None = None,
+             workers: int | None = None) -> out.Report:
     """Diagnose every server whose evidence is under `paths`; `progress` hears about each file read.
 
     `zone` (from `--tz`) is the servers' local time zone; without it each server's
-    systeminfo Time Zone is used for its event-log times.
+    systeminfo Time Zone is used for its event-log times. `workers` caps the
+    processes that parse files (default: all cores for big inputs).
     """
+    # The knowledge base loads and the rules compile here while the workers parse.
+    files = read_inputs(paths, progress, workers, meanwhile=lambda: engine_for(kb or default_kb()))
     kb = kb or default_kb()
-    files = read_inputs(paths, progress)
     groups = group_by_host(files)
     host_of = {f.path: host for host, members in groups.items() for f in members}
     if not groups:

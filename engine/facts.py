@@ -579,8 +579,7 @@ def _httperr_facts(facts: Facts, stats: HttpErrStats) -> None:
             facts.add("httperr.dropped.spread_share", 1 - n / dropped, refs,
                       f"{dropped - n:,} of {dropped:,} drops were for URLs other than {url}")
         facts.add("httperr.dropped.distinct_urls", len(stats.urls.get("Connection_Dropped", {})), refs)
-        minutes = sorted(m for (r, m) in stats.per_minute if r == "Connection_Dropped")
-        facts.add("httperr.dropped.minutes", len(minutes), refs)
+        facts.add("httperr.dropped.minutes", len(stats.per_minute.minutes("Connection_Dropped")), refs)
 
 
 def _iis_facts(facts: Facts, stats: IisStats) -> None:
@@ -605,7 +604,7 @@ def _iis_facts(facts: Facts, stats: IisStats) -> None:
 
 def _load_at_drops(facts: Facts, httperr: HttpErrStats, iis: IisStats) -> None:
     """Request rate in the minutes around the drops, against the server's usual rate."""
-    drop_minutes = {m for (r, m) in httperr.per_minute if r == "Connection_Dropped"}
+    drop_minutes = set(httperr.per_minute.minutes("Connection_Dropped"))
     if not drop_minutes or not iis.per_minute:
         return
     usual = statistics.median(iis.per_minute.values())

@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="replace client and server addresses, host names and URL query strings with placeholders "
                                "(same value, same placeholder) so the report can go to a vendor; applies to every form")
     diagnose.add_argument("--tz", metavar="ZONE", help="time zone of the servers' local times (event logs) when systeminfo does not say: +01:00, -0500, UTC or Europe/Berlin")
+    diagnose.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                          help="processes that parse files (default: every core when there is a lot to read)")
 
     wizard = sub.add_parser("wizard", help="guided diagnosis: evidence first, then only the questions that matter")
     wizard.add_argument("paths", nargs="*", metavar="EVIDENCE", help="evidence files or folders to start from (optional)")
@@ -126,7 +128,7 @@ def _cmd_diagnose(args) -> int:
             print(f"httperr-doctor: --tz: {error}", file=sys.stderr)
             return EXIT_USAGE
     with reading_progress(sys.stderr) as progress:
-        report = diagnose(args.paths, progress=progress, zone=zone)
+        report = diagnose(args.paths, progress=progress, zone=zone, workers=args.jobs)
     _write(_render(report, args), args.output)
     return EXIT_OK
 

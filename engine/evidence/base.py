@@ -56,6 +56,10 @@ class ParseResult:
     data_lines: int = 0
     # A mergeable aggregate for high-volume logs (HTTPERR, IIS); None for small files.
     stats: Any = None
+    # Set when reading many files folded this file's `stats` into an earlier file of the
+    # same folder (engine/ingest.py): this file's own record count; `stats` is then None
+    # (or, on the first file of the run, the folder's merged aggregate).
+    folded_records: int | None = None
 
 
 class Lines:
@@ -65,11 +69,17 @@ class Lines:
     limits live in one place (`reader.py`).
     """
 
-    def __init__(self, path: str, text_lines: Iterable[str], open_binary: Callable[[], BinaryIO] | None = None):
+    def __init__(self, path: str, text_lines: Iterable[str], open_binary: Callable[[], BinaryIO] | None = None,
+                 blocks: Callable[[], Iterator[tuple[int, bytes]]] | None = None,
+                 block_lines: Callable[[int, bytes], Iterator[tuple[int, str]]] | None = None):
         self.path = path
         self._lines = text_lines
         # Binary formats (.evtx) read the raw bytes through this instead of the lines.
         self.open_binary = open_binary
+        # Optional bytes-level access for high-volume parsers: `blocks()` yields
+        # (first line number, bytes of whole lines); `block_lines` decodes one such block.
+        self.blocks = blocks
+        self.block_lines = block_lines
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
         for number, line in enumerate(self._lines, start=1):

@@ -13,6 +13,18 @@ Sample input::
 Lines become one mergeable `HttpErrStats` (counts per reason, per minute, per URL,
 per queue, first and last seen), never a list of millions of records.
 
+Speed: byte-oriented files are read in 1 MB blocks of whole lines. A block that is
+plain ASCII with uniform line endings goes through a bytes-level loop that splits
+each line only up to the columns it needs and looks the rest of the line up in a
+cache (most lines end in the same few ways); any line that loop cannot vouch for
+(comment, blank, wrong field count, odd timestamp) is handed to the line-by-line
+path, which is the reference behaviour. Every data line ends up as a record or a
+counted skip either way.
+
+Memory for a year of logs: counts per minute live in `MinuteCounts`, one array of
+1,440 minutes per reason and day (about 3 KB), so a year of one reason costs about
+1 MB however many lines it has, instead of a dictionary key per minute.
+
 >>> from httperr_doctor.engine.evidence.base import Lines
 >>> stats = parse(Lines("httperr1.log", [
 ...     "2007-11-13 20:01:44 - - - - - - - - - 3_Connections_Refused -",
@@ -24,13 +36,17 @@ per queue, first and last seen), never a list of millions of records.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
+from operator import add
+from typing import Iterator
 
 from .base import Lines, NotThisKind, ParseResult, Skip, SourceRef
 from .phrases import is_reason, split_counted
+from .reader import MAX_LINE_BYTES
 
 KIND = "httperr"
 DEFAULT_FIELDS = (
@@ -41,6 +57,140 @@ KNOWN_FIELDS = frozenset(DEFAULT_FIELDS) | {
 }
 EXAMPLES_PER_REASON = 5
 URL_CAP = 5000
+# ":MM:SS" of a real clock time, for the bytes-level check (anything else takes the line path).
+_MINUTE_SECOND = frozenset(f":{m:02d}:{s:02d}".encode() for m in range(60) for s in range(60))
+_DIGITS = frozenset(b"0123456789")
+
+
+_SLOTS = {f"{h:02d}:{m:02d}".encode(): h * 60 + m for h in range(24) for m in range(60)}
+
+
+def _packed(values) -> array:
+    """Smallest array type that holds the counts (uint16 covers nearly every log)."""
+    values = list(values)
+    for code in ("H", "I", "q"):
+        try:
+            return array(code, values)
+        except OverflowError:
+            continue
+    return array("q", [min(v, 2**63 - 1) for v in values])
+
+
+class MinuteCounts:
+    """Counts per (reason, "YYYY-MM-DD HH:MM"), stored as one 1,440-slot array per (reason, day).
+
+    Behaves like the Counter it replaces for reading (items, keys, iteration, [key],
+    len) and merges with `update`; timestamps that are not a real clock time
+    (hour 99) are kept in a small Counter on the side.
+
+    >>> counts = MinuteCounts()
+    >>> counts.add("Connection_Dropped", "2007-01-01 23:48", 2)
+    >>> counts.add("Connection_Dropped", "2007-01-01 23:48", 70000)
+    >>> dict(counts.items()), counts.peak("Connection_Dropped"), counts.minutes("Connection_Dropped")
+    ({('Connection_Dropped', '2007-01-01 23:48'): 70002}, 70002, ['2007-01-01 23:48'])
+    """
+
+    __slots__ = ("days", "odd")
+
+    def __init__(self) -> None:
+        self.days: dict[tuple[str, str], array] = {}
+        self.odd: Counter = Counter()
+
+    @staticmethod
+    def _slot(minute: str) -> int | None:
+        hh, mm = minute[11:13], minute[14:16]
+        if len(minute) == 16 and minute[13] == ":" and (hh + mm).isascii() and (hh + mm).isdigit():
+            slot = int(hh) * 60 + int(mm)
+            if int(mm) < 60 and slot < 1440:
+                return slot
+        return None
+
+    def add(self, reason: str, minute: str, n: int) -> None:
+        slot = self._slot(minute)
+        if slot is None:
+            self.odd[(reason, minute)] += n
+            return
+        key = (reason, minute[:10])
+        day = self.days.get(key)
+        if day is None:
+            day = self.days[key] = array("H", bytes(2 * 1440))
+        try:
+            day[slot] += n
+        except OverflowError:
+            values = list(day)
+            values[slot] += n
+            self.days[key] = _packed(values)
+
+    def add_many(self, counts: dict[tuple[str, bytes], int]) -> None:
+        """Add {(reason, b"YYYY-MM-DD HH:MM"): n} from the bytes-level parser in one go."""
+        days, slots = self.days, _SLOTS
+        for (reason, minute), n in counts.items():
+            slot = slots.get(minute[11:])
+            if slot is None or minute[10:11] != b" ":
+                self.add(reason, minute.decode("ascii"), n)
+                continue
+            key = (reason, minute[:10].decode("ascii"))
+            day = days.get(key)
+            if day is None:
+                day = days[key] = array("H", bytes(2 * 1440))
+            try:
+                day[slot] += n
+            except OverflowError:
+                self.add(reason, minute.decode("ascii"), n)
+
+    def update(self, other: "MinuteCounts") -> None:
+        for key, theirs in other.days.items():
+            mine = self.days.get(key)
+            self.days[key] = array(theirs.typecode, theirs) if mine is None else _packed(map(add, mine, theirs))
+        self.odd.update(other.odd)
+
+    def items(self) -> Iterator[tuple[tuple[str, str], int]]:
+        for (reason, day), counts in self.days.items():
+            for slot, n in enumerate(counts):
+                if n:
+                    yield (reason, f"{day} {slot // 60:02d}:{slot % 60:02d}"), n
+        yield from ((key, n) for key, n in self.odd.items() if n)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return (key for key, _ in self.items())
+
+    def keys(self) -> Iterator[tuple[str, str]]:
+        return iter(self)
+
+    def values(self) -> Iterator[int]:
+        return (n for _, n in self.items())
+
+    def __len__(self) -> int:
+        return sum(len(counts) - counts.count(0) for counts in self.days.values()) + sum(1 for n in self.odd.values() if n)
+
+    def __getitem__(self, key: tuple[str, str]) -> int:
+        reason, minute = key
+        slot = self._slot(minute)
+        if slot is None:
+            return self.odd.get(key, 0)
+        day = self.days.get((reason, minute[:10]))
+        return day[slot] if day is not None else 0
+
+    def get(self, key: tuple[str, str], default: int = 0) -> int:
+        return self[key] or default
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MinuteCounts) and dict(self.items()) == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"MinuteCounts({len(self.days)} reason-days)"
+
+    def peak(self, reason: str) -> int:
+        days = [max(counts) for (r, _), counts in self.days.items() if r == reason]
+        days += [n for (r, _), n in self.odd.items() if r == reason]
+        return max(days, default=0)
+
+    def minutes(self, reason: str) -> list[str]:
+        """Sorted minutes with at least one entry of `reason`."""
+        found = [f"{day} {slot // 60:02d}:{slot % 60:02d}"
+                 for (r, day), counts in self.days.items() if r == reason
+                 for slot, n in enumerate(counts) if n]
+        return sorted(found + [m for (r, m), n in self.odd.items() if r == reason and n])
 
 
 @dataclass
@@ -50,7 +200,8 @@ class HttpErrStats:
     records: int = 0
     reasons: Counter = field(default_factory=Counter)
     reason_lines: Counter = field(default_factory=Counter)
-    per_minute: Counter = field(default_factory=Counter)
+    # (reason, "YYYY-MM-DD HH:MM") -> entries
+    per_minute: MinuteCounts = field(default_factory=MinuteCounts)
     urls: dict[str, Counter] = field(default_factory=dict)
     queues: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)
@@ -69,22 +220,28 @@ class HttpErrStats:
         if stamp is None:
             self.untimed += 1
         else:
-            self.per_minute[(reason, stamp[:16])] += count
-            if reason not in self.first_seen or stamp < self.first_seen[reason]:
-                self.first_seen[reason] = stamp
-            if reason not in self.last_seen or stamp > self.last_seen[reason]:
-                self.last_seen[reason] = stamp
+            self.per_minute.add(reason, stamp[:16], count)
+            self.seen(reason, stamp, stamp)
         if url != "-":
-            by_url = self.urls.setdefault(reason, Counter())
-            by_url[url] += count
-            if len(by_url) > URL_CAP:
-                self.urls[reason] = Counter(dict(by_url.most_common(URL_CAP // 2)))
+            self.add_url(reason, url, count)
         if queue != "-":
             self.queues[(reason, queue)] += count
         self.statuses[status] += count
         examples = self.examples.setdefault(reason, [])
         if len(examples) < EXAMPLES_PER_REASON:
             examples.append(ref)
+
+    def add_url(self, reason: str, url: str, count: int) -> None:
+        by_url = self.urls.setdefault(reason, Counter())
+        by_url[url] += count
+        if len(by_url) > URL_CAP:
+            self.urls[reason] = Counter(dict(by_url.most_common(URL_CAP // 2)))
+
+    def seen(self, reason: str, first: str, last: str) -> None:
+        if reason not in self.first_seen or first < self.first_seen[reason]:
+            self.first_seen[reason] = first
+        if reason not in self.last_seen or last > self.last_seen[reason]:
+            self.last_seen[reason] = last
 
     def merge(self, other: "HttpErrStats") -> "HttpErrStats":
         self.records += other.records
@@ -111,7 +268,7 @@ class HttpErrStats:
         return self
 
     def peak_per_minute(self, reason: str) -> int:
-        return max((n for (r, _), n in self.per_minute.items() if r == reason), default=0)
+        return self.per_minute.peak(reason)
 
     def top_urls(self, reason: str, n: int = 3) -> list[tuple[str, int]]:
         return heapq.nlargest(n, self.urls.get(reason, Counter()).items(), key=lambda item: (item[1], item[0]))
@@ -198,24 +355,58 @@ def _aligned_fields(tokens: list[str], fields: list[str], index: dict[str, int])
     return None
 
 
-class _Reader:
-    """One file's lines, one `#Fields:` block at a time, into the shared stats."""
+def _good_hour(hour: bytes) -> bool:
+    """b'YYYY-MM-DD HH': ASCII digits where digits belong, a real date and hour (as `_stamp` wants)."""
+    return (len(hour) == 13 and hour[4] == 45 and hour[7] == 45 and hour[10] == 32
+            and all(hour[i] in _DIGITS for i in (0, 1, 2, 3, 5, 6, 8, 9, 11, 12))
+            and hour[11:13] <= b"23" and _real_date(hour[:10].decode("ascii")))
 
-    def __init__(self, lines: Lines, result: ParseResult, stats: HttpErrStats):
+
+@dataclass(slots=True)
+class _Tail:
+    """What the end of a line (from the first column the parser needs) says; cached per distinct ending."""
+
+    reason: str
+    count: int
+    url: str
+    queue: str
+    status: str
+    unknown: bool
+
+
+class _Parser:
+    """One file's lines, one `#Fields:` block at a time, into the shared stats.
+
+    `line` is the reference path (one decoded line at a time, wrapped lines joined);
+    `block` is the bytes-level fast path, which hands `line` every line it cannot
+    vouch for, so both paths give the same aggregate (tests/test_ingest.py).
+    """
+
+    def __init__(self, lines: Lines):
         self.lines = lines
-        self.result = result
-        self.stats = stats
-        self.set_fields(DEFAULT_FIELDS, "13 fields (no #Fields: header, default layout)")
+        self.result = ParseResult(kind=KIND)
+        self.stats = self.result.stats = HttpErrStats()
         self.salvaged = 0
         self.aligned = 0
         self.saw_anything = False
+        self.pending: tuple[int, list[str]] | None = None  # a line wrapped by whoever copied the log
+        self.good_hours: set[bytes] = set()
+        self.set_fields(DEFAULT_FIELDS, "13 fields (no #Fields: header, default layout)")
 
     def set_fields(self, fields: list[str], layout: str) -> None:
         self.fields = list(fields)
         self.index = {name: i for i, name in enumerate(self.fields)}
         self.width = len(self.fields)
         self.layout = layout
+        # The bytes-level loop needs date and time first and s-reason present; it splits
+        # each line only up to `cut`, the first column it reads after the timestamp.
+        needed = [self.index[c] for c in ("cs-uri", "sc-status", "s-reason", "s-queuename") if c in self.index]
+        self.cut = min(needed) if needed else 0
+        self.fast = self.fields[:2] == ["date", "time"] and "s-reason" in self.index and self.cut >= 2
+        self.tail_index = {name: i - self.cut for name, i in self.index.items() if i >= self.cut}
+        self.tails: dict[bytes, _Tail] = {}
 
+    # -- reference path: one decoded line at a time ------------------------------------
     def take(self, tokens: list[str], number: int) -> None:
         """Read one logical line (wrapped lines already joined)."""
         result, stats, index = self.result, self.stats, self.index
@@ -254,63 +445,179 @@ class _Reader:
             self.lines.ref(number),
         )
 
-
-def parse(lines: Lines) -> ParseResult:
-    result = ParseResult(kind=KIND)
-    stats = HttpErrStats()
-    result.stats = stats
-    reader = _Reader(lines, result, stats)
-    pending: tuple[int, list[str]] | None = None  # a line wrapped by whoever copied the log
-    for number, line in lines:
+    def line(self, number: int, line: str) -> None:
+        result, stats = self.result, self.stats
         if not line.strip():
-            continue
+            return
         if line.startswith("#"):
-            if pending:
-                reader.take(pending[1], pending[0])
-                pending = None
+            if self.pending:
+                self.take(self.pending[1], self.pending[0])
+                self.pending = None
             if line.startswith("#Fields:"):
                 fields = line[len("#Fields:"):].split()
-                reader.set_fields(fields, f"{len(fields)} fields")
+                self.set_fields(fields, f"{len(fields)} fields")
                 stats.unknown_columns |= {f for f in fields if f not in KNOWN_FIELDS}
-                if "s-reason" not in reader.index:
+                if "s-reason" not in self.index:
                     # A note, not a skip: skips count data lines, and each line under it is counted itself.
                     result.notes.append(f"line {number}: #Fields: header has no s-reason column; "
                                         "only lines with a reason phrase under it could be read")
-            reader.saw_anything = True
-            continue
+            self.saw_anything = True
+            return
         result.data_lines += 1
         tokens = line.split(" ")
         starts_record = len(tokens) >= 2 and _stamp(tokens[0], tokens[1]) is not None
+        pending = self.pending
         if pending and not starts_record:
             pending[1].extend(t for t in tokens if t)
             result.skips.append(Skip(number, f"continuation of line {pending[0]} (the line was wrapped); joined to it"))
-            if len(pending[1]) >= reader.width or any(is_reason(t) for t in tokens):
-                reader.take(pending[1], pending[0])
-                pending = None
-            continue
+            if len(pending[1]) >= self.width or any(is_reason(t) for t in tokens):
+                self.take(pending[1], pending[0])
+                self.pending = None
+            return
         if pending:
-            reader.take(pending[1], pending[0])
-            pending = None
-        if starts_record and len(tokens) < reader.width and not any(is_reason(t) for t in tokens):
-            pending = (number, tokens)
-            continue
-        reader.take(tokens, number)
-    if pending:
-        reader.take(pending[1], pending[0])
-    if not reader.saw_anything:
-        raise NotThisKind("no HTTPERR header or data line found")
-    if reader.aligned:
-        result.notes.append(f"{reader.aligned} line(s) had fewer fields than #Fields:; columns were matched by the reason's position")
-    if reader.salvaged:
-        result.notes.append(f"{reader.salvaged} line(s) had a field count that did not match #Fields:; only date, time and reason were used")
-    if stats.untimed:
-        result.notes.append(f"{stats.untimed} line(s) had no valid date/time; counted without a timestamp")
-    if stats.unknown_columns:
-        result.notes.append("unknown columns kept but not interpreted: " + ", ".join(sorted(stats.unknown_columns)))
-    if stats.unknown_reasons:
-        result.notes.append("reason phrases the knowledge base does not know, counted as is: "
-                            + ", ".join(f"{r} ({n})" for r, n in stats.unknown_reasons.most_common()))
-    return result
+            self.take(pending[1], pending[0])
+            self.pending = None
+        if starts_record and len(tokens) < self.width and not any(is_reason(t) for t in tokens):
+            self.pending = (number, tokens)
+            return
+        self.take(tokens, number)
+
+    # -- fast path: a block of whole lines as bytes ----------------------------------
+    def block(self, first: int, block: bytes) -> None:
+        crlf = block.count(b"\r\n")
+        newlines = block.count(b"\n")
+        if block.isascii() and (crlf == newlines == block.count(b"\r") or not block.count(b"\r")):
+            rows = block.split(b"\r\n" if crlf else b"\n")
+            if not rows[-1]:
+                rows.pop()
+            if not rows or max(map(len, rows)) < MAX_LINE_BYTES:
+                self.rows(first, rows)
+                return
+        for number, line in self.lines.block_lines(first, block):
+            self.line(number, line)
+
+    def _tail(self, tail: bytes) -> _Tail:
+        tokens = tail.decode("ascii").split(" ")
+        at = self.tail_index
+        reason, count = split_counted(tokens[at["s-reason"]])
+        return _Tail(reason, count,
+                     tokens[at["cs-uri"]] if "cs-uri" in at else "-",
+                     tokens[at["s-queuename"]] if "s-queuename" in at else "-",
+                     tokens[at["sc-status"]] if "sc-status" in at else "-",
+                     not is_reason(reason))
+
+    def rows(self, first: int, rows: list[bytes]) -> None:
+        """The hot loop: count line endings and (reason, minute), first and last stamp per (reason, hour); flush once."""
+        stats, path = self.stats, self.lines.path
+        ends: dict[bytes, int] = {}
+        bounds: dict[tuple[str, bytes], list] = {}
+        per_minute: dict[tuple[str, bytes], int] = {}
+        good_hours, minute_second = self.good_hours, _MINUTE_SECOND
+        examples = stats.examples
+        wanted = {t for t, info in self.tails.items() if len(examples.get(info.reason, ())) < EXAMPLES_PER_REASON}
+        fast, spaces, cut, tails = self.fast, self.width - 1, self.cut, self.tails
+        number = first - 1
+        for row in rows:
+            number += 1
+            if (not fast or row.count(b" ") != spaces or row[13:19] not in minute_second or row[19:20] != b" "
+                    or self.pending):
+                self._flush(ends, bounds, per_minute)
+                self.line(number, row.decode("ascii"))
+                if self.tails is not tails:
+                    # A #Fields: line changed the layout.
+                    fast, spaces, cut, tails, wanted = self.fast, self.width - 1, self.cut, self.tails, set()
+                continue
+            hour = row[:13]
+            if hour not in good_hours:
+                if not _good_hour(hour):
+                    self._flush(ends, bounds, per_minute)
+                    self.line(number, row.decode("ascii"))
+                    continue
+                good_hours.add(hour)
+            tail = row.split(b" ", cut)[cut]
+            info = tails.get(tail)
+            if info is None:
+                info = tails[tail] = self._tail(tail)
+                if len(examples.get(info.reason, ())) < EXAMPLES_PER_REASON:
+                    wanted.add(tail)
+            ends[tail] = ends.get(tail, 0) + 1
+            stamp = row[:19]
+            key = (info.reason, hour)
+            entry = bounds.get(key)
+            if entry is None:
+                bounds[key] = [stamp, stamp]
+            elif stamp < entry[0]:
+                entry[0] = stamp
+            elif stamp > entry[1]:
+                entry[1] = stamp
+            key = (info.reason, row[:16])
+            per_minute[key] = per_minute.get(key, 0) + info.count
+            if tail in wanted:
+                refs = examples.setdefault(info.reason, [])
+                if len(refs) < EXAMPLES_PER_REASON:
+                    refs.append(SourceRef(path, number))
+                if len(refs) >= EXAMPLES_PER_REASON:
+                    wanted -= {t for t in wanted if tails[t].reason == info.reason}
+        self._flush(ends, bounds, per_minute)
+
+    def _flush(self, ends: dict, bounds: dict, per_minute: dict) -> None:
+        """Add what the hot loop gathered to the aggregate (before any line the slow path takes)."""
+        if not ends:
+            return
+        stats, tails = self.stats, self.tails
+        for (reason, _), (low, high) in bounds.items():
+            stats.seen(reason, low.decode("ascii"), high.decode("ascii"))
+        stats.per_minute.add_many(per_minute)
+        for tail, n in ends.items():
+            info = tails[tail]
+            total = n * info.count
+            stats.reasons[info.reason] += total
+            stats.reason_lines[info.reason] += n
+            if info.url != "-":
+                stats.add_url(info.reason, info.url, total)
+            if info.queue != "-":
+                stats.queues[(info.reason, info.queue)] += total
+            stats.statuses[info.status] += total
+            if info.unknown:
+                stats.unknown_reasons[info.reason] += n
+        lines = sum(ends.values())
+        stats.records += lines
+        stats.layouts[self.layout] += lines
+        self.result.data_lines += lines
+        self.saw_anything = True
+        ends.clear()
+        bounds.clear()
+        per_minute.clear()
+
+    def finish(self) -> ParseResult:
+        result, stats = self.result, self.stats
+        if self.pending:
+            self.take(self.pending[1], self.pending[0])
+        if not self.saw_anything:
+            raise NotThisKind("no HTTPERR header or data line found")
+        if self.aligned:
+            result.notes.append(f"{self.aligned} line(s) had fewer fields than #Fields:; columns were matched by the reason's position")
+        if self.salvaged:
+            result.notes.append(f"{self.salvaged} line(s) had a field count that did not match #Fields:; only date, time and reason were used")
+        if stats.untimed:
+            result.notes.append(f"{stats.untimed} line(s) had no valid date/time; counted without a timestamp")
+        if stats.unknown_columns:
+            result.notes.append("unknown columns kept but not interpreted: " + ", ".join(sorted(stats.unknown_columns)))
+        if stats.unknown_reasons:
+            result.notes.append("reason phrases the knowledge base does not know, counted as is: "
+                                + ", ".join(f"{r} ({n})" for r, n in stats.unknown_reasons.most_common()))
+        return result
+
+
+def parse(lines: Lines) -> ParseResult:
+    parser = _Parser(lines)
+    if lines.blocks is not None:
+        for first, block in lines.blocks():
+            parser.block(first, block)
+    else:
+        for number, line in lines:
+            parser.line(number, line)
+    return parser.finish()
 
 
 def parse_time(stamp: str) -> datetime:

@@ -12,9 +12,14 @@ COUNTED_REFUSAL = re.compile(r"^(\d+)_Connections_Refused$")
 
 
 @lru_cache(maxsize=1)
-def known_reasons() -> frozenset[str]:
+def _phrases() -> dict:
     with open(KB_DIR / "reason_phrases.yaml", encoding="utf-8") as handle:
-        return frozenset(yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["phrases"])
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["phrases"]
+
+
+@lru_cache(maxsize=1)
+def known_reasons() -> frozenset[str]:
+    return frozenset(_phrases())
 
 
 def split_counted(token: str) -> tuple[str, int]:

@@ -20,6 +20,7 @@ MAX_LINE_BYTES = 64 * 1024
 HEAD_BYTES = 16 * 1024
 # An over-long line is skipped in chunks of this size: memory stays flat however long it is.
 SKIP_CHUNK = 1024 * 1024
+BLOCK_BYTES = 1024 * 1024
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -87,24 +88,65 @@ def _decode_bytes_line(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _byte_lines(stream: BinaryIO, skips: list[Skip]) -> Iterator[str]:
-    number = 0
+def _skip_long_line(stream: BinaryIO, read_so_far: int, number: int, skips: list[Skip]) -> None:
+    """Consume the rest of an over-long line and record it as skipped."""
+    total = read_so_far
+    while True:
+        more = stream.readline(SKIP_CHUNK)
+        total += len(more)
+        if not more or more.endswith(b"\n"):
+            break
+    skips.append(Skip(number, f"line is {total:,} bytes long, over the {MAX_LINE_BYTES:,}-byte limit"))
+
+
+def _byte_lines(stream: BinaryIO, skips: list[Skip], number: int = 0) -> Iterator[str]:
     while True:
         raw = stream.readline(MAX_LINE_BYTES)
         if not raw:
             return
         number += 1
         if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            total = len(raw)
-            while True:
-                more = stream.readline(SKIP_CHUNK)
-                total += len(more)
-                if not more or more.endswith(b"\n"):
-                    break
-            skips.append(Skip(number, f"line is {total:,} bytes long, over the {MAX_LINE_BYTES:,}-byte limit"))
+            _skip_long_line(stream, len(raw), number, skips)
             yield ""
             continue
         yield _decode_bytes_line(raw)
+
+
+def block_lines(block: bytes, first: int, skips: list[Skip]) -> Iterator[tuple[int, str]]:
+    """Decoded, numbered lines of one block from `byte_blocks` (the slow path for odd blocks)."""
+    for number, line in enumerate(_byte_lines(io.BytesIO(block), skips, first - 1), start=first):
+        yield number, line.rstrip("\r\n")
+
+
+def byte_blocks(stream: BinaryIO, skips: list[Skip], size: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """Whole lines in blocks of about `size` bytes, each with the number of its first line.
+
+    Memory stays at one block. A line still unfinished after MAX_LINE_BYTES is
+    consumed to its end, recorded in `skips` and yielded as an empty line, exactly
+    as the line-by-line reader does; shorter over-long lines are left in the block
+    for `block_lines` to find.
+    """
+    size = size or BLOCK_BYTES
+    number, rest = 1, b""
+    while True:
+        data = stream.read(size)
+        if not data:
+            if rest:
+                yield number, rest
+            return
+        if rest:
+            data = rest + data
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            block, rest = data[:cut], data[cut:]
+            yield number, block
+            number += block.count(b"\n")
+        else:
+            rest = data
+        if len(rest) >= MAX_LINE_BYTES:
+            _skip_long_line(stream, len(rest), number, skips)
+            yield number, b"\n"
+            number, rest = number + 1, b""
 
 
 def _text_lines(stream: BinaryIO, encoding: str, skips: list[Skip]) -> Iterator[str]:
@@ -175,8 +217,10 @@ class EvidenceFile:
     (any `io.BufferedReader` does). Errors while reading raise `OSError`.
     """
 
-    def __init__(self, display_path: str, opener: Callable[[], BinaryIO], size: int):
+    def __init__(self, display_path: str, opener: Callable[[], BinaryIO], size: int, disk_path: Path | None = None):
         self.display_path = display_path
+        # Set for plain files, so another process can open the file itself.
+        self.disk_path = disk_path
         self._open = opener
         self.size = size
         self._head: bytes | None = None
@@ -185,7 +229,7 @@ class EvidenceFile:
     @classmethod
     def from_path(cls, path: Path, display: str | None = None, size: int | None = None) -> "EvidenceFile":
         return cls(display or display_name(path), lambda: open_regular(path),
-                   path.stat().st_size if size is None else size)
+                   path.stat().st_size if size is None else size, path)
 
     def head_bytes(self) -> bytes:
         if self._head is None:
@@ -207,9 +251,27 @@ class EvidenceFile:
         return head.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="replace")
 
     def lines(self) -> Lines:
-        """Stream decoded lines; over-long lines are recorded in `self.skips` and yielded empty."""
+        """Stream decoded lines; over-long lines are recorded in `self.skips` and yielded empty.
+
+        Byte-oriented files (UTF-8, ANSI) also offer `Lines.blocks` for parsers with a
+        bytes-level fast path; `Lines.block_lines` decodes a block like the line reader.
+        """
         self.skips = []
         encoding = self.encoding
+
+        def blocks() -> Iterator[tuple[int, bytes]]:
+            next_line = 0
+            try:
+                with self._open() as stream:
+                    if encoding == "utf-8-sig":
+                        stream.read(len(codecs.BOM_UTF8))
+                    for first, block in byte_blocks(stream, self.skips):
+                        yield first, block
+                        next_line = first + block.count(b"\n")
+            except OSError as error:
+                if not next_line:
+                    raise
+                self.skips.append(Skip(next_line, f"reading stopped here: {error.strerror or error}"))
 
         def generate() -> Iterator[str]:
             number = 0
@@ -230,4 +292,9 @@ class EvidenceFile:
                 # what was read; the failure is a counted skip at the line it stopped.
                 self.skips.append(Skip(number + 1, f"reading stopped here: {error.strerror or error}"))
 
-        return Lines(self.display_path, generate(), self._open)
+        if encoding.startswith("utf-16") or self.disk_path is None:
+            # Blocks only for plain files: a zip member that fails its CRC check fails
+            # on the first read of a block, where the line reader keeps what came before.
+            return Lines(self.display_path, generate(), self._open)
+        return Lines(self.display_path, generate(), self._open, blocks=blocks,
+                     block_lines=lambda first, block: block_lines(block, first, self.skips))

@@ -1,0 +1,163 @@
+"""Read many evidence files on every core, in input order, in flat memory.
+
+A web farm keeps thousands of rolled HTTPERR files. Each file is parsed on its own
+(in a pool of worker processes when there is enough to read) into a mergeable
+aggregate; results are taken back in input order, and consecutive files of the
+same kind from the same folder are folded into one aggregate as they arrive, so
+memory follows the number of servers, not the number of files. Folding is the
+same `merge` `derive_facts` would do later, in the same order, so the parallel and
+the single-process paths give equal results (tests/test_ingest.py).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Callable, Iterable
+
+from .evidence import EvidenceFile, ReadFile, read
+
+# Below this much data, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+IN_FLIGHT_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far reading the evidence has got; handed to the `progress` callback.
+
+    The callback is called once before the first file (nothing done yet) and after
+    each file. Front ends draw it; the engine itself never prints.
+    """
+
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    path: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def plan_workers(requested: int | None, files: int, total_bytes: int) -> int:
+    """Worker processes to use: `requested` if given, else all cores when there is enough to read."""
+    if requested is not None:
+        return max(1, min(requested, files or 1))
+    if files < 2 or total_bytes < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(usable_cpus(), files))
+
+
+def _read_path(display: str, path: str) -> ReadFile:
+    return read(EvidenceFile.from_path(Path(path), display))
+
+
+class _Folder:
+    """Folds the stats of consecutive same-kind files of one folder into the first one's result."""
+
+    def __init__(self) -> None:
+        self.head: ReadFile | None = None
+
+    def add(self, item: ReadFile) -> None:
+        result = item.result
+        stats = getattr(result, "stats", None)
+        if stats is None or not callable(getattr(stats, "merge", None)):
+            return
+        head = self.head
+        if (head is not None and head.kind == item.kind and type(head.result.stats) is type(stats)
+                and PurePath(head.path).parent == PurePath(item.path).parent):
+            result.folded_records = _records(result)
+            result.stats = None
+            head.result.stats.merge(stats)
+            return
+        result.folded_records = _records(result)
+        result.stats = type(stats)().merge(stats)
+        self.head = item
+
+
+def _records(result) -> int:
+    stats = result.stats
+    return getattr(stats, "records", None) or getattr(stats, "requests", None) or len(result.records)
+
+
+def read_files(items: Iterable[EvidenceFile | ReadFile], workers: int | None = None,
+               progress: ProgressCallback | None = None,
+               meanwhile: Callable[[], object] | None = None) -> list[ReadFile]:
+    """Parse every file, in order. `meanwhile` runs in this process while workers parse."""
+    items = list(items)
+    sizes = [item.size if isinstance(item, EvidenceFile) else 0 for item in items]
+    total = sum(sizes)
+    on_disk = [i for i, item in enumerate(items) if isinstance(item, EvidenceFile) and item.disk_path is not None]
+    count = plan_workers(workers, len(on_disk), total)
+    done_files = done_bytes = 0
+    if progress:
+        progress(Progress(0, len(items), 0, total))
+    results: list[ReadFile | None] = [None] * len(items)
+    folder = _Folder()
+    released = 0
+
+    def finished(index: int, item: ReadFile) -> None:
+        nonlocal done_files, done_bytes, released
+        results[index] = item
+        done_files += 1
+        done_bytes += sizes[index]
+        if progress:
+            progress(Progress(done_files, len(items), done_bytes, total, item.path))
+        while released < len(items) and results[released] is not None:
+            folder.add(results[released])
+            released += 1
+
+    def local(index: int) -> ReadFile:
+        item = items[index]
+        return item if isinstance(item, ReadFile) else read(item)
+
+    if count == 1:
+        if meanwhile:
+            meanwhile()
+        for index in range(len(items)):
+            finished(index, local(index))
+        return results  # type: ignore[return-value]
+
+    remote = set(on_disk)
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        window = count * IN_FLIGHT_PER_WORKER
+        position = 0
+        pending: dict[Future, int] = {}
+
+        def top_up() -> None:
+            # Bounded both ways: few files parsing, few finished files waiting for an earlier one.
+            nonlocal position
+            while position < len(on_disk) and len(pending) < window and on_disk[position] - released < 2 * window:
+                index = on_disk[position]
+                position += 1
+                item = items[index]
+                pending[pool.submit(_read_path, item.display_path, str(item.disk_path))] = index
+
+        top_up()
+        if meanwhile:
+            meanwhile()
+        for index in range(len(items)):
+            if index not in remote:
+                finished(index, local(index))
+        while pending:
+            ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in ready:
+                index = pending.pop(future)
+                try:
+                    item = future.result()
+                except Exception:  # noqa: BLE001 - a dead worker must not lose the file: read it here
+                    item = local(index)
+                finished(index, item)
+            top_up()
+    return results  # type: ignore[return-value]
