@@ -285,7 +285,7 @@ def refused_connection_load(b: Bundle) -> None:
     b.write_httperr("1.0")
     b.systeminfo()
     b.boot_ini("/fastdetect /NoExecute=OptOut")
-    b.poolmon("poolmon.txt", 240_100, [("TCPt", "Nonp", 52_000_000), ("UlHT", "Nonp", 46_000_000), ("AfdB", "Nonp", 41_000_000),
+    b.poolmon("poolmon.txt", 243_600, [("TCPt", "Nonp", 52_000_000), ("UlHT", "Nonp", 46_000_000), ("AfdB", "Nonp", 41_000_000),
                                       ("UlCO", "Nonp", 38_000_000), ("Irp ", "Nonp", 30_000_000), ("TcpE", "Nonp", 22_000_000),
                                       ("File", "Paged", 9_437_184)])
     b.netstat(2600, 300)
