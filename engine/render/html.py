@@ -118,7 +118,8 @@ def _cause(rank: int, cause: CauseOut) -> str:
         parts.append("<strong>Evidence against</strong>" + _evidence(cause.evidence_against, "against"))
     rows = "".join(f'<tr><td class="cf-{s.direction}">{"+" if s.direction == "for" else "&minus;"}{abs(s.certainty):.2f}</td>'
                    f"<td><code>{esc(s.rule)}</code> {esc(s.text)}</td></tr>" for s in cause.reasoning)
-    parts.append(f'<details open><summary>Reasoning ({len(cause.reasoning)} rules)</summary><table class="reasoning">{rows}</table></details>')
+    combined = f'<p class="note">{esc(cause.certainty_explained)}</p>' if cause.certainty_explained else ""
+    parts.append(f'<details open><summary>Reasoning ({len(cause.reasoning)} rules)</summary><table class="reasoning">{rows}</table>{combined}</details>')
     if cause.references:
         refs = []
         for ref in cause.references:
@@ -178,7 +179,14 @@ def _server(report: Report, index: int, server: ServerDiagnosis, top_steps: int)
     else:
         parts.append('<p class="note">Nothing was ruled out by the evidence.</p>')
     parts.append("<h3>Not evaluated</h3>")
-    if server.not_evaluated:
+    if server.not_evaluated_detail:
+        rows = []
+        for item in server.not_evaluated_detail:
+            settle = "; ".join(n.ask for n in item.settle[:3]) or "nothing in this evidence points at it"
+            rows.append(f"<tr><td>{esc(item.title)} <span class=\"cid\">{esc(item.id)}</span></td><td>{esc(settle)}</td></tr>")
+        parts.append('<p class="note">No rule could speak for or against these with the evidence given.</p>'
+                     f"<table><thead><tr><th>Cause</th><th>Would be settled by</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    elif server.not_evaluated:
         parts.append('<p class="note">No rule could speak for or against these with the evidence given:</p><p class="chips">'
                      + "".join(f"<span>{esc(c)}</span>" for c in server.not_evaluated) + "</p>")
     else:

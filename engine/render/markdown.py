@@ -74,6 +74,8 @@ def _cause(lines: list[str], rank: int, cause: CauseOut) -> None:
     for step in cause.reasoning:
         sign = "+" if step.direction == "for" else "-"
         lines.append(f"- `{sign}{abs(step.certainty):.2f}` {code(step.rule)}: {md(step.text)}")
+    if cause.certainty_explained:
+        lines += ["", f"Combined: {md(cause.certainty_explained)}"]
     lines.append("")
 
 
@@ -117,7 +119,14 @@ def _server(lines: list[str], report: Report, server: ServerDiagnosis, top_steps
             why = "; ".join(r.text for r in item.reasons) or "evidence against it"
             lines.append(f"- **{md(item.title)}** ({code(item.id)}): {md(why)}")
         lines.append("")
-    if server.not_evaluated:
+    if server.not_evaluated_detail:
+        lines += ["### Not evaluated", "", "No rule could speak to these with the evidence given.", "",
+                  "| Cause | Would be settled by |", "|---|---|"]
+        lines += [f"| {_cell(item.title)} {code(item.id, True)} | "
+                  f"{_cell('; '.join(n.ask for n in item.settle[:3]) or 'nothing in this evidence points at it')} |"
+                  for item in server.not_evaluated_detail]
+        lines.append("")
+    elif server.not_evaluated:
         lines += ["### Not evaluated", "", "No rule could speak to these with the evidence given: "
                   + ", ".join(code(c) for c in server.not_evaluated) + ".", ""]
     if server.needs:
