@@ -232,6 +232,27 @@ class Questioner:
         return standing_of(merged, self.kb)
 
     # -- the answers a question could get --------------------------------------------
+    def vocabulary(self, question: Question) -> list[str]:
+        """Every value a person could type for a choice question beyond its listed choices.
+
+        The listed choices stay short enough for a 24-line terminal; the rest comes from the
+        values the rules test, and for the HTTPERR reason from every reason phrase the KB
+        knows that is not background noise.
+        """
+        if question.kind != "choice" or self.kb.facts.get(question.fact, None) is None \
+                or self.kb.facts[question.fact].type != "string":
+            return []
+        values = {str(c.value) for c in question.choices}
+        for rule_id in self._rules_on.get(question.fact, ()):
+            for condition in self.kb.rules[rule_id].when:
+                if condition.fact == question.fact and condition.operator in ("equals", "in"):
+                    operand = condition.operand
+                    values |= {str(v) for v in (operand if isinstance(operand, list) else [operand])}
+        if question.fact == "httperr.top_reason":
+            values |= {name for name, phrase in self.kb.phrases.items() if not phrase.benign}
+        return sorted(values, key=str.lower)
+
+
     def options(self, question: Question, evidence: Facts, answers: Mapping[str, Any],
                 values: Mapping[str, Any] | None = None) -> list[Option]:
         if question.kind == "yesno":

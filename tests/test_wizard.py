@@ -218,3 +218,13 @@ def test_the_report_file_takes_the_form_its_name_asks_for(tmp_path, name, marker
                  session_path=tmp_path / "s.yaml", report_path=tmp_path / name)
     assert wiz.run(gather=False) == 0
     assert marker in (tmp_path / name).read_text(encoding="utf-8")
+
+
+def test_a_reason_not_in_the_short_list_can_be_typed(tmp_path):
+    script = Script("Something else", "timer_headerwait", OPTIONAL_STOP, "Stop the checklist", False)
+    wiz, out = wizard(tmp_path, script)
+    assert wiz.run(gather=False) == 0
+    typed = next(p for p in script.prompts if p.kind == "text")
+    assert ("Timer_HeaderWait", "Timer_HeaderWait") in typed.choices and typed.validate("NoSuchReason") is not True
+    assert wiz.session.answers[0].value == "Timer_HeaderWait"  # spelled as the KB knows it
+    assert wiz.report.causes[0].id == "slow-header-attack"

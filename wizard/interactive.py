@@ -32,9 +32,10 @@ from httperr_doctor.engine.templates import format_value
 from .prompts import Ask, Prompt
 from .session import Answer, Session, Tick, save_session
 
-UNKNOWN, ATTACH, WHY, BACK, STOP = "unknown", "attach", "why", "back", "stop"
+UNKNOWN, ATTACH, WHY, BACK, STOP, OTHER = "unknown", "attach", "why", "back", "stop", "other"
 RETYPE = "#retype"
 ACTION_LABELS = {
+    OTHER: "Something else (type it as written)",
     UNKNOWN: "I don't know / can't check",
     ATTACH: "Attach an evidence file instead",
     WHY: "Why are you asking?",
@@ -206,7 +207,8 @@ class Wizard:
             self.say(f"How to check: {' '.join(question.how.split())}", "  ")
 
     def _menu(self, candidate: Candidate, answers: list[tuple[str, Any]]) -> Any:
-        actions = [UNKNOWN, ATTACH, WHY] + ([BACK] if self.session.answers else []) + [STOP]
+        other = [OTHER] if len(self.questioner.vocabulary(candidate.question)) > len(candidate.question.choices) else []
+        actions = other + [UNKNOWN, ATTACH, WHY] + ([BACK] if self.session.answers else []) + [STOP]
         choices = [(label, ("value", value)) for label, value in answers]
         choices += [(ACTION_LABELS[a], ("action", a)) for a in actions]
         return self.console.ask(Prompt("select", "Your answer:", choices, instruction="(arrow keys, Enter)"))
@@ -252,6 +254,17 @@ class Wizard:
 
         threading.Thread(target=work, name="httperr-doctor-lookahead", daemon=True).start()
 
+    def _other(self, candidate: Candidate) -> str | None:
+        """A value typed in full (Tab completes); empty goes back to the list."""
+        known = {v.lower(): v for v in self.questioner.vocabulary(candidate.question)}
+
+        def valid(text: str) -> bool | str:
+            return True if not text.strip() or text.strip().lower() in known else "Not a value httperr-doctor knows (Tab shows them)"
+
+        text = str(self.console.ask(Prompt("text", "Type it (Tab completes, Enter on empty goes back):",
+                                           [(v, v) for v in known.values()], validate=valid)) or "").strip()
+        return known.get(text.lower())
+
     def ask_one(self, candidate: Candidate) -> str | None:
         """Ask one question until it is answered or set aside; returns STOP to end the interview."""
         question = candidate.question
@@ -276,7 +289,13 @@ class Wizard:
                 self.session.answers.append(Answer(question.id, question.fact, value))
                 self.show_standing(self.standing())
                 return None
-            if value == WHY:
+            if value == OTHER:
+                typed = self._other(candidate)
+                if typed is not None:
+                    self.session.answers.append(Answer(question.id, question.fact, typed))
+                    self.show_standing(self.standing())
+                    return None
+            elif value == WHY:
                 self.why(candidate)
             elif value == UNKNOWN:
                 self.session.answers.append(Answer(question.id, question.fact, unknown=True))

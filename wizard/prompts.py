@@ -54,6 +54,11 @@ def questionary_ask(input=None, output=None) -> Ask:  # noqa: A002 - prompt_tool
             return prompt.choices[index][1]
         if prompt.kind == "confirm":
             return questionary.confirm(prompt.message, default=bool(prompt.default), style=style, **io).unsafe_ask()
+        if prompt.kind == "text" and prompt.choices:
+            # Free text with completion from the known values (e.g. every HTTPERR reason).
+            kwargs = {"validate": prompt.validate} if prompt.validate else {}
+            return questionary.autocomplete(prompt.message, choices=[label for label, _ in prompt.choices],
+                                            style=style, **kwargs, **io).unsafe_ask()
         make = questionary.path if prompt.kind == "path" else questionary.text
         # questionary.path has no `instruction`: the wizard prints its hints itself.
         kwargs = {"validate": prompt.validate} if prompt.validate else {}
