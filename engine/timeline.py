@@ -27,12 +27,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from . import report as out
 from .evidence.base import ParseResult
-from .evidence.httperr import HttpErrStats
+from .evidence.httperr import HttpErrStats, minute_number, text_of_minute
 from .evidence.iislog import IisStats
 
 NPP_SERIES = "perf.npp_used_mb"
@@ -120,13 +119,24 @@ def _minute_points(counts: dict[str, float]) -> list[tuple[str, float]]:
     return [(minute, float(counts[minute])) for minute in sorted(counts)]
 
 
-def _reason_series(stats: HttpErrStats, sources: list[str], benign: set[str]) -> list[out.Series]:
-    by_reason: dict[str, dict[str, float]] = defaultdict(dict)
-    for (reason, minute), count in stats.per_minute.items():
-        by_reason[reason][minute] = count
-    order = sorted(by_reason, key=lambda r: (r in benign, -stats.reasons[r], r))
-    return [out.Series(name=f"httperr.reason.{reason}", label=reason, group="reason", unit="entries per minute",
-                       points=_minute_points(by_reason[reason]), benign=reason in benign, sources=sources)
+def _reason_series(stats: HttpErrStats, sources: list[str], benign: set[str],
+                   start: str | None = None, width: int = 1) -> list[out.Series]:
+    """One series per reason; with `width` > 1, already in buckets from `start` (a year never lists its minutes)."""
+    counts = stats.per_minute
+    order = sorted(counts.reasons(), key=lambda r: (r in benign, -stats.reasons[r], r))
+    if width == 1 or start is None or counts.odd:
+        by_reason: dict[str, dict[str, float]] = defaultdict(dict)
+        for (reason, minute), count in counts.items():
+            by_reason[reason][minute] = count
+        points = {reason: _minute_points(by_reason[reason]) for reason in order}
+        unit = "entries per minute"
+    else:
+        origin = minute_number(start)
+        points = {reason: [(text_of_minute(k), float(v)) for k, v in sorted(counts.buckets(reason, origin, width).items())]
+                  for reason in order}
+        unit = f"entries per {width} minutes"
+    return [out.Series(name=f"httperr.reason.{reason}", label=reason, group="reason", unit=unit,
+                       points=points[reason], benign=reason in benign, sources=sources)
             for reason in order]
 
 
@@ -162,26 +172,25 @@ def build_timeline(results: Iterable[tuple[str, ParseResult]] | Iterable[ParseRe
             iis_paths += [path] if path else []
         elif stats is not None and callable(getattr(stats, "timeline_series", None)):
             counters += [_refusal_line(out.Series.model_validate(s), facts) for s in stats.timeline_series()]
-    series = _reason_series(httperr, httperr_paths, set(benign))
+    series: list[out.Series] = []
     if iis.per_minute:
         series.append(out.Series(name="iis.requests", label="IIS requests", group="requests", unit="requests per minute",
                                  points=_minute_points(iis.per_minute), sources=iis_paths))
     counters += [_refusal_line(s, facts) for s in _perfmon_series(perfmon)]
     series += counters
     minutes = [t for s in series for t, _ in s.points]
+    reason_span = httperr.per_minute.span() if not httperr.per_minute.odd else None
+    minutes += list(reason_span or []) + ([m for _, m in httperr.per_minute.odd] if httperr.per_minute.odd else [])
     if not minutes:
         return None
     start, end = min(minutes), max(minutes)
-    span = int((_parse(end) - _parse(start)).total_seconds() // 60) + 1
+    span = minute_number(end) - minute_number(start) + 1
     width = next((b for b in BUCKET_MINUTES if span / b <= MAX_POINTS), BUCKET_MINUTES[-1])
     if width > 1:
         series = [_widen(s, start, width) for s in series]
+    series = _reason_series(httperr, httperr_paths, set(benign), start, width) + series
     return out.Timeline(bucket="minute" if width == 1 else f"{width} minutes", bucket_minutes=width,
                         start=start, end=end, series=series)
-
-
-def _parse(minute: str) -> datetime:
-    return datetime.strptime(minute[:16], "%Y-%m-%d %H:%M")
 
 
 def _widen(series: out.Series, start: str, width: int) -> out.Series:
@@ -191,11 +200,10 @@ def _widen(series: out.Series, start: str, width: int) -> out.Series:
     >>> _widen(s, "2024-01-01 00:00", 5).points
     [('2024-01-01 00:00', 3.0), ('2024-01-01 00:05', 4.0)]
     """
-    origin = _parse(start)
+    origin = minute_number(start)
     buckets: dict[str, float] = {}
     for minute, value in series.points:
-        offset = int((_parse(minute) - origin).total_seconds() // 60) // width * width
-        key = (origin + timedelta(minutes=offset)).strftime("%Y-%m-%d %H:%M")
+        key = text_of_minute(origin + (minute_number(minute) - origin) // width * width)
         if series.group == "counter":
             buckets[key] = max(value, buckets.get(key, value))
         else:

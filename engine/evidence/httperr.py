@@ -39,8 +39,9 @@ import heapq
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
+from itertools import compress
 from operator import add
 from typing import Iterator
 
@@ -62,7 +63,29 @@ _MINUTE_SECOND = frozenset(f":{m:02d}:{s:02d}".encode() for m in range(60) for s
 _DIGITS = frozenset(b"0123456789")
 
 
-_SLOTS = {f"{h:02d}:{m:02d}".encode(): h * 60 + m for h in range(24) for m in range(60)}
+_CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
+_SLOTS = {clock.encode(): slot for slot, clock in enumerate(_CLOCK)}
+
+
+@lru_cache(maxsize=4096)
+def minute_number(minute: str) -> int:
+    """Minutes from 0001-01-01 00:00 to "YYYY-MM-DD[ HH:MM]" (cached per day, cheap per minute).
+
+    >>> minute_number("0001-01-02 00:01"), text_of_minute(minute_number("2024-02-29 23:59"))
+    (1441, '2024-02-29 23:59')
+    """
+    day = date.fromisoformat(minute[:10]).toordinal() - 1
+    clock = minute[11:16]
+    return day * 1440 + (int(clock[:2]) * 60 + int(clock[3:]) if clock else 0)
+
+
+def text_of_minute(number: int) -> str:
+    return f"{_day_text(number // 1440)} {_CLOCK[number % 1440]}"
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: int) -> str:
+    return date.fromordinal(day + 1).isoformat()
 
 
 def _packed(values) -> array:
@@ -146,10 +169,42 @@ class MinuteCounts:
 
     def items(self) -> Iterator[tuple[tuple[str, str], int]]:
         for (reason, day), counts in self.days.items():
-            for slot, n in enumerate(counts):
-                if n:
-                    yield (reason, f"{day} {slot // 60:02d}:{slot % 60:02d}"), n
+            for slot in compress(range(1440), counts):
+                yield (reason, f"{day} {_CLOCK[slot]}"), counts[slot]
         yield from ((key, n) for key, n in self.odd.items() if n)
+
+    def reasons(self) -> set[str]:
+        return {reason for reason, _ in self.days} | {reason for (reason, _), n in self.odd.items() if n}
+
+    def span(self) -> tuple[str, str] | None:
+        """First and last minute with any count (clock-time minutes only), without listing them."""
+        days = sorted(day for (_, day), counts in self.days.items() if any(counts))
+        if not days:
+            return None
+        first = min(next(compress(range(1440), c)) for (_, d), c in self.days.items() if d == days[0] and any(c))
+        last = max(1439 - next(compress(range(1440), c[::-1])) for (_, d), c in self.days.items() if d == days[-1] and any(c))
+        return f"{days[0]} {_CLOCK[first]}", f"{days[-1]} {_CLOCK[last]}"
+
+    def buckets(self, reason: str, origin: int, width: int) -> dict[int, int]:
+        """Counts of `reason` in buckets of `width` minutes (a divisor of 1,440) starting at minute `origin`.
+
+        Minutes are counted from 0001-01-01 00:00 (`minute_number`). Bucket edges fall
+        at the same clock minute every day, so each day is a few slice sums.
+        """
+        phase = origin % width
+        out: dict[int, int] = {}
+        for (r, day), counts in self.days.items():
+            if r != reason:
+                continue
+            base = minute_number(day)
+            edges = [0, *range(phase, 1440, width), 1440] if phase else [*range(0, 1440, width), 1440]
+            for low, high in zip(edges, edges[1:]):
+                if high > low:
+                    total = sum(counts[low:high])
+                    if total:
+                        key = origin + (base + low - origin) // width * width
+                        out[key] = out.get(key, 0) + total
+        return out
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return (key for key, _ in self.items())
@@ -187,9 +242,9 @@ class MinuteCounts:
 
     def minutes(self, reason: str) -> list[str]:
         """Sorted minutes with at least one entry of `reason`."""
-        found = [f"{day} {slot // 60:02d}:{slot % 60:02d}"
+        found = [f"{day} {_CLOCK[slot]}"
                  for (r, day), counts in self.days.items() if r == reason
-                 for slot, n in enumerate(counts) if n]
+                 for slot in compress(range(1440), counts)]
         return sorted(found + [m for (r, m), n in self.odd.items() if r == reason and n])
 
 
