@@ -224,8 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     mean_adaptive = statistics.mean(count(a.questions, a) for a, _ in reached)
     mean_fixed = statistics.mean(count(f.questions, f) for _, f in reached)
     source = [a.questions for c, a, _, _ in rows if c.name in SOURCE_CASES]
+    both = [(a.questions, f.questions) for a, f in reached if a.questions is not None and f.questions is not None]
     summary = [
         f"mean questions: wizard {mean_adaptive:.2f}, fixed order {mean_fixed:.2f} (a case never ranked first counts the questions asked)",
+        f"mean over the {len(both)} cases both rank first: wizard {statistics.mean(a for a, _ in both):.2f}, "
+        f"fixed order {statistics.mean(f for _, f in both):.2f}; wizard fewer in {sum(a < f for a, f in both)}, "
+        f"same in {sum(a == f for a, f in both)}, more in {sum(a > f for a, f in both)}",
         f"source cases ({', '.join(c.name for c, *_ in rows if c.name in SOURCE_CASES)}): "
         f"{', '.join(show(n) for n in source)} questions (goal: at most 6 each)",
         f"never ranked first: wizard {sum(a.questions is None for a, _ in reached)}, fixed order {sum(f.questions is None for _, f in reached)} of {len(rows)}",
