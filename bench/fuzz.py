@@ -9,7 +9,8 @@ Coverage-guided with atheris (libFuzzer) when it is installed (`pip install
 
 One input is tried four ways, and anything but the documented outcome is a crash:
 - as a file's bytes through `read()` (sniffing, every encoding, every parser): a `ReadFile`,
-  and for HTTPERR and IIS logs records + skipped == data lines;
+  and for HTTPERR and IIS logs records + skipped == data lines; when a parser took it,
+  through the whole `diagnose` (facts, rule engine, timeline) and every report form;
 - decoded to lines and handed to every parser in `PARSERS` directly (so a parser is
   fuzzed even when its sniff would not pick the input): a `ParseResult` or `NotThisKind`;
 - as a zip archive through `bundle.iter_bundle`: members read or refused, never raised;
@@ -30,6 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CORPUS = HERE / "out" / "fuzz-corpus"
+SCRATCH = HERE / "out" / "fuzz-scratch"
 sys.path.insert(0, str(ROOT / "tests"))
 
 
@@ -50,11 +52,12 @@ def seed_corpus() -> Path:
 def one_input(data: bytes) -> None:
     from httperr_doctor.engine.evidence import PARSERS, ReadFile, bundle, read
     from httperr_doctor.engine.knowledge import SAFE_LOADER, yaml_hazards
-    from test_parser_properties import check_parse, check_read
+    from test_parser_properties import check_diagnosis, check_parse, check_read
 
     import yaml
 
-    check_read(data)
+    if check_read(data).result is not None:
+        check_diagnosis(data, SCRATCH)
     lines = data.decode("utf-8", errors="surrogateescape").splitlines()
     for parser in PARSERS:
         check_parse(parser, lines)
@@ -82,6 +85,7 @@ def main() -> None:
     with atheris.instrument_imports(include=["httperr_doctor"]):
         import httperr_doctor.engine.evidence  # noqa: F401
         import httperr_doctor.engine.knowledge  # noqa: F401
+    SCRATCH.mkdir(parents=True, exist_ok=True)
     args = [sys.argv[0], *[a for a in sys.argv[1:] if a.startswith("-")], str(seed_corpus())]
     defaults = {"-max_len": "8192", "-artifact_prefix": f"{HERE / 'out' / 'crashes'}/"}
     for flag, value in defaults.items():

@@ -97,14 +97,23 @@ def zone_from_systeminfo(value: str | None) -> Zone | None:
         return None
     if not match.group("sign"):
         return Zone(timezone.utc, f"UTC ({where})")
-    tz, shown = _fixed(match.group("sign"), match.group("hours"), match.group("minutes"))
+    try:
+        tz, shown = _fixed(match.group("sign"), match.group("hours"), match.group("minutes"))
+    except ValueError:  # (UTC+99:00): a damaged line names no usable zone
+        return None
     return Zone(tz, f"{shown} ({where}; fixed offset, daylight saving not applied)")
 
 
 def to_utc(stamp: datetime, zone: Zone | None) -> datetime | None:
     """UTC for a stamp: aware stamps convert as they are, naive ones need the server's zone."""
     if stamp.tzinfo is not None:
-        return stamp.astimezone(timezone.utc)
+        try:
+            return stamp.astimezone(timezone.utc)
+        except (OverflowError, ValueError):
+            return None
     if zone is None:
         return None
-    return stamp.replace(tzinfo=zone.tz).astimezone(timezone.utc)
+    try:
+        return stamp.replace(tzinfo=zone.tz).astimezone(timezone.utc)
+    except (OverflowError, ValueError):  # year 9999 plus a western offset
+        return None

@@ -21,7 +21,8 @@ from httperr_doctor.wizard.cli import main
 # `HYPOTHESIS_PROFILE=fuzz` for the long randomised run (bench/RESULTS.md, "Fuzzing").
 _QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 settings.register_profile("default", max_examples=25, deadline=None, derandomize=True, suppress_health_check=_QUIET)
-settings.register_profile("fuzz", max_examples=20_000, deadline=None, suppress_health_check=_QUIET)
+settings.register_profile("fuzz", max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "20000")),
+                          deadline=None, suppress_health_check=_QUIET)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,14 +18,20 @@ import io
 from functools import lru_cache
 
 import pytest
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from conftest import EXAMPLES, FIXTURES
 from httperr_doctor.engine.evidence import PARSERS, ReadFile, evtxfile, httperr, read
 from httperr_doctor.engine.evidence.base import Lines, NotThisKind, ParseResult
 from httperr_doctor.engine.evidence.phrases import known_reasons
 from httperr_doctor.engine.evidence.reader import EvidenceFile
+from httperr_doctor.engine.diagnosis import diagnose
 from httperr_doctor.engine.facts import derive_facts
+from httperr_doctor.engine.render.html import render_html
+from httperr_doctor.engine.render.json_report import render_json
+from httperr_doctor.engine.render.markdown import render_markdown
+from httperr_doctor.engine.render.terminal import render_terminal
+from httperr_doctor.engine.render.text import render_text
 
 # Parsers whose every data line must end up a record or a counted skip, and how they count records.
 ACCOUNTED = {
@@ -257,6 +263,16 @@ FINDINGS = [
                   '"EnableAggressiveMemoryUsage"=dword:00r10000', '"MaxConnections"=hex(b):zz,00']),
     ("appconfig", ["\ud800"]),
     ("httperr", ["2024-02-30 24:00:00 - - - - - - - - - 3_Connections_Refused -"]),
+    # A CR inside a line (csv.Error), an impossible bias (timezone ValueError), a time that overflows with its bias.
+    ("perfmon", ['"(PDH-CSV 4.0) (Pacific Standard Time)(480)",\\\\WEB01\\Memory\\Pool\r Nonpaged Bytes',
+                 '"08/12/2009 11:00:00.000",104857\r600']),
+    ("perfmon", ['"(PDH-CSV 4.0) (Mars Time)(99999)","\\\\WEB01\\Memory\\Pool Nonpaged Bytes"',
+                 '"08/12/2009 11:00:00.000","104857600"']),
+    ("perfmon", ['"(PDH-CSV 4.0) (Pacific Standard Time)(480)","\\\\WEB01\\Memory\\Pool Nonpaged Bytes"',
+                 '"12/31/9999 23:59:59.000","104857600"', '"08/12/2009 11:00:00.000","104857600"']),
+    # An impossible date in an IIS log reached the timeline's strptime.
+    ("iislog", ["#Fields: date time cs-method cs-uri-stem sc-status sc-substatus sc-win32-status time-taken",
+                "2024-02-30 25:61:00 GET /x 200 0 0 15", "2024-02-28 10:00:00 GET /x 200 0 0 15"]),
     # A tag listed twice in the first capture and missing from the last one (StopIteration in facts).
     ("poolmon", [" Memory: 260620K Avail: 96364K", " Tag  Type     Allocs            Frees            Diff   Bytes       Per Alloc",
                  " Wait Nonp    3971107 (   0)   3971077 (   0)       30    8456 (     0)    281",
@@ -267,7 +283,43 @@ FINDINGS = [
 
 
 @pytest.mark.parametrize("kind,lines", FINDINGS, ids=[kind for kind, _ in FINDINGS])
-def test_fuzzer_findings_stay_fixed(kind, lines):
+def test_fuzzer_findings_stay_fixed(kind, lines, tmp_path):
     parser = next(p for p in PARSERS if p.KIND == kind)
     check_parse(parser, lines)
-    check_read("\r\n".join(lines).encode("utf-8", errors="surrogatepass"))
+    data = "\r\n".join(lines).encode("utf-8", errors="surrogatepass")
+    check_read(data)
+    check_diagnosis(data, tmp_path)
+
+
+def test_impossible_offsets_and_far_dates_are_no_time_not_a_crash():
+    from datetime import datetime
+
+    from httperr_doctor.engine.evidence.wintime import read_stamp
+    from httperr_doctor.engine.timezones import to_utc, zone_from_systeminfo
+
+    assert read_stamp("2016-10-14T14:33:42+99:00") is None and read_stamp("2016-10-14T14:33:42+23:99") is None
+    assert zone_from_systeminfo("(UTC+99:00) Somewhere") is None
+    pacific = zone_from_systeminfo("(UTC-08:00) Pacific Time (US & Canada)")
+    assert to_utc(datetime(9999, 12, 31, 23, 0), pacific) is None
+    assert to_utc(datetime(2009, 8, 12, 11, 0), pacific).hour == 18  # daylight saving in August
+
+
+def check_diagnosis(data: bytes, folder) -> None:
+    """The whole path on one file: rules, timeline, ranking and every report form, with no exception."""
+    path = folder / "evidence.log"
+    path.write_bytes(data)
+    report = diagnose([str(path)])
+    for render in (render_text, render_json, render_markdown, render_terminal, render_html):
+        assert isinstance(render(report), str)
+
+
+@settings(max_examples=max(settings.default.max_examples // 5, 5))
+@given(data=st.data())
+def test_whole_diagnosis_survives_damaged_evidence(tmp_path_factory, data):
+    """Damaged real files through rules and renderers: facts from hostile text reach the C rule engine."""
+    kind = data.draw(st.sampled_from(sorted(own_samples())))
+    lines = list(data.draw(st.sampled_from(own_samples()[kind])))
+    for _ in range(data.draw(st.integers(1, 4))):
+        lines.insert(data.draw(st.integers(0, len(lines))), data.draw(ANY_LINE))
+    encoding = data.draw(st.sampled_from(["utf-8", "utf-16"]))
+    check_diagnosis("\r\n".join(lines).encode(encoding, errors="surrogatepass"), tmp_path_factory.mktemp("diag"))

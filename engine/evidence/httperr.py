@@ -362,13 +362,13 @@ def sniff(head: str) -> bool:
     return not any(line.startswith("#") for line in lines) and any(_looks_like_dateless_data(line) for line in lines)
 
 
-def _stamp(date: str, time: str) -> str | None:
+def w3c_stamp(date: str, time: str) -> str | None:
     """Return 'YYYY-MM-DD HH:MM:SS' if the pair is a real timestamp, else None.
 
     Impossible dates and times (a mangled copy, or a forged line) count as untimed
     rather than reaching `parse_time`, which would refuse them.
 
-    >>> _stamp("2007-11-13", "20:01:44"), _stamp("2024-02-30", "10:00:00"), _stamp("2007-11-13", "24:00:00")
+    >>> w3c_stamp("2007-11-13", "20:01:44"), w3c_stamp("2024-02-30", "10:00:00"), w3c_stamp("2007-11-13", "24:00:00")
     ('2007-11-13 20:01:44', None, None)
     """
     if len(date) != 10 or len(time) != 8 or date[4] != "-" or date[7] != "-" or time[2] != ":" or time[5] != ":":
@@ -411,7 +411,7 @@ def _aligned_fields(tokens: list[str], fields: list[str], index: dict[str, int])
 
 
 def _good_hour(hour: bytes) -> bool:
-    """b'YYYY-MM-DD HH': ASCII digits where digits belong, a real date and hour (as `_stamp` wants)."""
+    """b'YYYY-MM-DD HH': ASCII digits where digits belong, a real date and hour (as `w3c_stamp` wants)."""
     return (len(hour) == 13 and hour[4] == 45 and hour[7] == 45 and hour[10] == 32
             and all(hour[i] in _DIGITS for i in (0, 1, 2, 3, 5, 6, 8, 9, 11, 12))
             and hour[11:13] <= b"23" and _real_date(hour[:10].decode("ascii")))
@@ -475,7 +475,7 @@ class _Parser:
             if len(reasons_at) == 1 and len(tokens) >= 3:
                 # A typo or a mangled field: only date, time and the reason are trusted.
                 reason, count = split_counted(tokens[reasons_at[0]])
-                stats.add(reason, count, _stamp(tokens[0], tokens[1]), "-", "-", "-", self.lines.ref(number))
+                stats.add(reason, count, w3c_stamp(tokens[0], tokens[1]), "-", "-", "-", self.lines.ref(number))
                 self.salvaged += 1
                 self.saw_anything = True
                 return
@@ -493,7 +493,7 @@ class _Parser:
         stats.add(
             reason,
             count,
-            _stamp(row["date"], row["time"]) if "date" in row and "time" in row else None,
+            w3c_stamp(row["date"], row["time"]) if "date" in row and "time" in row else None,
             row.get("cs-uri", "-"),
             row.get("s-queuename", "-"),
             row.get("sc-status", "-"),
@@ -520,7 +520,7 @@ class _Parser:
             return
         result.data_lines += 1
         tokens = line.split(" ")
-        starts_record = len(tokens) >= 2 and _stamp(tokens[0], tokens[1]) is not None
+        starts_record = len(tokens) >= 2 and w3c_stamp(tokens[0], tokens[1]) is not None
         pending = self.pending
         if pending and not starts_record:
             pending[1].extend(t for t in tokens if t)

@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .base import Lines, NotThisKind, ParseResult, Skip
+from .httperr import w3c_stamp
 
 KIND = "iislog"
 SLOW_MS = 60_000
@@ -110,8 +111,8 @@ def parse(lines: Lines) -> ParseResult:
             result.skips.append(Skip(number, f"{len(tokens)} fields where the #Fields: header has {width}"))
             continue
         stats.requests += 1
-        if "date" in index and "time" in index:
-            stamp = f"{tokens[index['date']]} {tokens[index['time']]}"
+        stamp = w3c_stamp(tokens[index["date"]], tokens[index["time"]]) if "date" in index and "time" in index else None
+        if stamp is not None:  # an impossible date would break the timeline; the request still counts
             stats.per_minute[stamp[:16]] += 1
             if stats.first_seen is None or stamp < stats.first_seen:
                 stats.first_seen = stamp

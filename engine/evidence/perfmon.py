@@ -76,6 +76,14 @@ def _number(cell: str) -> float | None:
             return None
 
 
+def _cells(line: str) -> list[str] | None:
+    """One CSV row; a stray CR or NUL (a damaged copy) must not stop the csv module."""
+    try:
+        return next(csv.reader([line.replace("\r", " ").replace("\x00", "")]), [])
+    except csv.Error:
+        return None
+
+
 def parse(lines: Lines) -> ParseResult:
     result = ParseResult(kind=KIND)
     result.stats = info = PdhHeaders()
@@ -89,9 +97,13 @@ def parse(lines: Lines) -> ParseResult:
         header = HEADER.match(line)
         if header:
             headers += 1
-            cells = next(csv.reader([line]))
+            cells = _cells(line) or [""]
             columns = cells[1:]
             bias = int(header.group("bias"))
+            if abs(bias) >= 24 * 60:
+                # A damaged header; Windows biases are within a day. Times are kept, read as UTC.
+                result.notes.append(f"line {number}: time-zone bias of {bias} minutes is impossible; times read as UTC")
+                bias = 0
             zone = timezone(-timedelta(minutes=bias))
             for path in columns:
                 parts = split_counter(path)
@@ -105,10 +117,9 @@ def parse(lines: Lines) -> ParseResult:
                 raise NotThisKind("no PDH-CSV header")
             result.skips.append(Skip(number, "data row before the PDH-CSV header"))
             continue
-        try:
-            cells = next(csv.reader([line]))
-        except csv.Error as error:
-            result.skips.append(Skip(number, f"not a CSV row: {error}"))
+        cells = _cells(line)
+        if cells is None:
+            result.skips.append(Skip(number, "not a CSV row"))
             continue
         local = read_stamp(cells[0]) if cells else None
         if local is None:
@@ -122,8 +133,13 @@ def parse(lines: Lines) -> ParseResult:
             value = _number(cell)
             if value is not None:
                 values[path] = value
+        try:
+            utc = local.replace(tzinfo=zone).astimezone(timezone.utc)
+        except (OverflowError, ValueError):
+            result.skips.append(Skip(number, f"sample time {cells[0][:30]!r} is out of range once the bias is applied"))
+            continue
         result.records.append(Record(KIND, lines.ref(number), {"local": local, "values": values, "bias_minutes": bias},
-                                     time=local.replace(tzinfo=zone).astimezone(timezone.utc)))
+                                     time=utc))
         info.records += 1
     if not headers:
         raise NotThisKind("no PDH-CSV header")

@@ -58,7 +58,10 @@ def read_stamp(date: str, time: str | None = None, day_first: bool | None = None
         if zone:
             sign = 1 if zone[0] == "+" else -1
             digits = zone[1:].replace(":", "")
-            return stamp.replace(tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))))
+            try:
+                return stamp.replace(tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))))
+            except ValueError:  # an offset of a day or more: not a real stamp
+                return None
         return stamp
     match = _DMY_OR_MDY.match(text)
     if not match:
