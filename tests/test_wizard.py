@@ -228,3 +228,20 @@ def test_a_reason_not_in_the_short_list_can_be_typed(tmp_path):
     assert ("Timer_HeaderWait", "Timer_HeaderWait") in typed.choices and typed.validate("NoSuchReason") is not True
     assert wiz.session.answers[0].value == "Timer_HeaderWait"  # spelled as the KB knows it
     assert wiz.report.causes[0].id == "slow-header-attack"
+
+
+def test_a_session_and_its_evidence_can_move_together(tmp_path, refused_without_pool, monkeypatch):
+    from httperr_doctor.wizard.session import Answer
+
+    session = Session(evidence=[str(refused_without_pool)], answers=[Answer("npp_used", "memory.npp_used_mb", 109)])
+    save_session(session, tmp_path / "case.yaml")
+    moved = tmp_path / "ticket-1234"
+    moved.mkdir()
+    (tmp_path / "case.yaml").rename(moved / "case.yaml")
+    refused_without_pool.rename(moved / refused_without_pool.name)
+    monkeypatch.chdir("/")
+    code, text = run_cli("wizard", "--answers", str(moved / "case.yaml"), "--format", "json")
+    assert code == 0
+    report = json.loads(text)
+    assert report["causes"][0]["id"] == "nonpaged-pool-exhausted"
+    assert report["servers"][0]["facts"]["memory.npp_free_mb"] == 19
