@@ -161,11 +161,17 @@ def evidence_facts(results: list[ParseResult], zone: Zone | None = None) -> Fact
 
 
 def _merge_stats(results: list[ParseResult], kind):
-    merged = None
-    for result in results:
-        if result.stats is None:
-            continue
-        merged = kind().merge(result.stats) if merged is None else merged.merge(result.stats)
+    return merge_stats([r.stats for r in results if r.stats is not None], kind)
+
+
+def merge_stats(parts: list, kind):
+    """One aggregate for read-only use: the only part itself (no copy of a year of
+    per-minute arrays), else a fresh merge in order; None when there is nothing."""
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    merged = kind()
+    for part in parts:
+        merged.merge(part)
     return merged
 
 

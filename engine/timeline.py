@@ -33,6 +33,7 @@ from . import report as out
 from .evidence.base import ParseResult
 from .evidence.httperr import HttpErrStats, minute_number, text_of_minute
 from .evidence.iislog import IisStats
+from .facts import merge_stats
 
 NPP_SERIES = "perf.npp_used_mb"
 MB = 1024 * 1024
@@ -155,23 +156,29 @@ def build_timeline(results: Iterable[tuple[str, ParseResult]] | Iterable[ParseRe
                    facts: dict[str, Any] | None = None, benign: Iterable[str] = ()) -> out.Timeline | None:
     """The server's series from its parsed files (pairs of path and result, or bare results)."""
     facts = facts or {}
-    httperr, iis, counters = HttpErrStats(), IisStats(), []
+    counters: list[out.Series] = []
+    httperr_parts: list[HttpErrStats] = []
+    iis_parts: list[IisStats] = []
     httperr_paths: list[str] = []
     iis_paths: list[str] = []
     perfmon: list[tuple[str, ParseResult]] = []
     for item in results:
         path, result = item if isinstance(item, tuple) else ("", item)
         stats = result.stats
+        # A file whose aggregate was folded into an earlier one (engine/ingest.py) still names itself.
+        folded = stats is None and result.folded_records is not None
         if result.kind == "perfmon":
             perfmon.append((path, result))
-        elif isinstance(stats, HttpErrStats):
-            httperr.merge(stats)
+        elif isinstance(stats, HttpErrStats) or (folded and result.kind == "httperr"):
+            httperr_parts += [stats] if stats is not None else []
             httperr_paths += [path] if path else []
-        elif isinstance(stats, IisStats):
-            iis.merge(stats)
+        elif isinstance(stats, IisStats) or (folded and result.kind == "iislog"):
+            iis_parts += [stats] if stats is not None else []
             iis_paths += [path] if path else []
         elif stats is not None and callable(getattr(stats, "timeline_series", None)):
             counters += [_refusal_line(out.Series.model_validate(s), facts) for s in stats.timeline_series()]
+    httperr = merge_stats(httperr_parts, HttpErrStats) or HttpErrStats()
+    iis = merge_stats(iis_parts, IisStats) or IisStats()
     series: list[out.Series] = []
     if iis.per_minute:
         series.append(out.Series(name="iis.requests", label="IIS requests", group="requests", unit="requests per minute",
