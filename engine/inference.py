@@ -146,7 +146,7 @@ class RuleEngine:
         self._fact_types = dict(fact_types or {})
         self._on_fire = on_fire
         self._lock = threading.Lock()
-        self._sessions = itertools.count(1)
+        self._session = "1"
         self._fired: dict[str, list[Firing]] = {}
         self._errors: dict[str, RuleFailed] = {}
         self.referenced_facts = sorted({c.fact for rule in self._rules.values() for c in rule.when})
@@ -196,7 +196,10 @@ class RuleEngine:
             result.unused_facts = sorted(facts)
             return result
         with self._lock:
-            sid = str(next(self._sessions))
+            # One durable session for every run: each new session id keeps about 5 MB of
+            # state in the C engine for good (its delete_state can crash the process), and
+            # every run retracts what it asserted, so the session is empty again afterwards.
+            sid = self._session
             messages = []
             for name in sorted(facts):
                 value = facts[name]

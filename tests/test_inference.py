@@ -81,3 +81,34 @@ def test_two_conditions_on_one_fact_both_apply_to_the_same_value():
     band = rule("BAND", {"fact": "n", "at_least": 1}, {"fact": "n", "at_most": 3})
     engine = RuleEngine([band], {"n": "number"})
     assert [sorted(engine.run({"n": v}).fired) for v in (0, 1, 3, 4)] == [[], ["BAND"], ["BAND"], []]
+
+
+def _resident_mb() -> float:
+    import os
+
+    with open("/proc/self/statm") as stream:
+        return int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024**2
+
+
+def test_runs_leave_nothing_behind_in_the_engine():
+    """Every run reuses one durable session: no fact or firing from one run reaches the next,
+    and memory stays flat (a new session per run kept ~5 MB each in the C engine, so a
+    wizard's look-ahead or a long fuzz run grew to gigabytes)."""
+    import os
+
+    from httperr_doctor.engine.diagnosis import engine_for
+    from httperr_doctor.engine.knowledge import default_kb
+
+    kb = default_kb()
+    engine = engine_for(kb)
+    cases = [case.facts for cases in kb.cases.values() for case in cases.cases][:60]
+    first = [(sorted(engine.run(f).fired), sorted(engine.run(f).conditions_held)) for f in cases]
+    second = [(sorted(engine.run(f).fired), sorted(engine.run(f).conditions_held)) for f in reversed(cases)]
+    assert second[::-1] == first
+    if not os.path.exists("/proc/self/statm"):
+        return
+    before = _resident_mb()
+    for _ in range(3):
+        for facts in cases:
+            engine.run(facts)
+    assert _resident_mb() - before < 60, f"{_resident_mb() - before:.0f} MB more after {3 * len(cases)} runs"
