@@ -477,7 +477,9 @@ def _netsh_facts(facts: Facts, records: list[Record]) -> None:
 def _netstat_facts(facts: Facts, records: list[Record]) -> None:
     """Connection states on the ports HTTP.sys listens on (PID 4), or on all ports when none is seen."""
     tcp = [r for r in records if r.data["proto"] == "TCP"]
-    ports = sorted({r.data["local_port"] for r in tcp if r.data["state"] == "LISTENING" and r.data["pid"] == 4})
+    # A garbled address has no port (None): it cannot name a listening port, nor sort among them.
+    ports = sorted({r.data["local_port"] for r in tcp
+                    if r.data["state"] == "LISTENING" and r.data["pid"] == 4 and r.data["local_port"] is not None})
     scope = [r for r in tcp if r.data["local_port"] in ports] if ports else tcp
     where = f"on HTTP.sys ports {', '.join(map(str, ports))} (listening as PID 4)" if ports else "on all TCP ports"
     for fact, state in (("netstat.established", "ESTABLISHED"), ("netstat.time_wait", "TIME_WAIT"),

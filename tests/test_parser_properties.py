@@ -273,6 +273,11 @@ FINDINGS = [
     # An impossible date in an IIS log reached the timeline's strptime.
     ("iislog", ["#Fields: date time cs-method cs-uri-stem sc-status sc-substatus sc-win32-status time-taken",
                 "2024-02-30 25:61:00 GET /x 200 0 0 15", "2024-02-28 10:00:00 GET /x 200 0 0 15"]),
+    # A listening address whose port is garbled (None) sorted against real ports (TypeError in facts).
+    ("netstat", ["  Proto  Local Address          Foreign Address        State           PID",
+                 "  TCP    0.0.0.0:80             0.0.0.0:0              LISTENING       4",
+                 "  TCP    0.0.0.0:443\u00dd\u00df    0.0.0.0:0              LISTENING       4",
+                 "  TCP    10.20.1.13:80          10.20.5.153:36696      ESTABLISHED     4"]),
     # A tag listed twice in the first capture and missing from the last one (StopIteration in facts).
     ("poolmon", [" Memory: 260620K Avail: 96364K", " Tag  Type     Allocs            Frees            Diff   Bytes       Per Alloc",
                  " Wait Nonp    3971107 (   0)   3971077 (   0)       30    8456 (     0)    281",
