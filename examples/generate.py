@@ -153,6 +153,17 @@ def connections_refused(rng: random.Random) -> None:
                      f"{diff:>8} {size:>9} ({rng.choice((0, 0, 1536, 4096)):>5}) {size // max(diff, 1):>6}")
     write(out / "poolmon-b.txt", lines)
 
+    # typeperf of the morning before: the pool climbs until less than 20 MB of the
+    # 128 MB ceiling is left (local Central Standard Time; bias 360 minutes).
+    lines = ['"(PDH-CSV 4.0) (Central Standard Time)(360)","\\\\WEB01\\Memory\\Pool Nonpaged Bytes",'
+             '"\\\\WEB01\\Processor(_Total)\\% Processor Time"']
+    t, used = datetime(2007, 11, 13, 8, 0, 0, 312_000), 78.0
+    while t <= datetime(2007, 11, 13, 14, 30):
+        used = min(used + rng.uniform(0.05, 0.12), 109.4)
+        lines.append(f'"{t:%m/%d/%Y %H:%M:%S}.{t.microsecond // 1000:03d}","{int(used * 1024 * 1024)}","{rng.uniform(4, 22):.6f}"')
+        t += timedelta(minutes=1)
+    write(out / "npp-typeperf.csv", lines)
+
 
 def connection_dropped(rng: random.Random) -> None:
     out = HERE / "connection-dropped"

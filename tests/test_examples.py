@@ -50,6 +50,7 @@ def test_every_input_file_is_accounted_for():
     assert kinds == {
         "README.md": "unknown", "boot.ini": "bootini", "poolmon-b.txt": "poolmon",
         "systeminfo.txt": "systeminfo", "HTTPERR/httperr3.log": "httperr", "W3SVC1/ex071113.log": "iislog",
+        "npp-typeperf.csv": "perfmon",
     }
     readme = next(i for i in report["inputs"] if i["kind"] == "unknown")
     assert readme["problems"][0]["message"].startswith("not a known evidence format")

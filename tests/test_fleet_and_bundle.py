@@ -60,6 +60,7 @@ def test_several_servers_are_grouped_by_host_and_shared_causes_named(tmp_path):
     # A fourth server whose files name no host: it is known by its folder's name.
     shutil.copytree(EXAMPLES / "connections-refused", fleet / "web04")
     (fleet / "web04" / "systeminfo.txt").unlink()
+    (fleet / "web04" / "npp-typeperf.csv").unlink()  # its counter paths name \\WEB01\
     report = diagnose_json(fleet)
     hosts = [s["host"] for s in report["servers"]]
     assert hosts == ["WEB01", "WEB02", "WEB03", "WEB04"]

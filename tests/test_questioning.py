@@ -24,7 +24,7 @@ def evidence(*paths, without=()):
 
 
 def test_refused_case_without_memory_evidence_asks_about_the_pool_or_the_3gb_switch_first(questioner):
-    facts = evidence(REFUSED, without=("poolmon", "bootini"))
+    facts = evidence(REFUSED, without=("poolmon", "perfmon", "bootini"))
     assert "memory.npp_used_mb" not in facts and "boot.switch_3gb" not in facts
     first = questioner.next_question(facts)
     assert first.question.id in ("npp_used", "boot_3gb")
@@ -32,7 +32,7 @@ def test_refused_case_without_memory_evidence_asks_about_the_pool_or_the_3gb_swi
 
 
 def test_refused_case_with_boot_ini_but_no_poolmon_asks_for_the_pool_figure(questioner):
-    first = questioner.next_question(evidence(REFUSED, without=("poolmon",)))
+    first = questioner.next_question(evidence(REFUSED, without=("poolmon", "perfmon")))
     assert first.question.id == "npp_used"
     # 128 MB ceiling (x86 2003 with /3GB): the rules' thresholds at 64 and 20 MB free become bands of MB in use.
     assert [o.option.label for o in first.outcomes] == ["under 64 MB", "64 MB to 108 MB", "108 MB to 128 MB"]
@@ -70,7 +70,7 @@ def test_dont_know_is_unknown_not_no(questioner):
 
 def test_what_if_shortcut_agrees_with_a_full_rule_run(questioner):
     """The partial re-run of only the touched rules must give exactly the full run's ranking."""
-    for facts in (evidence(REFUSED, without=("poolmon", "bootini")), evidence(DROPPED / "HTTPERR"), evidence()):
+    for facts in (evidence(REFUSED, without=("poolmon", "perfmon", "bootini")), evidence(DROPPED / "HTTPERR"), evidence()):
         for candidate in questioner.candidates(facts):
             for outcome in candidate.outcomes:
                 full = questioner.standing(with_answers(facts, {candidate.question.fact: outcome.option.value}).values())

@@ -66,10 +66,11 @@ def wizard(tmp_path, script, session=None, width=80):
 
 @pytest.fixture
 def refused_without_pool(tmp_path):
-    """The refused case as a help desk might get it: everything but the PoolMon capture."""
+    """The refused case as a help desk might get it: no pool measurement (PoolMon or perfmon)."""
     bundle = tmp_path / "bundle"
     shutil.copytree(REFUSED, bundle)
     (bundle / "poolmon-b.txt").unlink()
+    (bundle / "npp-typeperf.csv").unlink()
     return bundle
 
 

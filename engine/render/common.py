@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from ..report import Report, ServerDiagnosis
+from ..report import Report, RuledOut, ServerDiagnosis
 from ..templates import format_value
 
 # (fact, label, unit): the figures an engineer looks for first, in reading order.
@@ -114,3 +114,8 @@ def no_cause_text(server: ServerDiagnosis) -> str:
         return "No cause found with the evidence given."
     return ("No evidence could be read: none of the files given is in a known evidence format "
             "(each is listed under the evidence read, with the reason).")
+
+
+def ruled_out_why(item: RuledOut) -> str:
+    """The reasons a cause was ruled out, as one run of sentences."""
+    return " ".join(r.text for r in item.reasons) or "evidence against it"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, problem_where, server_title
+from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, problem_where, server_title, ruled_out_why
 
 
 # Characters that can start markup anywhere on a line. Brackets are escaped, so no
@@ -116,7 +116,7 @@ def _server(lines: list[str], report: Report, server: ServerDiagnosis, top_steps
     if server.ruled_out:
         lines += ["### Ruled out", ""]
         for item in server.ruled_out:
-            why = "; ".join(r.text for r in item.reasons) or "evidence against it"
+            why = ruled_out_why(item)
             lines.append(f"- **{md(item.title)}** ({code(item.id)}): {md(why)}")
         lines.append("")
     if server.not_evaluated_detail:

@@ -222,8 +222,10 @@ def timeline_svg(timeline: Timeline, title: str = "Timeline") -> str:
         body.append(_line(axis, values, top, scale, colour, s.label, low=low))
         if s.threshold is not None:
             y = top + PANEL_HEIGHT - (s.threshold - low) * scale
+            # Near the top of the panel a label above the line would sit on the panel's title.
+            label_y = y + 14 if y - top < 24 else y - 5
             body.append(f'<g class="threshold"><line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                        f'<text x="{LEFT + 6}" y="{y - 5:.1f}">{escape(s.threshold_label or "")}</text></g>')
+                        f'<text x="{LEFT + 6}" y="{label_y:.1f}">{escape(s.threshold_label or "")}</text></g>')
         top += PANEL_HEIGHT + PANEL_GAP
 
     bottom = top - PANEL_GAP

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, problem_where, server_title
+from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, problem_where, server_title, ruled_out_why
 
 
 def _t(text: object, style: str = "") -> Text:
@@ -139,7 +139,7 @@ def _server(console: Console, report: Report, server: ServerDiagnosis, top_steps
     if server.ruled_out:
         console.print(Text("Ruled out", style="bold"))
         for item in server.ruled_out:
-            why = "; ".join(r.text for r in item.reasons) or "evidence against it"
+            why = ruled_out_why(item)
             console.print(Padding(_t(f"- {item.title} ({item.id}): {why}"), (0, 0, 0, 2)))
     if server.not_evaluated:
         console.print(Text("Not evaluated (no evidence either way)", style="bold"))

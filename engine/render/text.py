@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text
+from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, ruled_out_why
 
 WIDTH = 100
 
@@ -70,7 +70,7 @@ def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
     if server.ruled_out:
         lines.append("Ruled out:")
         for item in server.ruled_out:
-            why = "; ".join(r.text for r in item.reasons) or "evidence against it"
+            why = ruled_out_why(item)
             lines.extend(_wrap(f"- {item.title} ({item.id}): {why}", "  "))
         lines.append("")
     if server.not_evaluated_detail:
