@@ -75,7 +75,8 @@ def test_several_servers_are_grouped_by_host_and_shared_causes_named(tmp_path):
     assert "WEB02" not in report["shared_causes"].get("pool-leak-driver", [])
     one = {s["host"]: s for s in report["servers"]}
     assert one["WEB02"]["causes"][0]["id"] == "logging-timeout-under-load"
-    assert one["WEB03"]["time_zone"] and one["WEB01"]["time_zone"] is None
+    assert one["WEB03"]["time_zone"] and "PDH bias 360" in one["WEB01"]["time_zone"]
+    assert one["WEB02"]["time_zone"] is None
 
 
 def test_tz_option_sets_the_offset_the_report_names(tmp_path, cli, capsys):
