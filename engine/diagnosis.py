@@ -36,7 +36,7 @@ def engine_for(kb: KnowledgeBase) -> RuleEngine:
     """One compiled engine per knowledge base, built on first use."""
     entry = _engines.get(id(kb))
     if entry is None or entry[0] is not kb:
-        entry = _engines[id(kb)] = (kb, RuleEngine(kb.rules.values(), {n: s.type for n, s in kb.facts.items()}))
+        entry = _engines[id(kb)] = (kb, RuleEngine(kb.rules.values(), kb.fact_types))
     return entry[1]
 
 
@@ -243,13 +243,9 @@ def _fact_text(kb: KnowledgeBase, facts: Facts, name: str) -> out.Evidence:
     return out.Evidence(fact=name, value=fact.value, text=text, sources=[str(s) for s in fact.sources])
 
 
-def _units(kb: KnowledgeBase) -> dict[str, str | None]:
-    return {name: spec.unit for name, spec in kb.facts.items()}
-
-
 def _step(kb: KnowledgeBase, rule, values: dict[str, Any]) -> out.ReasoningStep:
     try:
-        text = render(rule.because, values, _units(kb))
+        text = render(rule.because, values, kb.fact_units)
     except KeyError:
         text = rule.title
     return out.ReasoningStep(rule=rule.id, title=rule.title, text=text, certainty=rule.certainty,
@@ -276,7 +272,7 @@ def _cause_out(kb: KnowledgeBase, score: CauseScore, facts: Facts) -> out.CauseO
         confidence=score.confidence,
         certainty_factor=round(score.certainty, 3),
         certainty_explained=score.explain(),
-        summary=render_first(cause.summary, values, _units(kb)),
+        summary=render_first(cause.summary, values, kb.fact_units),
         evidence=_evidence(kb, score.supporting, facts),
         evidence_against=_evidence(kb, score.opposing, facts),
         reasoning=[_step(kb, r, values) for r in sorted(score.supporting + score.opposing, key=lambda r: (-abs(r.certainty), r.id))],

@@ -12,7 +12,7 @@ nesting overflows the composer's stack (libyaml's crashes the process); files ov
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -65,6 +65,16 @@ class KnowledgeBase:
     cases: dict[str, RuleCases] = field(default_factory=dict)
     # Where each item came from: ("rule", id) -> (path, line)
     origin: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+
+    @cached_property
+    def fact_types(self) -> dict[str, str]:
+        """Fact name -> declared type, for the rule engine's type check (built once)."""
+        return {name: spec.type for name, spec in self.facts.items()}
+
+    @cached_property
+    def fact_units(self) -> dict[str, str | None]:
+        """Fact name -> display unit, for rendering placeholders (built once)."""
+        return {name: spec.unit for name, spec in self.facts.items()}
 
     def question_for(self, fact: str) -> Question | None:
         return next((q for q in self.questions.values() if q.fact == fact), None)

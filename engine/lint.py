@@ -141,7 +141,7 @@ def _case_lines(kb: KnowledgeBase, rule_id: str) -> list[int]:
 def _check_cases(kb: KnowledgeBase, problems: list[Problem]) -> None:
     from .inference import FactTypeError, RuleEngine
 
-    types = {n: s.type for n, s in kb.facts.items()}
+    types = kb.fact_types
     for rule_id, cases in sorted(kb.cases.items()):
         rule = kb.rules.get(rule_id)
         if rule is None:

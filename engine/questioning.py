@@ -137,7 +137,7 @@ class Questioner:
 
     def __init__(self, kb: KnowledgeBase | None = None):
         self.kb = kb or default_kb()
-        self._types = {name: spec.type for name, spec in self.kb.facts.items()}
+        self._types = self.kb.fact_types
         self._rules_on: dict[str, list[str]] = {}
         self._thresholds: dict[str, list[float]] = {}
         for rule in self.kb.rules.values():

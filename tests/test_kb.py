@@ -12,7 +12,7 @@ from httperr_doctor.engine.lint import lint
 
 KB = default_kb()
 CASES = [(rule_id, case) for rule_id, cases in sorted(KB.cases.items()) for case in cases.cases]
-ENGINE = RuleEngine(KB.rules.values(), {n: s.type for n, s in KB.facts.items()})
+ENGINE = RuleEngine(KB.rules.values(), KB.fact_types)
 
 
 @pytest.mark.parametrize("rule_id,case", CASES, ids=[f"{r}:{c.name}" for r, c in CASES])

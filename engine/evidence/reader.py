@@ -88,15 +88,16 @@ def _decode_bytes_line(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _skip_long_line(stream: BinaryIO, read_so_far: int, number: int, skips: list[Skip]) -> None:
-    """Consume the rest of an over-long line and record it as skipped."""
+def _skip_long_line(stream, read_so_far: int, number: int, skips: list[Skip],
+                    newline: bytes | str = b"\n", what: str = f"bytes long, over the {MAX_LINE_BYTES:,}-byte limit") -> None:
+    """Consume the rest of an over-long line (binary or text stream) and record it as skipped."""
     total = read_so_far
     while True:
         more = stream.readline(SKIP_CHUNK)
         total += len(more)
-        if not more or more.endswith(b"\n"):
+        if not more or more.endswith(newline):
             break
-    skips.append(Skip(number, f"line is {total:,} bytes long, over the {MAX_LINE_BYTES:,}-byte limit"))
+    skips.append(Skip(number, f"line is {total:,} {what}"))
 
 
 def _byte_lines(stream: BinaryIO, skips: list[Skip], number: int = 0) -> Iterator[str]:
@@ -159,13 +160,7 @@ def _text_lines(stream: BinaryIO, encoding: str, skips: list[Skip]) -> Iterator[
             return
         number += 1
         if len(line) == limit and not line.endswith("\n"):
-            total = len(line)
-            while True:
-                more = text.readline(SKIP_CHUNK)
-                total += len(more)
-                if not more or more.endswith("\n"):
-                    break
-            skips.append(Skip(number, f"line is {total:,} characters long, over the limit"))
+            _skip_long_line(text, len(line), number, skips, "\n", "characters long, over the limit")
             yield ""
             continue
         yield line
