@@ -22,8 +22,11 @@ path, which is the reference behaviour. Every data line ends up as a record or a
 counted skip either way.
 
 Memory for a year of logs: counts per minute live in `MinuteCounts`, one array of
-1,440 minutes per reason and day (about 3 KB), so a year of one reason costs about
-1 MB however many lines it has, instead of a dictionary key per minute.
+1,440 minutes per reason and day (about 3 KB) while a file is parsed, instead of a
+dictionary key per minute. Once the file is parsed, quiet days (most reasons, most
+days: a few busy minutes each) shrink to a list of their busy minutes, so a year of
+a rare reason costs a few KB instead of 1 MB, in the worker, on the way back to the
+main process and in the merged aggregate.
 
 >>> from httperr_doctor.engine.evidence.base import Lines
 >>> stats = parse(Lines("httperr1.log", [
@@ -37,13 +40,14 @@ from __future__ import annotations
 
 import heapq
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from itertools import compress
 from operator import add
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .base import Lines, NotThisKind, ParseResult, Skip, SourceRef
 from .phrases import is_reason, split_counted
@@ -88,6 +92,9 @@ def _day_text(day: int) -> str:
     return date.fromordinal(day + 1).isoformat()
 
 
+SPARSE_BELOW = 720  # busy minutes in a day below which (slots, counts) is smaller than 1,440 slots
+
+
 def _packed(values) -> array:
     """Smallest array type that holds the counts (uint16 covers nearly every log)."""
     values = list(values)
@@ -99,24 +106,76 @@ def _packed(values) -> array:
     return array("q", [min(v, 2**63 - 1) for v in values])
 
 
+def _entries(sparse: array) -> Iterator[tuple[int, int]]:
+    """(slot, count) pairs of a sparse day: its first half is the busy slots, its second their counts."""
+    half = len(sparse) // 2
+    return zip(sparse[:half], sparse[half:])
+
+
+_LANES = int.from_bytes(b"\x01\x00" * 1440, "little")  # the lowest bit of each of 1,440 uint16 slots
+
+
+def _quiet_form(counts: array) -> array | None:
+    """A dense day's sparse form when fewer than SPARSE_BELOW of its minutes are busy, else None.
+
+    For uint16 days the busy slots are found with a few big-integer operations on the
+    whole day (every bit of a slot folded into its lowest bit) and a `find` per busy
+    minute, instead of 1,440 Python steps: this runs for every reason and day of every file.
+    """
+    if counts.itemsize == 2 and len(counts) == 1440:
+        lanes = int.from_bytes(counts, "little")
+        lanes |= lanes >> 8
+        lanes |= lanes >> 4
+        lanes |= lanes >> 2
+        lanes |= lanes >> 1
+        lanes &= _LANES
+        if lanes.bit_count() >= SPARSE_BELOW:
+            return None
+        flags = lanes.to_bytes(2 * 1440, "little")
+        slots, at = [], flags.find(1)
+        while at >= 0:
+            slots.append(at >> 1)
+            at = flags.find(1, at + 2)
+    else:
+        slots = list(compress(range(len(counts)), counts))
+        if len(slots) >= SPARSE_BELOW:
+            return None
+    return _packed(slots + [counts[slot] for slot in slots])
+
+
 class MinuteCounts:
-    """Counts per (reason, "YYYY-MM-DD HH:MM"), stored as one 1,440-slot array per (reason, day).
+    """Counts per (reason, "YYYY-MM-DD HH:MM"), stored per (reason, day) in one of two forms.
 
     Behaves like the Counter it replaces for reading (items, keys, iteration, [key],
     len) and merges with `update`; timestamps that are not a real clock time
     (hour 99) are kept in a small Counter on the side.
+
+    - `days`: a dense array of 1,440 minutes (uint16, wider on overflow). Parsing
+      writes only here: `add`, `add_many`, and a scanner may write straight into a
+      `days` array while one file is parsed.
+    - `sparse`: a quiet day (fewer than 720 busy minutes: most reasons, most days)
+      as one array of its busy slots, ascending, followed by their counts. A year of
+      a rare reason then costs a few KB instead of 1 MB. `compact()` moves quiet days
+      here once a file is parsed, and `update()` keeps merged aggregates compact.
+      Sparse arrays are never changed in place (`add` turns the day dense again),
+      so merges may share them. A key is in `days` or in `sparse`, never both.
+
+    Every read gives the same answer whichever form a day is in (tests/test_minute_counts.py).
 
     >>> counts = MinuteCounts()
     >>> counts.add("Connection_Dropped", "2007-01-01 23:48", 2)
     >>> counts.add("Connection_Dropped", "2007-01-01 23:48", 70000)
     >>> dict(counts.items()), counts.peak("Connection_Dropped"), counts.minutes("Connection_Dropped")
     ({('Connection_Dropped', '2007-01-01 23:48'): 70002}, 70002, ['2007-01-01 23:48'])
+    >>> counts.compact().sparse, counts["Connection_Dropped", "2007-01-01 23:48"]
+    ({('Connection_Dropped', '2007-01-01'): array('I', [1428, 70002])}, 70002)
     """
 
-    __slots__ = ("days", "odd")
+    __slots__ = ("days", "odd", "sparse")
 
     def __init__(self) -> None:
         self.days: dict[tuple[str, str], array] = {}
+        self.sparse: dict[tuple[str, str], array] = {}
         self.odd: Counter = Counter()
 
     @staticmethod
@@ -128,6 +187,19 @@ class MinuteCounts:
                 return slot
         return None
 
+    def _new_day(self, key: tuple[str, str]) -> array:
+        """The dense array to add to for a day not in `days`: a sparse day made dense again, or zeros."""
+        sparse = self.sparse.pop(key, None)
+        if sparse is None:
+            day = array("H", bytes(2 * 1440))
+        else:
+            values = [0] * 1440
+            for slot, n in _entries(sparse):
+                values[slot] = n
+            day = _packed(values)
+        self.days[key] = day
+        return day
+
     def add(self, reason: str, minute: str, n: int) -> None:
         slot = self._slot(minute)
         if slot is None:
@@ -136,7 +208,7 @@ class MinuteCounts:
         key = (reason, minute[:10])
         day = self.days.get(key)
         if day is None:
-            day = self.days[key] = array("H", bytes(2 * 1440))
+            day = self._new_day(key)
         try:
             day[slot] += n
         except OverflowError:
@@ -155,55 +227,124 @@ class MinuteCounts:
             key = (reason, minute[:10].decode("ascii"))
             day = days.get(key)
             if day is None:
-                day = days[key] = array("H", bytes(2 * 1440))
+                day = self._new_day(key)
             try:
                 day[slot] += n
             except OverflowError:
                 self.add(reason, minute.decode("ascii"), n)
 
+    def compact(self) -> "MinuteCounts":
+        """Move quiet days to the sparse form (after a file is parsed; every read stays the same)."""
+        days, quiet = self.days, self.sparse
+        for key, counts in list(days.items()):
+            sparse = _quiet_form(counts)
+            if sparse is not None:
+                quiet[key] = sparse
+                del days[key]
+        return self
+
     def update(self, other: "MinuteCounts") -> None:
-        for key, theirs in other.days.items():
-            mine = self.days.get(key)
-            self.days[key] = array(theirs.typecode, theirs) if mine is None else _packed(map(add, mine, theirs))
+        """Add `other`'s counts; days both hold are summed and kept in their smaller form."""
+        days, quiet = self.days, self.sparse
+        for key, theirs in list(other.days.items()):
+            if key in days or key in quiet:
+                self._sum_day(key, theirs, False)
+            else:
+                sparse = _quiet_form(theirs)
+                if sparse is None:
+                    days[key] = array(theirs.typecode, theirs)  # a copy: dense days are added to in place
+                else:
+                    quiet[key] = sparse
+        for key, theirs in list(other.sparse.items()):
+            if key in days or key in quiet:
+                self._sum_day(key, theirs, True)
+            else:
+                quiet[key] = theirs
         self.odd.update(other.odd)
 
-    def items(self) -> Iterator[tuple[tuple[str, str], int]]:
+    def _store(self, key: tuple[str, str], counts: array) -> None:
+        sparse = _quiet_form(counts)
+        if sparse is None:
+            self.days[key] = counts
+        else:
+            self.sparse[key] = sparse
+
+    def _sum_day(self, key: tuple[str, str], theirs: array, sparse: bool) -> None:
+        mine = self.days.pop(key, None)
+        if mine is None:
+            values = [0] * 1440
+            for slot, n in _entries(self.sparse.pop(key)):
+                values[slot] = n
+        else:
+            values = list(mine)
+        if sparse:
+            for slot, n in _entries(theirs):
+                values[slot] += n
+        else:
+            values = list(map(add, values, theirs))
+        self._store(key, _packed(values))
+
+    def _each_day(self) -> Iterator[tuple[str, str, Iterable[tuple[int, int]]]]:
+        """(reason, day, (slot, count) pairs of its busy minutes) for every stored day, either form."""
         for (reason, day), counts in self.days.items():
-            for slot in compress(range(1440), counts):
-                yield (reason, f"{day} {_CLOCK[slot]}"), counts[slot]
+            yield reason, day, ((slot, counts[slot]) for slot in compress(range(1440), counts))
+        for (reason, day), sparse in self.sparse.items():
+            yield reason, day, _entries(sparse)
+
+    def items(self) -> Iterator[tuple[tuple[str, str], int]]:
+        for reason, day, entries in self._each_day():
+            for slot, n in entries:
+                yield (reason, f"{day} {_CLOCK[slot]}"), n
         yield from ((key, n) for key, n in self.odd.items() if n)
 
     def reasons(self) -> set[str]:
-        return {reason for reason, _ in self.days} | {reason for (reason, _), n in self.odd.items() if n}
+        return ({reason for reason, _ in self.days} | {reason for reason, _ in self.sparse}
+                | {reason for (reason, _), n in self.odd.items() if n})
 
     def span(self) -> tuple[str, str] | None:
         """First and last minute with any count (clock-time minutes only), without listing them."""
-        days = sorted(day for (_, day), counts in self.days.items() if any(counts))
-        if not days:
+        first = last = None
+        for (_, day), counts in self.days.items():
+            low = next(compress(range(1440), counts), None)
+            if low is not None:
+                high = 1439 - next(compress(range(1440), counts[::-1]))
+                first = min(first or (day, low), (day, low))
+                last = max(last or (day, high), (day, high))
+        for (_, day), sparse in self.sparse.items():
+            if sparse:
+                low, high = sparse[0], sparse[len(sparse) // 2 - 1]
+                first = min(first or (day, low), (day, low))
+                last = max(last or (day, high), (day, high))
+        if first is None:
             return None
-        first = min(next(compress(range(1440), c)) for (_, d), c in self.days.items() if d == days[0] and any(c))
-        last = max(1439 - next(compress(range(1440), c[::-1])) for (_, d), c in self.days.items() if d == days[-1] and any(c))
-        return f"{days[0]} {_CLOCK[first]}", f"{days[-1]} {_CLOCK[last]}"
+        return f"{first[0]} {_CLOCK[first[1]]}", f"{last[0]} {_CLOCK[last[1]]}"
 
     def buckets(self, reason: str, origin: int, width: int) -> dict[int, int]:
         """Counts of `reason` in buckets of `width` minutes (a divisor of 1,440) starting at minute `origin`.
 
         Minutes are counted from 0001-01-01 00:00 (`minute_number`). Bucket edges fall
-        at the same clock minute every day, so each day is a few slice sums.
+        at the same clock minute every day, so a dense day is a few slice sums.
         """
         phase = origin % width
         out: dict[int, int] = {}
+        edges = [0, *range(phase, 1440, width), 1440] if phase else [*range(0, 1440, width), 1440]
         for (r, day), counts in self.days.items():
             if r != reason:
                 continue
             base = minute_number(day)
-            edges = [0, *range(phase, 1440, width), 1440] if phase else [*range(0, 1440, width), 1440]
             for low, high in zip(edges, edges[1:]):
                 if high > low:
                     total = sum(counts[low:high])
                     if total:
                         key = origin + (base + low - origin) // width * width
                         out[key] = out.get(key, 0) + total
+        for (r, day), sparse in self.sparse.items():
+            if r != reason:
+                continue
+            base = minute_number(day) - origin
+            for slot, n in _entries(sparse):
+                key = origin + (base + slot) // width * width
+                out[key] = out.get(key, 0) + n
         return out
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
@@ -216,7 +357,9 @@ class MinuteCounts:
         return (n for _, n in self.items())
 
     def __len__(self) -> int:
-        return sum(len(counts) - counts.count(0) for counts in self.days.values()) + sum(1 for n in self.odd.values() if n)
+        return (sum(len(counts) - counts.count(0) for counts in self.days.values())
+                + sum(len(sparse) // 2 for sparse in self.sparse.values())
+                + sum(1 for n in self.odd.values() if n))
 
     def __getitem__(self, key: tuple[str, str]) -> int:
         reason, minute = key
@@ -224,7 +367,14 @@ class MinuteCounts:
         if slot is None:
             return self.odd.get(key, 0)
         day = self.days.get((reason, minute[:10]))
-        return day[slot] if day is not None else 0
+        if day is not None:
+            return day[slot]
+        sparse = self.sparse.get((reason, minute[:10]))
+        if sparse is None:
+            return 0
+        half = len(sparse) // 2
+        at = bisect_left(sparse, slot, 0, half)
+        return sparse[half + at] if at < half and sparse[at] == slot else 0
 
     def get(self, key: tuple[str, str], default: int = 0) -> int:
         return self[key] or default
@@ -233,18 +383,19 @@ class MinuteCounts:
         return isinstance(other, MinuteCounts) and dict(self.items()) == dict(other.items())
 
     def __repr__(self) -> str:
-        return f"MinuteCounts({len(self.days)} reason-days)"
+        return f"MinuteCounts({len(self.days)} busy and {len(self.sparse)} quiet reason-days)"
 
     def peak(self, reason: str) -> int:
         days = [max(counts) for (r, _), counts in self.days.items() if r == reason]
+        days += [max(sparse[len(sparse) // 2:], default=0) for (r, _), sparse in self.sparse.items() if r == reason]
         days += [n for (r, _), n in self.odd.items() if r == reason]
         return max(days, default=0)
 
     def minutes(self, reason: str) -> list[str]:
         """Sorted minutes with at least one entry of `reason`."""
         found = [f"{day} {_CLOCK[slot]}"
-                 for (r, day), counts in self.days.items() if r == reason
-                 for slot in compress(range(1440), counts)]
+                 for r, day, entries in self._each_day() if r == reason
+                 for slot, _ in entries]
         return sorted(found + [m for (r, m), n in self.odd.items() if r == reason and n])
 
 
@@ -648,6 +799,7 @@ class _Parser:
         result, stats = self.result, self.stats
         if self.pending:
             self.take(self.pending[1], self.pending[0])
+        stats.per_minute.compact()
         if not self.saw_anything:
             raise NotThisKind("no HTTPERR header or data line found")
         if self.aligned:

@@ -1,0 +1,126 @@
+"""MinuteCounts keeps quiet (reason, day) pairs in a sparse form: every read must give
+the same answer as the dense form and as a plain Counter of the same entries."""
+from __future__ import annotations
+
+import pickle
+from array import array
+from collections import Counter
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from httperr_doctor.engine.evidence import httperr
+from httperr_doctor.engine.evidence.httperr import SPARSE_BELOW, HttpErrStats, MinuteCounts, minute_number
+
+REASONS = ("Connection_Dropped", "Timer_ConnectionIdle", "Connections_Refused")
+DAYS = ("2024-02-28", "2024-02-29", "2024-03-01")
+CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
+
+# One entry: (reason, day, slot or None for an odd "99:99" stamp, first minute's count, how many minutes in a row).
+# Runs of minutes make some days busy enough to stay dense; counts up to 70,000 overflow uint16.
+entry = st.tuples(st.sampled_from(REASONS), st.sampled_from(DAYS), st.one_of(st.none(), st.integers(0, 1439)),
+                  st.one_of(st.integers(0, 9), st.integers(60_000, 70_000)), st.sampled_from([1, 1, 1, 5, 800]))
+
+
+def expand(entries):
+    for reason, day, slot, n, run in entries:
+        if slot is None:
+            yield reason, f"{day} 99:99", n
+            continue
+        for at in range(slot, min(slot + run, 1440)):
+            yield reason, f"{day} {CLOCK[at]}", n + at % 3
+
+
+def filled(adds) -> MinuteCounts:
+    counts = MinuteCounts()
+    for reason, minute, n in adds:
+        counts.add(reason, minute, n)
+    return counts
+
+
+def reads(counts: MinuteCounts) -> dict:
+    """Everything a reader can ask of MinuteCounts."""
+    per_reason = {r: (counts.peak(r), counts.minutes(r),
+                      [counts.buckets(r, minute_number(f"{DAYS[0]} 00:00") - shift, width)
+                       for width, shift in ((1, 0), (5, 3), (360, 7), (1440, 0), (1440, 61))])
+                  for r in REASONS}
+    keys = [(r, f"{d} {CLOCK[s]}") for r in REASONS for d in DAYS for s in (0, 1, 719, 1438, 1439)]
+    return {"items": sorted(counts.items()), "len": len(counts), "reasons": counts.reasons(), "span": counts.span(),
+            "get": [counts[k] for k in keys] + [counts.get((r, f"{DAYS[1]} 99:99")) for r in REASONS],
+            "per_reason": per_reason, "keys": sorted(counts.keys()), "values": sorted(counts.values())}
+
+
+def reference(adds) -> dict:
+    total = Counter()
+    for reason, minute, n in adds:
+        total[(reason, minute)] += n
+    return {key: n for key, n in total.items() if n}
+
+
+@given(st.lists(entry, max_size=12), st.lists(entry, max_size=12), st.lists(entry, max_size=6), st.booleans())
+def test_sparse_days_read_exactly_like_dense_ones(first, second, third, compact_target):
+    adds = [list(expand(part)) for part in (first, second, third)]
+    everything = [a for part in adds for a in part]
+    dense = filled(everything)
+    assert not dense.sparse  # adding never makes sparse days
+    compacted = filled(everything).compact()
+    quiet_days = {(r, m[:10]) for r, m, _ in everything if not m.endswith("99:99")}
+    assert all(len(compacted.sparse.get(k, ())) // 2 < SPARSE_BELOW for k in quiet_days)
+    # Folded file by file, each part compacted as a parse leaves it; the target compacted or not.
+    merged = MinuteCounts()
+    for part in adds:
+        merged.update(filled(part).compact())
+        if compact_target:
+            merged.compact()
+    for counts in (compacted, merged):
+        assert not (counts.days.keys() & counts.sparse.keys())
+        assert reads(counts) == reads(dense)
+        assert counts == dense and dict(counts.items()) == reference(everything)
+        assert pickle.loads(pickle.dumps(counts)) == dense
+        # Adding after compaction turns the day dense again and keeps counting.
+        for reason, minute, n in adds[0]:
+            counts.add(reason, minute, n)
+        assert dict(counts.items()) == reference(everything + adds[0])
+        assert not (counts.days.keys() & counts.sparse.keys())
+
+
+def test_a_quiet_day_is_stored_sparse_and_a_busy_one_dense():
+    counts = MinuteCounts()
+    for slot in range(0, 1440, 2):  # 720 busy minutes: dense is as small as sparse, stays dense
+        counts.add("Timer_ConnectionIdle", f"2025-06-01 {CLOCK[slot]}", 1)
+    counts.add("Connection_Dropped", "2025-06-01 10:00", 3)
+    counts.add("Connection_Dropped", "2025-06-01 10:07", 70_000)
+    counts.add("Connections_Refused", "2025-06-02 00:00", 0)  # a zero count keeps its reason known
+    counts.compact()
+    assert set(counts.days) == {("Timer_ConnectionIdle", "2025-06-01")}
+    assert counts.sparse == {("Connection_Dropped", "2025-06-01"): array("I", [600, 607, 3, 70_000]),
+                             ("Connections_Refused", "2025-06-02"): array("H")}
+    assert counts.reasons() == {"Timer_ConnectionIdle", "Connection_Dropped", "Connections_Refused"}
+    assert counts["Connection_Dropped", "2025-06-01 10:07"] == 70_000 and counts["Connection_Dropped", "2025-06-01 10:08"] == 0
+    assert counts.span() == ("2025-06-01 00:00", "2025-06-01 23:58")
+
+
+def test_add_many_after_compaction_adds_to_the_sparse_day():
+    counts = MinuteCounts()
+    counts.add("URL", "2025-01-01 00:01", 2)
+    counts.compact()
+    counts.add_many({("URL", b"2025-01-01 00:01"): 5, ("URL", b"2025-01-01 23:59"): 1})
+    assert dict(counts.items()) == {("URL", "2025-01-01 00:01"): 7, ("URL", "2025-01-01 23:59"): 1}
+    assert not counts.sparse and len(counts.days[("URL", "2025-01-01")]) == 1440
+
+
+def test_a_parsed_file_leaves_quiet_days_sparse(tmp_path, monkeypatch):
+    lines = ["#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename"]
+    lines += [f"2025-03-0{1 + i % 2} 10:{i % 60:02d}:00 10.0.0.1 1 10.0.0.2 80 HTTP/1.1 GET /a 400 1 BadRequest -"
+              for i in range(200)]
+    path = tmp_path / "httperr1.log"
+    path.write_text("\n".join(lines) + "\n")
+    from httperr_doctor.engine.evidence.reader import EvidenceFile
+
+    parsed = httperr.parse(EvidenceFile.from_path(path).lines()).stats
+    monkeypatch.setattr(MinuteCounts, "compact", lambda self: self)
+    unpacked = httperr.parse(EvidenceFile.from_path(path).lines()).stats
+    assert set(parsed.per_minute.sparse) == {("BadRequest", "2025-03-01"), ("BadRequest", "2025-03-02")}
+    assert not parsed.per_minute.days and len(unpacked.per_minute.days) == 2
+    assert parsed == unpacked and parsed.per_minute["BadRequest", "2025-03-02 10:59"] == 3  # lines 59, 119, 179
+    assert HttpErrStats().merge(parsed).merge(unpacked).per_minute.peak("BadRequest") == 8
