@@ -261,6 +261,13 @@ def load_kb(root: Path = KB_DIR) -> KnowledgeBase:
     return kb
 
 
+def cached_kb(root: Path = KB_DIR) -> KnowledgeBase:
+    """`load_kb(root)`, from the validated-KB cache when every KB file is unchanged (engine/kbcache.py)."""
+    from .kbcache import cached_load
+
+    return cached_load(root, load_kb, KnowledgeBase)
+
+
 @lru_cache(maxsize=1)
 def default_kb() -> KnowledgeBase:
-    return load_kb(KB_DIR)
+    return cached_kb(KB_DIR)

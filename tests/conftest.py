@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+import tempfile
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -24,6 +25,12 @@ settings.register_profile("default", max_examples=25, deadline=None, derandomize
 settings.register_profile("fuzz", max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "20000")),
                           deadline=None, suppress_health_check=_QUIET)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# The validated-KB cache (engine/kbcache.py) of this test session, not the user's; set
+# before any test module loads the KB, and inherited by CLI subprocesses.
+_KB_CACHE = tempfile.TemporaryDirectory(prefix="httperr-doctor-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _KB_CACHE.name
+os.environ.pop("HTTPERR_DOCTOR_NO_CACHE", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

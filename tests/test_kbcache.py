@@ -1,0 +1,168 @@
+"""The validated-KB cache: used when nothing changed, never trusted when anything did."""
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+
+import pytest
+
+from conftest import run_cli
+from httperr_doctor.engine import kbcache
+from httperr_doctor.engine.knowledge import KB_DIR, KBError, KnowledgeBase, cached_kb, default_kb, load_kb
+
+RULE = os.path.join("rules", "noise", "ONLY_IDLE_TIMEOUTS.yaml")
+
+
+@pytest.fixture
+def kb_copy(tmp_path):
+    root = tmp_path / "kb"
+    shutil.copytree(KB_DIR, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return root
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    monkeypatch.delenv(kbcache.NO_CACHE_ENV, raising=False)
+    return folder / "httperr-doctor"
+
+
+class CountingLoader:
+    """load_kb, counting the times the YAML files were really read."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, root):
+        self.calls += 1
+        return load_kb(root)
+
+
+def load(root, loader):
+    return kbcache.cached_load(root, loader, KnowledgeBase)
+
+
+def the_cache_file(cache, root):
+    return kbcache.cache_file(cache, root)
+
+
+def test_second_load_comes_from_the_cache_and_equals_the_yaml(kb_copy, cache):
+    loader = CountingLoader()
+    first = load(kb_copy, loader)
+    assert the_cache_file(cache, kb_copy).is_file()
+    second = load(kb_copy, loader)
+    assert loader.calls == 1
+    assert second is not first
+    fresh = load_kb(kb_copy)
+    for part in ("rules", "causes", "questions", "facts", "references", "phrases", "cases", "origin"):
+        assert getattr(second, part) == getattr(fresh, part), part
+    assert second.root == kb_copy and second.fact_types == fresh.fact_types
+
+
+def test_an_edited_rule_is_seen(kb_copy, cache):
+    loader = CountingLoader()
+    assert load(kb_copy, loader).rules["ONLY_IDLE_TIMEOUTS"].certainty == pytest.approx(0.8)
+    rule = kb_copy / RULE
+    # Same length, so only the bytes differ (no size or name change to notice).
+    rule.write_text(rule.read_text().replace("certainty: 0.8", "certainty: 0.7"))
+    assert load(kb_copy, loader).rules["ONLY_IDLE_TIMEOUTS"].certainty == pytest.approx(0.7)
+    assert load(kb_copy, loader).rules["ONLY_IDLE_TIMEOUTS"].certainty == pytest.approx(0.7)
+    assert loader.calls == 2
+
+
+def test_an_added_or_removed_file_is_seen(kb_copy, cache):
+    loader = CountingLoader()
+    question = kb_copy / "questions" / "extra_question.yaml"
+    assert "extra_question" not in load(kb_copy, loader).questions
+    question.write_text("id: extra_question\nfact: memory.npp_free_mb\ntext: How much pool is free?\nkind: number\n")
+    assert "extra_question" in load(kb_copy, loader).questions
+    question.unlink()
+    assert "extra_question" not in load(kb_copy, loader).questions
+    assert loader.calls == 3
+
+
+def test_a_kb_made_invalid_is_refused_not_served_from_the_cache(kb_copy, cache):
+    load(kb_copy, CountingLoader())
+    rule = kb_copy / RULE
+    rule.write_text(rule.read_text().replace("certainty: 0.8", "certainty: 1.8"))
+    with pytest.raises(KBError, match="ONLY_IDLE_TIMEOUTS"):
+        load(kb_copy, CountingLoader())
+
+
+def test_a_change_to_the_schema_code_makes_old_caches_stale(kb_copy, cache, tmp_path, monkeypatch):
+    code = tmp_path / "schema.py"
+    code.write_text("# version 1\n")
+    monkeypatch.setattr(kbcache, "_code_files", lambda: [str(code)])
+    loader = CountingLoader()
+    load(kb_copy, loader)
+    load(kb_copy, loader)
+    code.write_text("# version 2\n")
+    load(kb_copy, loader)
+    assert loader.calls == 2
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "other-pickle"])
+def test_a_corrupt_cache_file_is_ignored_and_rewritten(kb_copy, cache, damage):
+    loader = CountingLoader()
+    load(kb_copy, loader)
+    path = the_cache_file(cache, kb_copy)
+    data = path.read_bytes()
+    header = data[:data.index(b"\n", len(kbcache.CACHE_FORMAT)) + 1]
+    path.write_bytes({
+        "garbage": header + b"\x80\x05not a pickle at all",
+        "truncated": data[:len(data) // 2],
+        "empty": b"",
+        "other-pickle": header + pickle.dumps({"rules": {}}),
+    }[damage])
+    kb = load(kb_copy, loader)
+    assert loader.calls == 2 and "ONLY_IDLE_TIMEOUTS" in kb.rules
+    assert load(kb_copy, loader).rules.keys() == kb.rules.keys() and loader.calls == 2
+
+
+def test_an_unwritable_cache_folder_still_diagnoses(kb_copy, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be\n")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    loader = CountingLoader()
+    assert "ONLY_IDLE_TIMEOUTS" in load(kb_copy, loader).rules
+    assert "ONLY_IDLE_TIMEOUTS" in load(kb_copy, loader).rules
+    assert loader.calls == 2
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_cache_file_others_can_write_is_not_unpickled(kb_copy, cache):
+    loader = CountingLoader()
+    load(kb_copy, loader)
+    os.chmod(the_cache_file(cache, kb_copy), 0o666)
+    load(kb_copy, loader)
+    assert loader.calls == 2
+
+
+def test_no_cache_env_turns_it_off(kb_copy, cache, monkeypatch):
+    monkeypatch.setenv(kbcache.NO_CACHE_ENV, "1")
+    loader = CountingLoader()
+    load(kb_copy, loader)
+    load(kb_copy, loader)
+    assert loader.calls == 2 and not cache.exists()
+
+
+def test_kb_lint_reads_the_files_not_the_cache(cache, monkeypatch):
+    """A cache entry that matches the files but says something else is what diagnose
+    sees (the cache is used), while `kb lint` still checks the YAML itself."""
+    real = load_kb(KB_DIR)
+    poisoned = KnowledgeBase(root=KB_DIR, causes=real.causes, facts=real.facts, phrases=real.phrases)
+    assert kbcache.write_cache(kbcache.cache_file(cache, KB_DIR), kbcache.kb_key(KB_DIR), poisoned)
+    assert cached_kb(KB_DIR).rules == {}
+    code, text = run_cli("kb", "lint")
+    assert code == 0, text
+    assert text.strip().endswith(f"{len(real.rules)} rules, {len(real.causes)} causes, "
+                                 f"{len(real.questions)} questions, 0 problem(s)")
+
+
+def test_the_test_session_never_writes_the_users_cache():
+    assert kbcache.cache_dir() is not None
+    assert not str(kbcache.cache_dir()).startswith(os.path.join(os.path.expanduser("~"), ".cache"))
+    assert default_kb().root == KB_DIR
