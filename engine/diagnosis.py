@@ -95,13 +95,15 @@ def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
             for folder in paths[id(f)].parents:
                 named_in[folder].add(host_key(f.result.host))
     everyone = named_in.get(root, set())
-    named_tops = {top: named_in[top] for top in {top_folder(p) for p in paths.values()} if top in named_in}
+    top_of = {key: top_folder(path) for key, path in paths.items()}  # once per file: thousands of files in a farm
+    tops = set(top_of.values())
+    named_tops = {top: named_in[top] for top in tops if top in named_in}
     tops_are_servers = len(set().union(*named_tops.values())) > 1 if named_tops else False
     tops_are_servers = tops_are_servers or any(host_key(_folder_name(t)) in hosts for t, hosts in named_tops.items())
     groups: dict[str, list[ReadFile]] = defaultdict(list)
     for f in parsed:
         path = paths[id(f)]
-        top = top_folder(path)
+        top = top_of[id(f)]
         host = host_key(f.result.host) if f.result.host else None
         for folder in path.parents if host is None else ():
             names = named_in.get(folder, set())
@@ -114,7 +116,7 @@ def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
                 host = host_key(_folder_name(top)) or UNNAMED_HOST
             elif len(everyone) == 1:
                 host = next(iter(everyone))
-            elif top is not None and (everyone or len({top_folder(p) for p in paths.values()}) > 1):
+            elif top is not None and (everyone or len(tops) > 1):
                 host = host_key(_folder_name(top)) or UNNAMED_HOST
             else:
                 host = UNNAMED_HOST

@@ -114,7 +114,9 @@ class Series(Model):
 
 class Timeline(Model):
     bucket: str = Field(default="minute", description="width of one point")
-    bucket_minutes: int = Field(default=1, ge=1, description="width of one point in minutes (wider than 1 only for long runs, to keep the report small)")
+    bucket_minutes: int = Field(default=1, ge=1, description="width of one point in minutes: 1 for runs up to two days; wider for longer runs, "
+                                "to keep the report small (at most 2,880 points a series up to a month, fewer the longer "
+                                "the run beyond that: hourly for two months, daily for a year)")
     start: Optional[str] = Field(default=None, description="first minute with data")
     end: Optional[str] = Field(default=None, description="last minute with data")
     series: list[Series] = Field(default_factory=list)

@@ -38,6 +38,7 @@ from .facts import merge_stats
 NPP_SERIES = "perf.npp_used_mb"
 MB = 1024 * 1024
 MAX_POINTS = 2880  # two days at one point a minute; longer runs get wider buckets
+LONG_RUN_MINUTES = 30 * 1440  # beyond a month, the longer the run the fewer the points
 BUCKET_MINUTES = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)
 OTHER_COUNTERS_SHOWN = 4
 
@@ -133,7 +134,8 @@ def _reason_series(stats: HttpErrStats, sources: list[str], benign: set[str],
         unit = "entries per minute"
     else:
         origin = minute_number(start)
-        points = {reason: [(text_of_minute(k), float(v)) for k, v in sorted(counts.buckets(reason, origin, width).items())]
+        bucketed = counts.buckets_by_reason(origin, width)
+        points = {reason: [(text_of_minute(k), float(v)) for k, v in sorted(bucketed.get(reason, {}).items())]
                   for reason in order}
         unit = f"entries per {width} minutes"
     return [out.Series(name=f"httperr.reason.{reason}", label=reason, group="reason", unit=unit,
@@ -191,13 +193,29 @@ def build_timeline(results: Iterable[tuple[str, ParseResult]] | Iterable[ParseRe
     if not minutes:
         return None
     start, end = min(minutes), max(minutes)
-    span = minute_number(end) - minute_number(start) + 1
-    width = next((b for b in BUCKET_MINUTES if span / b <= MAX_POINTS), BUCKET_MINUTES[-1])
+    width = bucket_width(minute_number(end) - minute_number(start) + 1)
     if width > 1:
         series = [_widen(s, start, width) for s in series]
     series = _reason_series(httperr, httperr_paths, set(benign), start, width) + series
     return out.Timeline(bucket="minute" if width == 1 else f"{width} minutes", bucket_minutes=width,
                         start=start, end=end, series=series)
+
+
+def bucket_width(span: int) -> int:
+    """Minutes per point for a run of `span` minutes: the narrowest of BUCKET_MINUTES that keeps the points few.
+
+    Up to two days, a point a minute; up to a month, at most MAX_POINTS points.
+    Longer runs get at most MAX_POINTS x (a month / span) points, so two months
+    give hourly points and a year one point a day: a chart of months shows days,
+    not minutes, and a farm's year at 2,880 points for each of 16 reasons on each
+    server would make a report of tens of MB. The HTML chart draws at most 480
+    buckets, so it shows the same picture either way.
+
+    >>> [bucket_width(days * 1440) for days in (1, 2, 7, 30, 60, 365)]
+    [1, 1, 5, 15, 60, 1440]
+    """
+    limit = MAX_POINTS * min(1.0, LONG_RUN_MINUTES / span)
+    return next((b for b in BUCKET_MINUTES if span / b <= limit), BUCKET_MINUTES[-1])
 
 
 def _widen(series: out.Series, start: str, width: int) -> out.Series:

@@ -47,3 +47,19 @@ def test_a_month_of_logs_is_folded_into_wider_buckets_that_keep_the_totals():
     assert dropped.unit == "entries per 15 minutes"
     svg = timeline_svg(timeline)
     assert svg.count("<rect ") > 100 and "per 2 hours" not in svg
+
+
+def test_a_year_of_logs_gets_a_point_a_day_with_the_same_totals():
+    stats = HttpErrStats()
+    start = datetime(2024, 1, 1)
+    for hour in range(0, 366 * 24, 5):
+        stamp = (start + timedelta(hours=hour, minutes=hour % 60)).strftime("%Y-%m-%d %H:%M:%S")
+        stats.add("Connection_Dropped", 1 + hour % 4, stamp, "/a", "-", "-", SourceRef("h.log", 1))
+        stats.add("Timer_ConnectionIdle", 1, stamp, "-", "-", "-", SourceRef("h.log", 2))
+    stats.per_minute.compact()
+    assert stats.per_minute.sparse and not stats.per_minute.days  # as a parsed file leaves them
+    timeline = build_timeline([ParseResult(kind="httperr", stats=stats)])
+    assert timeline.bucket_minutes == 1440 and timeline.bucket == "1440 minutes"
+    for line in timeline.series:
+        assert len(line.points) == 366 and line.points[0][0] == "2024-01-01 00:00"
+        assert sum(v for _, v in line.points) == stats.reasons[line.label]

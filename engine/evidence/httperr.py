@@ -325,27 +325,33 @@ class MinuteCounts:
         Minutes are counted from 0001-01-01 00:00 (`minute_number`). Bucket edges fall
         at the same clock minute every day, so a dense day is a few slice sums.
         """
+        return self.buckets_by_reason(origin, width, reason).get(reason, {})
+
+    def buckets_by_reason(self, origin: int, width: int, only: str | None = None) -> dict[str, dict[int, int]]:
+        """`buckets` for every reason (or `only` one) in one pass over the days."""
         phase = origin % width
-        out: dict[int, int] = {}
         edges = [0, *range(phase, 1440, width), 1440] if phase else [*range(0, 1440, width), 1440]
-        for (r, day), counts in self.days.items():
-            if r != reason:
+        spans = [(low, high) for low, high in zip(edges, edges[1:]) if high > low]
+        found: dict[str, dict[int, int]] = {}
+        for (reason, day), counts in self.days.items():
+            if only is not None and reason != only:
                 continue
+            out = found.setdefault(reason, {})
             base = minute_number(day)
-            for low, high in zip(edges, edges[1:]):
-                if high > low:
-                    total = sum(counts[low:high])
-                    if total:
-                        key = origin + (base + low - origin) // width * width
-                        out[key] = out.get(key, 0) + total
-        for (r, day), sparse in self.sparse.items():
-            if r != reason:
+            for low, high in spans:
+                total = sum(counts[low:high])
+                if total:
+                    key = origin + (base + low - origin) // width * width
+                    out[key] = out.get(key, 0) + total
+        for (reason, day), sparse in self.sparse.items():
+            if only is not None and reason != only:
                 continue
+            out = found.setdefault(reason, {})
             base = minute_number(day) - origin
             for slot, n in _entries(sparse):
                 key = origin + (base + slot) // width * width
                 out[key] = out.get(key, 0) + n
-        return out
+        return found
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return (key for key, _ in self.items())

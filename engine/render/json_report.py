@@ -1,14 +1,122 @@
-"""The JSON form: the report model as is, stable key order, UTF-8."""
+"""The JSON form: the report model as is, stable key order, UTF-8.
+
+The text is exactly what `json.dumps(data, indent=2, ensure_ascii=False)` writes
+(tests/test_json_writer.py checks it on every report and on random data), but
+written by `dumps` below: with `indent`, the standard library falls back to its
+pure-Python encoder, a chain of generators that costs about a microsecond per
+value per level of nesting, and a fleet's timeline holds hundreds of thousands of
+values. Here strings go through the C string encoder and each list of plain
+values (a timeline point, a list of sources) is joined in one step.
+"""
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 
 from ..report import Report
 
+INFINITY = float("inf")
+
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return dumps(report.model_dump(mode="json")) + "\n"
 
 
 def json_schema() -> str:
     return json.dumps(Report.model_json_schema(), indent=2) + "\n"
+
+
+def dumps(value) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, byte for byte, faster.
+
+    >>> dumps({"points": [["2007-11-13 20:01", 17.0]], "none": {}, "ok": True, "é": None})
+    '{\\n  "points": [\\n    [\\n      "2007-11-13 20:01",\\n      17.0\\n    ]\\n  ],\\n  "none": {},\\n  "ok": true,\\n  "é": null\\n}'
+    """
+    out: list[str] = []
+    _write(value, out, "\n")
+    return "".join(out)
+
+
+def _scalar(value) -> str | None:
+    """JSON text of a plain value, None for a list or object (same type order and spelling as `json`)."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value == INFINITY:
+            return "Infinity"
+        if value == -INFINITY:
+            return "-Infinity"
+        return float.__repr__(value)
+    return None
+
+
+def _key(key) -> str:
+    if isinstance(key, str):
+        return encode_basestring(key)
+    if isinstance(key, (int, float)) or key is None:  # json turns these keys into strings
+        return encode_basestring(_scalar(key))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _write(value, out: list[str], newline: str) -> None:
+    """Append `value`'s text; `newline` is a line break plus the current indentation."""
+    text = _scalar(value)
+    if text is not None:
+        out.append(text)
+        return
+    inner = newline + "  "
+    if isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        if _scalar(value[0]) is not None:
+            texts = [_scalar(item) for item in value]
+            if None not in texts:  # a list of plain values in one join
+                out.append("[" + inner + ("," + inner).join(texts) + newline + "]")
+                return
+        out.append("[")
+        separator = inner
+        for item in value:
+            out.append(separator)
+            separator = "," + inner
+            if type(item) is not list or not _point(item, out, inner):
+                _write(item, out, inner)
+        out.append(newline + "]")
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        out.append("{")
+        separator = inner
+        for key, item in value.items():
+            out.append(separator + _key(key) + ": ")
+            separator = "," + inner
+            text = _scalar(item)
+            if text is None:
+                _write(item, out, inner)
+            else:
+                out.append(text)
+        out.append(newline + "}")
+    else:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _point(item, out: list[str], newline: str) -> bool:
+    """A timeline point ([minute, finite float]) in one step; False for anything else."""
+    if type(item) is list and len(item) == 2:
+        minute, number = item
+        if type(minute) is str and type(number) is float and -INFINITY < number < INFINITY:
+            inner = newline + "  "
+            out.append(f"[{inner}{encode_basestring(minute)},{inner}{float.__repr__(number)}{newline}]")
+            return True
+    return False

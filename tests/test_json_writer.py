@@ -1,0 +1,46 @@
+"""The JSON report's own writer must write exactly what `json.dumps(indent=2, ensure_ascii=False)` writes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from conftest import EXAMPLES
+from httperr_doctor.engine.diagnosis import diagnose
+from httperr_doctor.engine.render.json_report import dumps, render_json
+
+scalars = (st.none() | st.booleans() | st.integers() | st.integers(-(2**70), 2**70)
+           | st.floats(allow_nan=True, allow_infinity=True) | st.text())
+keys = st.text() | st.integers() | st.floats(allow_nan=False) | st.booleans() | st.none()
+points = st.lists(st.lists(st.text(max_size=16) | st.floats(allow_nan=True, allow_infinity=True), min_size=2, max_size=2)
+                  | st.tuples(st.text(max_size=16), st.floats(allow_nan=False)))
+values = st.recursive(scalars | points, lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner)
+                      | st.dictionaries(keys, inner, max_size=5), max_leaves=40)
+
+
+def standard(value) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@given(values)
+@example([["2024-01-01 00:00", float("inf")], ["2024-01-01 00:01", float("nan")], ["x", -float("inf")], ["y", 1e300]])
+@example({"points": [["2024-01-01 00:00", 2.0], ("2024-01-01 00:01", 3)], 1.5: [], None: {}, False: [[]]})
+def test_writer_equals_the_standard_library(value):
+    assert dumps(value) == standard(value)
+
+
+@pytest.mark.parametrize("bad", [{"a": {1, 2}}, [object()], {("tuple", "key"): 1}])
+def test_writer_refuses_what_json_refuses(bad):
+    with pytest.raises(TypeError):
+        standard(bad)
+    with pytest.raises(TypeError):
+        dumps(bad)
+
+
+def test_report_text_is_the_standard_text():
+    report = diagnose([str(EXAMPLES / "connections-refused"), str(EXAMPLES / "connection-dropped")])
+    text = render_json(report)
+    assert text == standard(report.model_dump(mode="json")) + "\n"
+    assert '"points": [\n' in text and json.loads(text)["servers"][0]["timeline"]["series"]
