@@ -19,7 +19,10 @@ each line only up to the columns it needs and looks the rest of the line up in a
 cache (most lines end in the same few ways); any line that loop cannot vouch for
 (comment, blank, wrong field count, odd timestamp) is handed to the line-by-line
 path, which is the reference behaviour. Every data line ends up as a record or a
-counted skip either way.
+counted skip either way. Where the optional compiled scanner (`_hotloop.c`) was
+built, it runs that bytes-level loop instead, stopping at every line or new value
+Python must decide on; both give the same aggregate (tests/test_hotloop.py), and
+HTTPERR_DOCTOR_PURE_PYTHON=1 forces the pure-Python loop.
 
 Memory for a year of logs: counts per minute live in `MinuteCounts`, one array of
 1,440 minutes per reason and day (about 3 KB) while a file is parsed, instead of a
@@ -39,6 +42,8 @@ main process and in the merged aggregate.
 from __future__ import annotations
 
 import heapq
+import os
+import sys
 from array import array
 from bisect import bisect_left
 from collections import Counter
@@ -52,6 +57,13 @@ from typing import Iterable, Iterator
 from .base import Lines, NotThisKind, ParseResult, Skip, SourceRef
 from .phrases import is_reason, split_counted
 from .reader import MAX_LINE_BYTES
+
+try:  # the compiled scanner (setup.py, optional); the pure-Python loop below is the reference
+    from . import _hotloop
+except ImportError:  # pragma: no cover - no C compiler where it was installed
+    _hotloop = None
+if os.environ.get("HTTPERR_DOCTOR_PURE_PYTHON"):
+    _hotloop = None
 
 KIND = "httperr"
 DEFAULT_FIELDS = (
@@ -574,6 +586,40 @@ def _good_hour(hour: bytes) -> bool:
             and hour[11:13] <= b"23" and _real_date(hour[:10].decode("ascii")))
 
 
+class _ScanTables:
+    """What the compiled scanner reads and writes, one entry per distinct line ending (tail).
+
+    Plain lists, a bytearray and an array so the C code needs no state of its own:
+    `ids` maps a tail to its index; `ends` counts lines per tail and `bounds` keeps
+    each tail's first and last stamp (19 bytes each) until the next flush; `order`
+    lists the tails counted since then, in the order they first appeared.
+    """
+
+    __slots__ = ("ids", "infos", "reasons", "counts", "want", "ends", "bounds", "order")
+
+    def __init__(self) -> None:
+        self.ids: dict[bytes, int] = {}
+        self.infos: list[_Tail] = []
+        self.reasons: list[str] = []
+        self.counts: list[int] = []
+        self.want = bytearray()
+        self.ends = array("q")
+        self.bounds = bytearray()
+        self.order: list[int] = []
+
+    def register(self, tail: bytes, info: "_Tail", wanted: bool) -> None:
+        self.ids[tail] = len(self.infos)
+        self.infos.append(info)
+        self.reasons.append(sys.intern(info.reason))  # one object per reason: the C caches day arrays by identity
+        self.counts.append(info.count)
+        self.want.append(wanted)
+        self.ends.append(0)
+        self.bounds.extend(bytes(2 * _STAMP))
+
+
+_STAMP = len("YYYY-MM-DD HH:MM:SS")
+
+
 @dataclass(slots=True)
 class _Tail:
     """What the end of a line (from the first column the parser needs) says; cached per distinct ending."""
@@ -603,6 +649,7 @@ class _Parser:
         self.saw_anything = False
         self.pending: tuple[int, list[str]] | None = None  # a line wrapped by whoever copied the log
         self.good_hours: set[bytes] = set()
+        self.good_dates: set[bytes] = set()  # b"YYYY-MM-DD" the compiled scanner may take without asking
         self.set_fields(DEFAULT_FIELDS, "13 fields (no #Fields: header, default layout)")
 
     def set_fields(self, fields: list[str], layout: str) -> None:
@@ -617,6 +664,7 @@ class _Parser:
         self.fast = self.fields[:2] == ["date", "time"] and "s-reason" in self.index and self.cut >= 2
         self.tail_index = {name: i - self.cut for name, i in self.index.items() if i >= self.cut}
         self.tails: dict[bytes, _Tail] = {}
+        self.scanned = _ScanTables()
 
     # -- reference path: one decoded line at a time ------------------------------------
     def take(self, tokens: list[str], number: int) -> None:
@@ -699,6 +747,9 @@ class _Parser:
         crlf = block.count(b"\r\n")
         newlines = block.count(b"\n")
         if block.isascii() and (crlf == newlines == block.count(b"\r") or not block.count(b"\r")):
+            if _hotloop is not None and self.fast:
+                self.scan(first, block, bool(crlf))
+                return
             rows = block.split(b"\r\n" if crlf else b"\n")
             if not rows[-1]:
                 rows.pop()
@@ -781,25 +832,100 @@ class _Parser:
             stats.seen(reason, low.decode("ascii"), high.decode("ascii"))
         stats.per_minute.add_many(per_minute)
         for tail, n in ends.items():
-            info = tails[tail]
-            total = n * info.count
-            stats.reasons[info.reason] += total
-            stats.reason_lines[info.reason] += n
-            if info.url != "-":
-                stats.add_url(info.reason, info.url, total)
-            if info.queue != "-":
-                stats.queues[(info.reason, info.queue)] += total
-            stats.statuses[info.status] += total
-            if info.unknown:
-                stats.unknown_reasons[info.reason] += n
-        lines = sum(ends.values())
-        stats.records += lines
-        stats.layouts[self.layout] += lines
-        self.result.data_lines += lines
-        self.saw_anything = True
+            self._count_tail(tails[tail], n)
+        self._counted(sum(ends.values()))
         ends.clear()
         bounds.clear()
         per_minute.clear()
+
+    def _count_tail(self, info: _Tail, n: int) -> None:
+        """`n` lines ending alike, counted by either fast path."""
+        stats = self.stats
+        total = n * info.count
+        stats.reasons[info.reason] += total
+        stats.reason_lines[info.reason] += n
+        if info.url != "-":
+            stats.add_url(info.reason, info.url, total)
+        if info.queue != "-":
+            stats.queues[(info.reason, info.queue)] += total
+        stats.statuses[info.status] += total
+        if info.unknown:
+            stats.unknown_reasons[info.reason] += n
+
+    def _counted(self, lines: int) -> None:
+        self.stats.records += lines
+        self.stats.layouts[self.layout] += lines
+        self.result.data_lines += lines
+        self.saw_anything = True
+
+    # -- compiled fast path: the same loop in C (_hotloop.c) ----------------------------
+    def scan(self, first: int, block: bytes, crlf: bool) -> None:
+        """Let the compiled scanner count the block, doing for it whatever it stops for."""
+        hot, stats = _hotloop, self.stats
+        days, examples, path = stats.per_minute.days, stats.examples, self.lines.path
+        pos, number, size = 0, first, len(block)
+        while pos < size:
+            if self.pending:  # a wrapped line waits for its continuation: the reference path decides
+                pos, number = self._slow_row(block, pos, number, crlf)
+                continue
+            tables = self.scanned
+            status, pos, number, aux = hot.scan(
+                block, pos, number, crlf, self.cut, self.width - 1, MAX_LINE_BYTES, tables.ids, tables.reasons,
+                tables.counts, tables.want, tables.ends, tables.bounds, tables.order, days, self.good_dates)
+            if status == hot.NEW_TAIL:
+                info = self._tail(aux)
+                tables.register(aux, info, len(examples.get(info.reason, ())) < EXAMPLES_PER_REASON)
+            elif status == hot.NEW_DAY:
+                days[aux] = array("H", bytes(2 * 1440))
+            elif status == hot.EXAMPLE:  # aux: the tail of the line just counted (line number - 1)
+                reason = tables.reasons[aux]
+                refs = examples.setdefault(reason, [])
+                if len(refs) < EXAMPLES_PER_REASON:
+                    refs.append(SourceRef(path, number - 1))
+                if len(refs) >= EXAMPLES_PER_REASON:
+                    for index, other in enumerate(tables.reasons):
+                        if other == reason:
+                            tables.want[index] = 0
+            elif status == hot.NEW_DATE and _real_date(aux.decode("ascii")):
+                self.good_dates.add(aux)
+            elif status == hot.LONG:
+                self._flush_scanned()
+                for number, line in self.lines.block_lines(number, block[pos:]):
+                    self.line(number, line)
+                return
+            elif status != hot.DONE:  # SLOW, or a date that is not a real one
+                pos, number = self._slow_row(block, pos, number, crlf)
+            if not self.fast and pos < size:  # a #Fields: line the fast paths cannot follow
+                self.block(number, block[pos:])
+                return
+        self._flush_scanned()
+
+    def _slow_row(self, block: bytes, pos: int, number: int, crlf: bool) -> tuple[int, int]:
+        """The line at `pos` on the reference path; returns where the next line starts."""
+        self._flush_scanned()
+        end = block.find(b"\n", pos)
+        end = len(block) if end < 0 else end
+        row = block[pos:end - 1] if crlf and end > pos and block[end - 1] == 13 else block[pos:end]
+        self.line(number, row.decode("ascii"))
+        return end + 1, number + 1
+
+    def _flush_scanned(self) -> None:
+        """Add what the compiled scanner counted since the last flush to the aggregate."""
+        tables = self.scanned
+        if not tables.order:
+            return
+        lines = 0
+        for index in tables.order:
+            info, n = tables.infos[index], tables.ends[index]
+            self._count_tail(info, n)
+            lines += n
+            at = index * 2 * _STAMP
+            stamps = tables.bounds[at:at + 2 * _STAMP].decode("ascii")
+            self.stats.seen(info.reason, stamps[:_STAMP], stamps[_STAMP:])
+            tables.ends[index] = 0
+            tables.bounds[at:at + 2 * _STAMP] = bytes(2 * _STAMP)
+        tables.order.clear()
+        self._counted(lines)
 
     def finish(self) -> ParseResult:
         result, stats = self.result, self.stats

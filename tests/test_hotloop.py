@@ -1,0 +1,180 @@
+"""The compiled HTTPERR scanner (engine/evidence/_hotloop.c) against the pure-Python loops.
+
+The C code only counts the lines it can vouch for and stops for everything else,
+so on any input it must give exactly the aggregate, skips and notes of the
+pure-Python bytes loop and of the line-by-line reference path.
+"""
+from __future__ import annotations
+
+import os
+from array import array
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES, REAL, ROOT
+from httperr_doctor.engine.evidence import httperr, reader
+from httperr_doctor.engine.evidence.base import Lines
+from httperr_doctor.engine.evidence.reader import EvidenceFile
+from test_ingest import mangled
+
+compiled = pytest.mark.skipif(httperr._hotloop is None, reason="the compiled scanner was not built here")
+
+
+def test_compiled_scanner_is_built_where_ci_requires_it():
+    if not os.environ.get("HTTPERR_DOCTOR_REQUIRE_COMPILED"):
+        pytest.skip("HTTPERR_DOCTOR_REQUIRE_COMPILED is not set (only CI insists)")
+    assert httperr._hotloop is not None, "setup.py's optional extension failed to build: see the pip log"
+
+
+def parse_three_ways(path: Path, monkeypatch) -> list:
+    """(stats, skips, notes, data lines) from the compiled scanner, the Python bytes loop and the line path."""
+    outcomes = []
+    for scanner, blocks in ((httperr._hotloop, True), (None, True), (None, False)):
+        monkeypatch.setattr(httperr, "_hotloop", scanner)
+        file = EvidenceFile.from_path(path)
+        lines = file.lines()
+        if not blocks:
+            lines = Lines(lines.path, lines._lines)
+        try:
+            result = httperr.parse(lines)
+        except Exception as error:  # NotThisKind must be the same on every path too
+            outcomes.append(repr(error))
+            continue
+        outcomes.append((vars(result.stats), sorted((s.line, s.reason) for s in file.skips + result.skips),
+                         result.notes, result.data_lines))
+    return outcomes
+
+
+def evidence_logs() -> list[Path]:
+    found = sorted(REAL.glob("httperr_*")) + sorted(FIXTURES.glob("hostile/HTTPERR/*"))
+    found += sorted((ROOT / "examples").rglob("httperr*.log")) + sorted((ROOT / "tests" / "cases").rglob("httperr*.log"))
+    return [p for p in found if p.is_file()]
+
+
+@compiled
+@pytest.mark.parametrize("block_bytes", [None, 997])
+def test_compiled_equals_python_on_every_httperr_file_we_have(block_bytes, tmp_path, monkeypatch):
+    if block_bytes:  # lines, CRLFs and over-long lines straddling block edges
+        monkeypatch.setattr(reader, "BLOCK_BYTES", block_bytes)
+    logs = evidence_logs()
+    busiest = max(logs, key=lambda p: p.stat().st_size if b"#Fields:" in p.read_bytes() else 0)
+    logs += [mangled(busiest, tmp_path / f"mangled{seed}.log", seed) for seed in range(2)]
+    assert len(logs) > 20
+    for path in logs:
+        compiled_path, python_path, line_path = parse_three_ways(path, monkeypatch)
+        assert compiled_path == python_path == line_path, path
+
+
+FIELDS_18 = ("#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status "
+             "s-siteid s-reason s-queuename transport fault-code extended-fault-code")
+
+
+def mostly(usual: str, *odd: str) -> st.SearchStrategy[str]:
+    """The usual value half the time, so lines with exactly one odd field are common."""
+    return st.one_of(st.just(usual), st.sampled_from([usual, *odd]))
+
+
+DATA_LINE = st.builds(
+    lambda day, hour, minute, second, reason, url, queue: (
+        f"{day} {hour}:{minute}:{second} 10.0.0.{len(url)} 5123 10.0.0.1 80 HTTP/1.1 GET {url} 503 1 {reason} {queue}"),
+    mostly("2025-12-31", "2024-02-29", "2023-02-29", "0000-01-01", "2025-1x-01"),
+    mostly("09", "00", "23", "24", "9x"),
+    mostly("59", "00", "60"),
+    mostly("30", "00", "61"),
+    st.sampled_from(["Timer_ConnectionIdle", "Connection_Dropped", "3_Connections_Refused",
+                     "65535_Connections_Refused", "70000_Connections_Refused", "QueueFull", "Timer_NewThing"]),
+    st.sampled_from(["-", "/", "/api/orders", "/a?b=c"]),
+    st.sampled_from(["-", "DefaultAppPool", "OrdersPool"]),
+)
+ODD_LINE = st.sampled_from([
+    "", "#Software: Microsoft HTTP API 2.0", "#Fields: date time c-ip c-port s-ip s-port cs-version cs-method "
+    "cs-uri sc-status s-siteid s-reason s-queuename", FIELDS_18,
+    "#Fields: c-ip date time s-reason", "#Fields: date time cs-uri sc-status",
+    "2025-01-01 10:00:00 10.0.0.1 80", "HTTP/1.1 GET /x - 1 Connection_Dropped DefaultAppPool",
+    "2025-01-01 10:00:00 - - - - - - - - - - - Timer_ConnectionIdle - - - -",
+    "x" * 300,
+])
+# A record wrapped by whoever copied the log: the reference path joins the pieces.
+WRAPPED = st.builds(lambda line, at: line.replace(" ", "\n", at % 10 + 3).replace("\n", " ", at % 10 + 2),
+                    DATA_LINE, st.integers(0, 9))
+LINE = st.one_of(DATA_LINE, DATA_LINE, DATA_LINE, ODD_LINE, WRAPPED)
+
+
+@compiled
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(LINE, min_size=1, max_size=60), crlf=st.booleans(), block_bytes=st.sampled_from([64, 301, 4096]),
+       limit=st.sampled_from([200, reader.MAX_LINE_BYTES]))
+def test_compiled_equals_python_on_generated_logs(lines, crlf, block_bytes, limit, tmp_path_factory, monkeypatch):
+    path = tmp_path_factory.mktemp("gen") / "httperr1.log"
+    path.write_bytes(("\r\n" if crlf else "\n").join(lines).encode("ascii"))
+    with monkeypatch.context() as patch:
+        patch.setattr(reader, "BLOCK_BYTES", block_bytes)
+        patch.setattr(reader, "MAX_LINE_BYTES", limit)
+        patch.setattr(httperr, "MAX_LINE_BYTES", limit)
+        compiled_path, python_path, line_path = parse_three_ways(path, patch)
+    assert compiled_path == python_path == line_path
+
+
+@compiled
+@pytest.mark.parametrize("block_bytes", [64, 4096])
+def test_a_wrapped_line_waits_for_the_reference_path_even_across_blocks(block_bytes, tmp_path, monkeypatch):
+    """A cut line, a good line, then a piece: the cut line is taken alone before the good line is counted."""
+    monkeypatch.setattr(reader, "BLOCK_BYTES", block_bytes)
+    path = tmp_path / "httperr1.log"
+    path.write_text("2025-12-31 09:59:30 10.0.0.1 5123 10.0.0.1 80 HTTP/1.1 GET / 503 1 QueueFull -\n"
+                    "2025-01-01 10:00:00 10.0.0.1 80\n"
+                    "2025-12-31 09:59:31 10.0.0.1 5123 10.0.0.1 80 HTTP/1.1 GET / 503 1 QueueFull -\n"
+                    "HTTP/1.1 GET /x - 1 Connection_Dropped DefaultAppPool\n")
+    compiled_path, python_path, line_path = parse_three_ways(path, monkeypatch)
+    assert compiled_path == python_path == line_path
+    assert compiled_path[1] == [(2, "4 fields where the #Fields: header has 13, and no single reason phrase to rescue")]
+
+
+@compiled
+def test_overflowing_minute_widens_the_day_exactly():
+    """65,535 is the most a day's uint16 slot holds; the scanner leaves the line that would wrap to Python."""
+    lines = ["2025-03-01 10:00:01 - - - - - - - - - 65000_Connections_Refused -",
+             "2025-03-01 10:00:02 - - - - - - - - - 1000_Connections_Refused -",
+             "2025-03-01 10:00:03 - - - - - - - - - 1000_Connections_Refused -"]
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"overflow-{os.getpid()}.log"
+    path.write_text("\n".join(lines) + "\n")
+    try:
+        stats = httperr.parse(EvidenceFile.from_path(path).lines()).stats
+    finally:
+        path.unlink()
+    assert stats.per_minute["Connections_Refused", "2025-03-01 10:00"] == 67000
+    assert stats.reasons["Connections_Refused"] == 67000 and stats.reason_lines["Connections_Refused"] == 3
+    assert stats.first_seen["Connections_Refused"] == "2025-03-01 10:00:01"
+    assert stats.last_seen["Connections_Refused"] == "2025-03-01 10:00:03"
+
+
+@compiled
+def test_scanner_refuses_tables_out_of_step_rather_than_writing_past_them():
+    scan = httperr._hotloop.scan
+    block = b"2025-03-01 10:00:01 - - - - - - - - - Timer_ConnectionIdle -\n"
+    good = dict(ids={b"- - - Timer_ConnectionIdle -": 0}, reasons=["Timer_ConnectionIdle"], counts=[1],
+                want=bytearray(1), ends=array("q", [0]), bounds=bytearray(38), order=[], days={}, dates={b"2025-03-01"})
+
+    def call(**change):
+        args = {**good, **change}
+        return scan(block, 0, 1, False, 8, 12, 65536, *args.values())
+
+    status, pos, number, aux = call()
+    assert (status, pos, number, aux) == (httperr._hotloop.NEW_DAY, 0, 1, ("Timer_ConnectionIdle", "2025-03-01"))
+    with pytest.raises(ValueError):
+        call(ids={b"- - - Timer_ConnectionIdle -": 5})
+    with pytest.raises(ValueError):
+        call(ends=array("q"))
+    with pytest.raises(ValueError):
+        call(bounds=bytearray(3))
+    with pytest.raises(TypeError):
+        call(days=[])
+    with pytest.raises(TypeError):
+        scan(block)
+    days = {("Timer_ConnectionIdle", "2025-03-01"): array("H", bytes(2880))}
+    ends = array("q", [0])
+    assert call(days=days, ends=ends)[:3] == (httperr._hotloop.DONE, len(block), 2)
+    assert ends[0] == 1 and days[("Timer_ConnectionIdle", "2025-03-01")][600] == 1
