@@ -8,9 +8,9 @@
  *   - it walks one block of whole ASCII lines and, for each line that looks like
  *     a plain data line of the current #Fields: layout (right number of spaces,
  *     a well-formed "YYYY-MM-DD HH:MM:SS " stamp on a date Python has vouched for),
- *     counts it: one more line for its ending ("tail", from the first column the
- *     parser needs), first/last stamp per tail, and `count` more entries in the
- *     dense per-minute array of (reason, day);
+ *     counts it: one more line for its key (the columns the parser reads:
+ *     URL, status, reason, queue), first/last stamp per key, and `count` more
+ *     entries in the dense per-minute array of (reason, day);
  *   - anything else stops the scan with a status saying why, and Python handles it
  *     (registers a new tail, vouches for a new date, creates a day array, records
  *     an example, or reads the line on the reference path) and calls again.
@@ -25,7 +25,7 @@
 enum {
     DONE = 0,      /* reached the end of the block */
     SLOW = 1,      /* the line at pos needs the reference path */
-    NEW_TAIL = 2,  /* aux: the line ending (bytes) Python has not seen yet */
+    NEW_TAIL = 2,  /* aux: the line's key (bytes) Python has not seen yet */
     NEW_DATE = 3,  /* aux: b"YYYY-MM-DD" Python has not vouched for yet */
     NEW_DAY = 4,   /* aux: (reason, "YYYY-MM-DD") key missing from the per-minute days */
     EXAMPLE = 5,   /* aux: tail id of the line before pos, counted, whose reason still wants examples */
@@ -33,8 +33,10 @@ enum {
 };
 
 #define STAMP 19           /* "YYYY-MM-DD HH:MM:SS" */
-#define BOUNDS (2 * STAMP) /* first and last stamp of one tail */
+#define BOUNDS (2 * STAMP) /* first and last stamp of one key */
 #define DAY_SLOTS 1440
+#define MAX_COLUMNS 8
+#define MAX_KEY 4096       /* longer keys (URLs of kilobytes) take the reference path */
 
 static inline int is_digit(char c) { return c >= '0' && c <= '9'; }
 static inline int two_digits(const char *p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
@@ -86,36 +88,50 @@ static int hold(Held *h, PyObject *obj, const char *format, Py_ssize_t itemsize)
 }
 
 PyDoc_STRVAR(scan_doc,
-"scan(block, pos, number, crlf, cut, spaces, max_line, ids, reasons, counts, want, ends, bounds, order, days, dates)\n"
+"scan(block, pos, number, columns, spaces, max_line, ids, reasons, counts, want, ends, bounds, order, days, dates)\n"
 "-> (status, pos, number, aux)\n\n"
 "Count plain HTTPERR data lines of `block` from byte `pos` (line `number`) until the\n"
 "end of the block or the first line Python must handle; see engine/evidence/httperr.py.");
 
 static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 16) {
-        PyErr_SetString(PyExc_TypeError, "scan() takes 16 arguments");
+    if (nargs != 15) {
+        PyErr_SetString(PyExc_TypeError, "scan() takes 15 arguments");
         return NULL;
     }
-    PyObject *block = args[0], *ids = args[7], *reasons = args[8], *counts = args[9], *want = args[10],
-             *ends_obj = args[11], *bounds = args[12], *order = args[13], *days = args[14], *dates = args[15];
-    if (!PyBytes_Check(block) || !PyDict_Check(ids) || !PyList_Check(reasons) || !PyList_Check(counts)
+    PyObject *block = args[0], *columns = args[3], *ids = args[6], *reasons = args[7], *counts = args[8],
+             *want = args[9], *ends_obj = args[10], *bounds = args[11], *order = args[12], *days = args[13],
+             *dates = args[14];
+    if (!PyBytes_Check(block) || !PyBytes_Check(columns) || !PyDict_Check(ids) || !PyList_Check(reasons) || !PyList_Check(counts)
         || !PyByteArray_Check(want) || !PyByteArray_Check(bounds) || !PyList_Check(order)
         || !PyDict_Check(days) || !PyAnySet_Check(dates)) {
         PyErr_SetString(PyExc_TypeError, "scan(): argument of the wrong type");
         return NULL;
     }
     Py_ssize_t pos = PyLong_AsSsize_t(args[1]), number = PyLong_AsSsize_t(args[2]);
-    int crlf = PyObject_IsTrue(args[3]);
-    Py_ssize_t cut = PyLong_AsSsize_t(args[4]), spaces = PyLong_AsSsize_t(args[5]), max_line = PyLong_AsSsize_t(args[6]);
+    Py_ssize_t spaces = PyLong_AsSsize_t(args[4]), max_line = PyLong_AsSsize_t(args[5]);
     if (PyErr_Occurred())
         return NULL;
 
+    /* The key of a line: the columns the parser reads (cs-uri, sc-status, s-reason,
+     * s-queuename), in order, joined by single spaces. */
+    const unsigned char *wanted_columns = (const unsigned char *)PyBytes_AS_STRING(columns);
+    Py_ssize_t n_columns = PyBytes_GET_SIZE(columns);
+    if (n_columns < 1 || n_columns > MAX_COLUMNS || spaces >= 255) {
+        PyErr_SetString(PyExc_ValueError, "scan(): between 1 and 8 key columns, under 255 fields");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n_columns; i++) {
+        if (wanted_columns[i] > spaces || (i && wanted_columns[i] <= wanted_columns[i - 1])) {
+            PyErr_SetString(PyExc_ValueError, "scan(): key columns must rise and exist in every line");
+            return NULL;
+        }
+    }
     const char *base = PyBytes_AS_STRING(block);
     Py_ssize_t size = PyBytes_GET_SIZE(block);
     Py_ssize_t known = PyList_GET_SIZE(reasons);
     if (PyList_GET_SIZE(counts) != known || PyByteArray_GET_SIZE(want) != known
-        || PyByteArray_GET_SIZE(bounds) != known * BOUNDS || cut < 1 || spaces < cut || pos < 0) {
+        || PyByteArray_GET_SIZE(bounds) != known * BOUNDS || pos < 0) {
         PyErr_SetString(PyExc_ValueError, "scan(): tail tables out of step");
         return NULL;
     }
@@ -130,8 +146,9 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     long long *ended = (long long *)ends.view.buf;
     char *bound = PyByteArray_AS_STRING(bounds), *wanted = PyByteArray_AS_STRING(want);
 
-    const char *last_tail = NULL;       /* the previous line's ending (most lines end alike) */
-    Py_ssize_t last_tail_len = -1, idx = -1;
+    char keys[2][MAX_KEY];              /* this line's key and the previous line's (most lines repeat it) */
+    int this_key = 0;
+    Py_ssize_t last_key_len = -1, idx = -1;
     char date[10];
     PyObject *date_text = NULL;         /* "YYYY-MM-DD" of `date`, owned */
     PyObject *day_reason = NULL;        /* reason whose day array `day` holds for `date` (borrowed from `reasons`) */
@@ -142,21 +159,39 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         const char *newline = memchr(line, '\n', (size_t)(size - pos));
         Py_ssize_t len = newline ? newline - line : size - pos;
         Py_ssize_t next = pos + len + (newline != NULL);
-        if (crlf && len && line[len - 1] == '\r')
-            len--;
-        if (len >= max_line) {
+        if (len >= max_line) {  /* as the line reader counts it: with any CRs */
             out = result(LONG, pos, number, NULL);
             goto done;
         }
-        if (len <= STAMP || !good_stamp(line)) {
+        while (len && line[len - 1] == '\r')  /* the reader strips trailing CRs, keeps any other */
+            len--;
+        if (len <= STAMP || !good_stamp(line) || memchr(line, '\r', (size_t)len)) {
             out = result(SLOW, pos, number, NULL);
             goto done;
         }
-        /* Exactly `spaces` spaces; the tail starts after the cut-th. */
-        Py_ssize_t seen = 0, tail_at = -1;
-        for (const char *p = line, *end = line + len; (p = memchr(p, ' ', (size_t)(end - p))) != NULL; p++) {
-            if (++seen == cut)
-                tail_at = p + 1 - line;
+        /* Exactly `spaces` spaces, copying the key columns on the way. */
+        char *key = keys[this_key];
+        Py_ssize_t seen = 0, key_len = 0, column = 0;
+        const char *token = line, *end = line + len;
+        for (;;) {
+            const char *space = memchr(token, ' ', (size_t)(end - token));
+            const char *stop = space ? space : end;
+            if (column < n_columns && seen == wanted_columns[column]) {
+                Py_ssize_t size_of = stop - token;
+                if (key_len + size_of + 1 > MAX_KEY) {
+                    seen = -1;
+                    break;
+                }
+                if (column)
+                    key[key_len++] = ' ';
+                memcpy(key + key_len, token, (size_t)size_of);
+                key_len += size_of;
+                column++;
+            }
+            if (!space)
+                break;
+            seen++;
+            token = space + 1;
         }
         if (seen != spaces) {
             out = result(SLOW, pos, number, NULL);
@@ -182,29 +217,27 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             memcpy(date, line, 10);
             day_reason = NULL;
         }
-        const char *tail = line + tail_at;
-        Py_ssize_t tail_len = len - tail_at;
-        if (tail_len != last_tail_len || memcmp(tail, last_tail, (size_t)tail_len) != 0) {
-            PyObject *key = PyBytes_FromStringAndSize(tail, tail_len);
-            if (!key)
+        if (key_len != last_key_len || memcmp(key, keys[!this_key], (size_t)key_len) != 0) {
+            PyObject *name = PyBytes_FromStringAndSize(key, key_len);
+            if (!name)
                 goto done;
-            PyObject *found = PyDict_GetItemWithError(ids, key);
+            PyObject *found = PyDict_GetItemWithError(ids, name);
             if (!found) {
                 if (PyErr_Occurred())
-                    Py_DECREF(key);
+                    Py_DECREF(name);
                 else
-                    out = result(NEW_TAIL, pos, number, key);
+                    out = result(NEW_TAIL, pos, number, name);
                 goto done;
             }
-            Py_DECREF(key);
+            Py_DECREF(name);
             idx = PyLong_AsSsize_t(found);
             if (idx < 0 || idx >= known) {
                 if (!PyErr_Occurred())
                     PyErr_SetString(PyExc_ValueError, "scan(): tail id out of range");
                 goto done;
             }
-            last_tail = tail;
-            last_tail_len = tail_len;
+            last_key_len = key_len;
+            this_key = !this_key;
         }
         PyObject *reason = PyList_GET_ITEM(reasons, idx);
         long long count = PyLong_AsLongLong(PyList_GET_ITEM(counts, idx));

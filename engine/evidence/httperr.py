@@ -596,6 +596,21 @@ class _ScanTables:
     """
 
     __slots__ = ("ids", "infos", "reasons", "counts", "want", "ends", "bounds", "order")
+    # One set per #Fields: layout, kept for the next file of the same layout (a farm's
+    # files repeat their keys); started afresh past MAX_KEYS so memory stays bounded.
+    MAX_KEYS = 50_000
+    _by_layout: dict[tuple[str, ...], "_ScanTables"] = {}
+
+    @classmethod
+    def for_layout(cls, fields: tuple[str, ...], examples: dict[str, list]) -> "_ScanTables":
+        """The tables of this layout, their example wishes set for the file being read."""
+        tables = cls._by_layout.get(fields)
+        if tables is None or len(tables.infos) > cls.MAX_KEYS or tables.order:  # order: a parse that failed midway
+            if len(cls._by_layout) > 16:
+                cls._by_layout.clear()
+            tables = cls._by_layout[fields] = cls()
+        tables.want[:] = bytes(len(examples.get(r, ())) < EXAMPLES_PER_REASON for r in tables.reasons)
+        return tables
 
     def __init__(self) -> None:
         self.ids: dict[bytes, int] = {}
@@ -663,8 +678,11 @@ class _Parser:
         self.cut = min(needed) if needed else 0
         self.fast = self.fields[:2] == ["date", "time"] and "s-reason" in self.index and self.cut >= 2
         self.tail_index = {name: i - self.cut for name, i in self.index.items() if i >= self.cut}
+        # The compiled scanner keys a line by just those columns, joined by spaces.
+        self.key_columns = bytes(sorted(needed)) if self.fast and max(needed) < 255 else b""
+        self.key_index = {self.fields[i]: at for at, i in enumerate(self.key_columns)}
         self.tails: dict[bytes, _Tail] = {}
-        self.scanned = _ScanTables()
+        self.scanned = _ScanTables.for_layout(tuple(self.fields), self.stats.examples)
 
     # -- reference path: one decoded line at a time ------------------------------------
     def take(self, tokens: list[str], number: int) -> None:
@@ -744,12 +762,12 @@ class _Parser:
 
     # -- fast path: a block of whole lines as bytes ----------------------------------
     def block(self, first: int, block: bytes) -> None:
+        if _hotloop is not None and self.key_columns and block.isascii():
+            self.scan(first, block)
+            return
         crlf = block.count(b"\r\n")
         newlines = block.count(b"\n")
         if block.isascii() and (crlf == newlines == block.count(b"\r") or not block.count(b"\r")):
-            if _hotloop is not None and self.fast:
-                self.scan(first, block, bool(crlf))
-                return
             rows = block.split(b"\r\n" if crlf else b"\n")
             if not rows[-1]:
                 rows.pop()
@@ -759,9 +777,10 @@ class _Parser:
         for number, line in self.lines.block_lines(first, block):
             self.line(number, line)
 
-    def _tail(self, tail: bytes) -> _Tail:
+    def _tail(self, tail: bytes, at: dict[str, int] | None = None) -> _Tail:
+        """What a line ending (or, with `at`, a key of the compiled scanner) says."""
         tokens = tail.decode("ascii").split(" ")
-        at = self.tail_index
+        at = self.tail_index if at is None else at
         reason, count = split_counted(tokens[at["s-reason"]])
         return _Tail(reason, count,
                      tokens[at["cs-uri"]] if "cs-uri" in at else "-",
@@ -859,21 +878,24 @@ class _Parser:
         self.saw_anything = True
 
     # -- compiled fast path: the same loop in C (_hotloop.c) ----------------------------
-    def scan(self, first: int, block: bytes, crlf: bool) -> None:
+    def scan(self, first: int, block: bytes) -> None:
         """Let the compiled scanner count the block, doing for it whatever it stops for."""
         hot, stats = _hotloop, self.stats
         days, examples, path = stats.per_minute.days, stats.examples, self.lines.path
         pos, number, size = 0, first, len(block)
         while pos < size:
+            if not self.key_columns:  # a #Fields: line the compiled scanner cannot follow
+                self.block(number, block[pos:])
+                return
             if self.pending:  # a wrapped line waits for its continuation: the reference path decides
-                pos, number = self._slow_row(block, pos, number, crlf)
+                pos, number = self._slow_row(block, pos, number)
                 continue
             tables = self.scanned
             status, pos, number, aux = hot.scan(
-                block, pos, number, crlf, self.cut, self.width - 1, MAX_LINE_BYTES, tables.ids, tables.reasons,
+                block, pos, number, self.key_columns, self.width - 1, MAX_LINE_BYTES, tables.ids, tables.reasons,
                 tables.counts, tables.want, tables.ends, tables.bounds, tables.order, days, self.good_dates)
             if status == hot.NEW_TAIL:
-                info = self._tail(aux)
+                info = self._tail(aux, self.key_index)
                 tables.register(aux, info, len(examples.get(info.reason, ())) < EXAMPLES_PER_REASON)
             elif status == hot.NEW_DAY:
                 days[aux] = array("H", bytes(2 * 1440))
@@ -888,25 +910,24 @@ class _Parser:
                             tables.want[index] = 0
             elif status == hot.NEW_DATE and _real_date(aux.decode("ascii")):
                 self.good_dates.add(aux)
-            elif status == hot.LONG:
-                self._flush_scanned()
-                for number, line in self.lines.block_lines(number, block[pos:]):
-                    self.line(number, line)
-                return
-            elif status != hot.DONE:  # SLOW, or a date that is not a real one
-                pos, number = self._slow_row(block, pos, number, crlf)
-            if not self.fast and pos < size:  # a #Fields: line the fast paths cannot follow
-                self.block(number, block[pos:])
-                return
+            elif status != hot.DONE:  # SLOW, LONG, or a date that is not a real one
+                pos, number = self._slow_row(block, pos, number)
         self._flush_scanned()
 
-    def _slow_row(self, block: bytes, pos: int, number: int, crlf: bool) -> tuple[int, int]:
-        """The line at `pos` on the reference path; returns where the next line starts."""
+    def _slow_row(self, block: bytes, pos: int, number: int) -> tuple[int, int]:
+        """The line at `pos` on the reference path; returns where the next line starts.
+
+        From an over-long line on, the rest of the block goes to the line reader,
+        which skips such lines with their length.
+        """
         self._flush_scanned()
         end = block.find(b"\n", pos)
         end = len(block) if end < 0 else end
-        row = block[pos:end - 1] if crlf and end > pos and block[end - 1] == 13 else block[pos:end]
-        self.line(number, row.decode("ascii"))
+        if end - pos >= MAX_LINE_BYTES:
+            for number, line in self.lines.block_lines(number, block[pos:]):
+                self.line(number, line)
+            return len(block), number + 1
+        self.line(number, block[pos:end].decode("ascii").rstrip("\r"))  # as the line reader: trailing CRs go
         return end + 1, number + 1
 
     def _flush_scanned(self) -> None:

@@ -255,18 +255,18 @@ class EvidenceFile:
         encoding = self.encoding
 
         def blocks() -> Iterator[tuple[int, bytes]]:
-            next_line = 0
+            last: tuple[int, bytes] | None = None
             try:
                 with self._open() as stream:
                     if encoding == "utf-8-sig":
                         stream.read(len(codecs.BOM_UTF8))
-                    for first, block in byte_blocks(stream, self.skips):
-                        yield first, block
-                        next_line = first + block.count(b"\n")
+                    for last in byte_blocks(stream, self.skips):
+                        yield last
             except OSError as error:
-                if not next_line:
+                if last is None:
                     raise
-                self.skips.append(Skip(next_line, f"reading stopped here: {error.strerror or error}"))
+                first, block = last  # the line after the last whole block (counted only here: a pass over 1 MB)
+                self.skips.append(Skip(first + block.count(b"\n"), f"reading stopped here: {error.strerror or error}"))
 
         def generate() -> Iterator[str]:
             number = 0
