@@ -10,9 +10,7 @@ the single-process paths give equal results (tests/test_ingest.py).
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Callable, Iterable
@@ -127,6 +125,10 @@ def read_files(items: Iterable[EvidenceFile | ReadFile], workers: int | None = N
         for index in range(len(items)):
             finished(index, local(index))
         return results  # type: ignore[return-value]
+
+    # Imported only here: a one-process run (most small diagnoses) need not pay for them.
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     remote = set(on_disk)
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None

@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from httperr_doctor.kb import KB_DIR
@@ -27,8 +26,24 @@ from httperr_doctor.kb.schema import (
 CASES_SUFFIX = ".cases.yaml"
 MAX_KB_FILE_BYTES = 1024 * 1024
 MAX_KB_NESTING = 20
-# libyaml's loader when PyYAML has it: loading the KB is most of a small diagnosis's time.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+if TYPE_CHECKING:
+    import yaml
+
+
+@lru_cache(maxsize=1)
+def _safe_loader() -> type:
+    """libyaml's loader when PyYAML has it. PyYAML is imported on first use only: a
+    diagnosis whose KB comes from the cache (engine/kbcache.py) never parses YAML."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SAFE_LOADER":  # kept for callers of the old constant (bench/fuzz.py)
+        return _safe_loader()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 REASON_FACTS = {
     "count": ("number", "{r} entries in HTTPERR"),
     "lines": ("number", "HTTPERR lines with reason {r}"),
@@ -95,6 +110,8 @@ class _Loader:
             return str(path)
 
     def read(self, path: Path) -> tuple[Any, yaml.Node | None]:
+        import yaml
+
         try:
             if path.stat().st_size > MAX_KB_FILE_BYTES:
                 self.problems.append(Problem(self.rel(path), 0, f"file is over {MAX_KB_FILE_BYTES:,} bytes; a KB file is a short hand-written YAML file"))
@@ -104,7 +121,7 @@ class _Loader:
             if hazards:
                 self.problems.extend(Problem(self.rel(path), line, message) for line, message in hazards)
                 return None, None
-            loader = SAFE_LOADER(text)
+            loader = _safe_loader()(text)
             try:
                 # One parse gives both the node tree (for line numbers) and the data.
                 node = loader.get_single_node()
@@ -176,10 +193,12 @@ def yaml_hazards(text: str) -> list[tuple[int, str]]:
     >>> yaml_hazards("a: &x [1]\\nb: *x\\nc: !!python/name:os.system x\\n")
     [(1, 'YAML anchors (&x) are not allowed in KB files'), (2, 'YAML aliases (*x) are not allowed in KB files'), (3, 'YAML tags (!!python/name:os.system) are not allowed in KB files')]
     """
+    import yaml
+
     found: list[tuple[int, str]] = []
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=SAFE_LOADER):
+        for event in yaml.parse(text, Loader=_safe_loader()):
             line = event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent):
                 found.append((line, f"YAML aliases (*{event.anchor}) are not allowed in KB files"))
@@ -205,6 +224,8 @@ def yaml_hazards(text: str) -> list[tuple[int, str]]:
 
 
 def _child(node: yaml.Node | None, key: Any) -> yaml.Node | None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if k.value == str(key):

@@ -30,11 +30,7 @@ defaults and `webLimits`, each with the attributes as written and their line num
 from __future__ import annotations
 
 import re
-import xml.sax
 from xml.sax.handler import ContentHandler
-
-import defusedxml.sax
-from defusedxml import DefusedXmlException
 
 from .base import Lines, NotThisKind, ParseResult, Record
 
@@ -108,6 +104,12 @@ def parse(lines: Lines) -> ParseResult:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", "\n".join(parts), count=1)
     # Keep line numbers: the removed declaration sat on line 1 and held no newline.
     handler = _Handler(lines)
+    # The SAX reader pulls in urllib.request and http.client: only when a config is read.
+    import xml.sax
+
+    import defusedxml.sax
+    from defusedxml import DefusedXmlException
+
     try:
         # Lone surrogates cannot be UTF-8; they become "?" rather than crash the parse.
         defusedxml.sax.parseString(text.encode("utf-8", errors="replace"), handler, forbid_dtd=True)

@@ -32,8 +32,6 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from defusedxml import ElementTree
-
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 from .eventlog import short_host
 from .wintime import read_stamp
@@ -59,6 +57,8 @@ def _local(tag: str) -> str:
 
 def event_from_xml(xml: str) -> dict[str, Any]:
     """The fields of one event's XML (as the evtx package yields it); entities are refused."""
+    from defusedxml import ElementTree  # here, not at the top: only .evtx files need an XML parser
+
     root = ElementTree.fromstring(xml.encode("utf-8"), forbid_dtd=True)
     system: dict[str, Any] = {}
     values: list[tuple[str | None, str]] = []

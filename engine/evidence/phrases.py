@@ -1,25 +1,22 @@
-"""The HTTPERR reason-phrase vocabulary, read once from the knowledge base."""
+"""The HTTPERR reason-phrase vocabulary, taken once from the knowledge base.
+
+It comes from the loaded KB (`default_kb`, usually from its cache) rather than from
+reading `kb/reason_phrases.yaml` again: one source, already validated, and a small
+diagnosis never has to import or run the YAML parser.
+"""
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-import yaml
-
-from httperr_doctor.kb import KB_DIR
-
 COUNTED_REFUSAL = re.compile(r"^(\d+)_Connections_Refused$")
 
 
 @lru_cache(maxsize=1)
-def _phrases() -> dict:
-    with open(KB_DIR / "reason_phrases.yaml", encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["phrases"]
-
-
-@lru_cache(maxsize=1)
 def known_reasons() -> frozenset[str]:
-    return frozenset(_phrases())
+    from ..knowledge import default_kb
+
+    return frozenset(default_kb().phrases)
 
 
 def split_counted(token: str) -> tuple[str, int]:
