@@ -24,7 +24,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -73,11 +72,13 @@ def kb_key(root: Path) -> str:
     digest.update(CACHE_FORMAT)
     for part in (sys.version, sys.implementation.cache_tag or "", pydantic.VERSION, str(root)):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    inside = len(os.path.join(str(root), ""))
     for label, paths in (("code", _code_files()), ("kb", _yaml_files(root))):
         for path in paths:
             with open(path, "rb") as handle:
                 data = handle.read()
-            name = os.path.relpath(path, root) if label == "kb" else os.path.basename(path)
+            # os.walk paths start with the root as given: the rest is the name inside the KB.
+            name = path[inside:] if label == "kb" else os.path.basename(path)
             digest.update(f"{label}\0{name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
             digest.update(data)
     return digest.hexdigest()
@@ -110,6 +111,8 @@ def read_cache(path: Path, key: str):
 
 def write_cache(path: Path, key: str, kb) -> bool:
     """Write atomically (temp file + rename); False when the folder cannot be written."""
+    import tempfile  # only when (re)writing: a warm run never needs it
+
     try:
         data = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -36,7 +36,9 @@ SAFE_REGEX = re.compile(r"^[A-Za-z0-9_.*+?\[\]\-/| ^$]*$")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    # defer_build: a validator is built on the first validation, not at import. A
+    # diagnosis whose KB comes from the cache (engine/kbcache.py) validates nothing here.
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, defer_build=True)
 
 
 class Condition(Strict):

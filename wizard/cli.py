@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_KB = 0, 2, 3, 4
@@ -265,6 +263,9 @@ def _one_line(error: BaseException) -> str:
 
 def _write_crash_log() -> str:
     """Write the traceback to a temp file and say where; never raise from here."""
+    import tempfile  # only on a crash: every command starts faster without them
+    import traceback
+
     try:
         handle, log = tempfile.mkstemp(prefix="httperr-doctor-crash-", suffix=".log")
         with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
