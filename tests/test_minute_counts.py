@@ -125,3 +125,24 @@ def test_a_parsed_file_leaves_quiet_days_sparse(tmp_path, monkeypatch):
     assert not parsed.per_minute.days and len(unpacked.per_minute.days) == 2
     assert parsed == unpacked and parsed.per_minute["BadRequest", "2025-03-02 10:59"] == 3  # lines 59, 119, 179
     assert HttpErrStats().merge(parsed).merge(unpacked).per_minute.peak("BadRequest") == 8
+
+
+def test_every_way_two_days_are_summed():
+    """Quiet + quiet giving a busy day, busy + busy, busy + quiet with overflow, quiet + busy, uncompacted parts."""
+    def part(*runs):
+        adds = [(reason, f"2025-05-05 {CLOCK[slot]}", n) for reason, slots, n in runs for slot in slots]
+        return adds, filled(adds)
+
+    parts = [
+        part(("A", range(0, 720, 2), 1), ("B", range(0, 800), 2), ("C", range(0, 800), 65_000), ("D", [5], 1)),
+        part(("A", range(1, 720, 2), 1), ("B", range(100, 900), 3), ("C", [7, 9], 1_000), ("D", range(0, 800), 1)),
+        part(("E", [1, 2], 4)),
+    ]
+    merged = MinuteCounts()
+    merged.update(parts[2][1])  # not compacted: its quiet day is made sparse on the way in
+    assert set(merged.sparse) == {("E", "2025-05-05")} and not merged.days
+    for _, counts in parts[:2]:
+        merged.update(counts.compact())
+    assert set(merged.days) == {("A", "2025-05-05"), ("B", "2025-05-05"), ("C", "2025-05-05"), ("D", "2025-05-05")}
+    assert merged.days[("C", "2025-05-05")].typecode == "I"  # 65,000 + 1,000 no longer fits uint16
+    assert dict(merged.items()) == reference([a for adds, _ in parts for a in adds])

@@ -274,27 +274,35 @@ class MinuteCounts:
                 quiet[key] = theirs
         self.odd.update(other.odd)
 
-    def _store(self, key: tuple[str, str], counts: array) -> None:
-        sparse = _quiet_form(counts)
-        if sparse is None:
-            self.days[key] = counts
-        else:
-            self.sparse[key] = sparse
-
     def _sum_day(self, key: tuple[str, str], theirs: array, sparse: bool) -> None:
-        mine = self.days.pop(key, None)
-        if mine is None:
-            values = [0] * 1440
-            for slot, n in _entries(self.sparse.pop(key)):
-                values[slot] = n
-        else:
-            values = list(mine)
-        if sparse:
+        """Add one of `other`'s days to the same day here (a day that spans two files): cost follows its busy minutes."""
+        mine = self.days.get(key)
+        if mine is None and sparse:
+            total = dict(_entries(self.sparse[key]))
             for slot, n in _entries(theirs):
-                values[slot] += n
-        else:
-            values = list(map(add, values, theirs))
-        self._store(key, _packed(values))
+                total[slot] = total.get(slot, 0) + n
+            if len(total) < SPARSE_BELOW:
+                slots = sorted(total)
+                self.sparse[key] = _packed(slots + [total[slot] for slot in slots])
+                return
+            mine = self._new_day(key)
+        elif mine is None:
+            quiet = self.sparse.pop(key)
+            mine = self.days[key] = array(theirs.typecode, theirs)
+            theirs, sparse = quiet, True
+        if not sparse:
+            self.days[key] = _packed(map(add, mine, theirs))
+            return
+        entries = list(_entries(theirs))
+        for done, (slot, n) in enumerate(entries):
+            try:
+                mine[slot] += n
+            except OverflowError:  # the rest on a wider copy
+                values = list(mine)
+                for slot, n in entries[done:]:  # noqa: B020
+                    values[slot] += n
+                self.days[key] = _packed(values)
+                return
 
     def _each_day(self) -> Iterator[tuple[str, str, Iterable[tuple[int, int]]]]:
         """(reason, day, (slot, count) pairs of its busy minutes) for every stored day, either form."""
