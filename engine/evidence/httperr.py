@@ -464,7 +464,9 @@ class HttpErrStats:
             examples.append(ref)
 
     def add_url(self, reason: str, url: str, count: int) -> None:
-        by_url = self.urls.setdefault(reason, Counter())
+        by_url = self.urls.get(reason)
+        if by_url is None:
+            by_url = self.urls[reason] = Counter()
         by_url[url] += count
         if len(by_url) > URL_CAP:
             self.urls[reason] = Counter(dict(by_url.most_common(URL_CAP // 2)))
