@@ -536,13 +536,14 @@ def _httperr_facts(facts: Facts, stats: HttpErrStats) -> None:
     phrases = default_kb().phrases
     facts.add("httperr.lines", stats.records)
     non_benign = 0
+    peaks = stats.per_minute.peaks()
     for reason, count in stats.reasons.items():
         refs = stats.examples.get(reason, [])
         lines = stats.reason_lines[reason]
         facts.add(f"httperr.reason.{reason}.count", count, refs,
                   f"{lines:,} HTTPERR line(s), first {stats.first_seen.get(reason, '?')} UTC, last {stats.last_seen.get(reason, '?')} UTC")
         facts.add(f"httperr.reason.{reason}.lines", lines, refs)
-        facts.add(f"httperr.reason.{reason}.peak_per_minute", stats.peak_per_minute(reason), refs)
+        facts.add(f"httperr.reason.{reason}.peak_per_minute", peaks.get(reason, 0), refs)
         if not (reason in phrases and phrases[reason].benign):
             non_benign += lines
     facts.add("httperr.non_benign_lines", non_benign)

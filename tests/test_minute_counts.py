@@ -44,7 +44,10 @@ def reads(counts: MinuteCounts) -> dict:
                       [counts.buckets(r, minute_number(f"{DAYS[0]} 00:00") - shift, width)
                        for width, shift in ((1, 0), (5, 3), (360, 7), (1440, 0), (1440, 61))])
                   for r in REASONS}
-    per_reason["all"] = counts.buckets_by_reason(minute_number(f"{DAYS[0]} 00:00") - 5, 30)
+    per_reason["all"] = [counts.buckets_by_reason(minute_number(f"{DAYS[0]} 00:00") - shift, width)
+                         for width, shift in ((30, 5), (720, 0), (1440, 0), (1440, 61))]
+    per_reason["peaks"] = {r: n for r, n in counts.peaks().items()}
+    assert per_reason["peaks"] == {r: counts.peak(r) for r in counts.reasons() | set(per_reason["peaks"])}
     keys = [(r, f"{d} {CLOCK[s]}") for r in REASONS for d in DAYS for s in (0, 1, 719, 1438, 1439)]
     return {"items": sorted(counts.items()), "len": len(counts), "reasons": counts.reasons(), "span": counts.span(),
             "get": [counts[k] for k in keys] + [counts.get((r, f"{DAYS[1]} 99:99")) for r in REASONS],
