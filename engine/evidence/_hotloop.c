@@ -36,6 +36,7 @@ enum {
 #define BOUNDS (2 * STAMP) /* first and last stamp of one key */
 #define DAY_SLOTS 1440
 #define MAX_COLUMNS 8
+#define DAY_CACHE 16
 #define MAX_KEY 4096       /* longer keys (URLs of kilobytes) take the reference path */
 
 static inline int is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -51,6 +52,27 @@ static int good_stamp(const char *s)
             return 0;
     return s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':' && s[19] == ' '
         && two_digits(s + 11) <= 23 && two_digits(s + 14) <= 59 && two_digits(s + 17) <= 59;
+}
+
+/* Spaces in a line, and whether it holds a CR. Byte-wide counters over chunks of
+ * under 256 bytes let the compiler compare 16 or 32 bytes per instruction. */
+static Py_ssize_t count_spaces(const char *p, Py_ssize_t n, int *has_cr)
+{
+    Py_ssize_t total = 0;
+    unsigned char cr = 0;
+    while (n > 0) {
+        Py_ssize_t chunk = n < 255 ? n : 255;
+        unsigned char spaces = 0;
+        for (Py_ssize_t i = 0; i < chunk; i++) {
+            spaces += p[i] == ' ';
+            cr |= p[i] == '\r';
+        }
+        total += spaces;
+        p += chunk;
+        n -= chunk;
+    }
+    *has_cr = cr;
+    return total;
 }
 
 static PyObject *result(int status, Py_ssize_t pos, Py_ssize_t number, PyObject *aux)
@@ -135,7 +157,10 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_ValueError, "scan(): tail tables out of step");
         return NULL;
     }
-    Held ends = {0}, day = {0};
+    Held ends = {0};
+    /* Day arrays of the current date, per reason (a handful), held while scanning. */
+    struct { PyObject *reason; Held day; } cached[DAY_CACHE];
+    int n_cached = 0;
     int ok = hold(&ends, ends_obj, "q", 8);
     if (ok <= 0 || ends.view.len != known * 8) {
         if (ok >= 0)
@@ -151,7 +176,6 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t last_key_len = -1, idx = -1;
     char date[10];
     PyObject *date_text = NULL;         /* "YYYY-MM-DD" of `date`, owned */
-    PyObject *day_reason = NULL;        /* reason whose day array `day` holds for `date` (borrowed from `reasons`) */
     PyObject *out = NULL;
 
     while (pos < size) {
@@ -165,37 +189,39 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         while (len && line[len - 1] == '\r')  /* the reader strips trailing CRs, keeps any other */
             len--;
-        if (len <= STAMP || !good_stamp(line) || memchr(line, '\r', (size_t)len)) {
+        int stray_cr;
+        Py_ssize_t seen = count_spaces(line, len, &stray_cr);
+        if (seen != spaces || stray_cr || len <= STAMP || !good_stamp(line)) {
             out = result(SLOW, pos, number, NULL);
             goto done;
         }
-        /* Exactly `spaces` spaces, copying the key columns on the way. */
-        char *key = keys[this_key];
-        Py_ssize_t seen = 0, key_len = 0, column = 0;
-        const char *token = line, *end = line + len;
-        for (;;) {
-            const char *space = memchr(token, ' ', (size_t)(end - token));
-            const char *stop = space ? space : end;
-            if (column < n_columns && seen == wanted_columns[column]) {
-                Py_ssize_t size_of = stop - token;
-                if (key_len + size_of + 1 > MAX_KEY) {
-                    seen = -1;
-                    break;
+        /* The key columns, found walking back from the end (they are the last few,
+         * and with the space count exact the k-th token from the end is known). */
+        Py_ssize_t from[MAX_COLUMNS], to[MAX_COLUMNS], token = spaces, stop = len;
+        for (Py_ssize_t i = len - 1, column = n_columns - 1; column >= 0; i--) {
+            if (i < 0 || line[i] == ' ') {
+                if (token == wanted_columns[column]) {
+                    from[column] = i + 1;
+                    to[column] = stop;
+                    column--;
                 }
-                if (column)
-                    key[key_len++] = ' ';
-                memcpy(key + key_len, token, (size_t)size_of);
-                key_len += size_of;
-                column++;
+                token--;
+                stop = i;
             }
-            if (!space)
-                break;
-            seen++;
-            token = space + 1;
         }
-        if (seen != spaces) {
+        char *key = keys[this_key];
+        Py_ssize_t key_len = n_columns - 1;
+        for (Py_ssize_t column = 0; column < n_columns; column++)
+            key_len += to[column] - from[column];
+        if (key_len > MAX_KEY) {
             out = result(SLOW, pos, number, NULL);
             goto done;
+        }
+        for (Py_ssize_t column = 0, at = 0; column < n_columns; column++) {
+            if (column)
+                key[at++] = ' ';
+            memcpy(key + at, line + from[column], (size_t)(to[column] - from[column]));
+            at += to[column] - from[column];
         }
         if (!date_text || memcmp(date, line, 10) != 0) {
             PyObject *stamp_date = PyBytes_FromStringAndSize(line, 10);
@@ -215,7 +241,8 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             if (!date_text)
                 goto done;
             memcpy(date, line, 10);
-            day_reason = NULL;
+            while (n_cached)
+                release(&cached[--n_cached].day);
         }
         if (key_len != last_key_len || memcmp(key, keys[!this_key], (size_t)key_len) != 0) {
             PyObject *name = PyBytes_FromStringAndSize(key, key_len);
@@ -243,7 +270,15 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         long long count = PyLong_AsLongLong(PyList_GET_ITEM(counts, idx));
         if (count == -1 && PyErr_Occurred())
             goto done;
-        if (reason != day_reason) {
+        int at = 0;
+        while (at < n_cached && cached[at].reason != reason)
+            at++;
+        if (at == n_cached) {
+            if (n_cached == DAY_CACHE) {  /* more reasons in one day than slots: start over */
+                while (n_cached)
+                    release(&cached[--n_cached].day);
+                at = 0;
+            }
             PyObject *key = PyTuple_Pack(2, reason, date_text);
             if (!key)
                 goto done;
@@ -256,19 +291,21 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 goto done;
             }
             Py_DECREF(key);
-            int dense = hold(&day, array, "H", 2);
+            Held *day = &cached[at].day;
+            day->held = 0;
+            int dense = hold(day, array, "H", 2);
             if (dense < 0)
                 goto done;
-            if (!dense || day.view.len != DAY_SLOTS * 2) {
+            if (!dense || day->view.len != DAY_SLOTS * 2) {
                 /* Widened after an overflow, or not the dense form: Python adds this line. */
-                release(&day);
-                day_reason = NULL;
+                release(day);
                 out = result(SLOW, pos, number, NULL);
                 goto done;
             }
-            day_reason = reason;
+            cached[at].reason = reason;
+            n_cached++;
         }
-        unsigned short *slots = (unsigned short *)day.view.buf;
+        unsigned short *slots = (unsigned short *)cached[at].day.view.buf;
         int slot = two_digits(line + 11) * 60 + two_digits(line + 14);
         if (count < 0 || slots[slot] + count > 0xFFFF) {
             out = result(SLOW, pos, number, NULL);
@@ -302,7 +339,8 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     out = result(DONE, pos, number, NULL);
 done:
-    release(&day);
+    while (n_cached)
+        release(&cached[--n_cached].day);
     release(&ends);
     Py_XDECREF(date_text);
     return out;

@@ -489,6 +489,11 @@ class HttpErrStats:
         if by_url is None:
             by_url = self.urls[reason] = Counter()
         by_url[url] += count
+        self.cap_urls(reason)
+
+    def cap_urls(self, reason: str) -> None:
+        """Past URL_CAP distinct URLs keep the busiest half (memory stays flat on URL scans)."""
+        by_url = self.urls[reason]
         if len(by_url) > URL_CAP:
             self.urls[reason] = Counter(dict(by_url.most_common(URL_CAP // 2)))
 
@@ -626,7 +631,7 @@ class _ScanTables:
     lists the tails counted since then, in the order they first appeared.
     """
 
-    __slots__ = ("ids", "infos", "reasons", "counts", "want", "ends", "bounds", "order")
+    __slots__ = ("ids", "infos", "reasons", "counts", "want", "ends", "bounds", "order", "by_reason")
     # One set per #Fields: layout, kept for the next file of the same layout (a farm's
     # files repeat their keys); started afresh past MAX_KEYS so memory stays bounded.
     MAX_KEYS = 50_000
@@ -640,7 +645,10 @@ class _ScanTables:
             if len(cls._by_layout) > 16:
                 cls._by_layout.clear()
             tables = cls._by_layout[fields] = cls()
-        tables.want[:] = bytes(len(examples.get(r, ())) < EXAMPLES_PER_REASON for r in tables.reasons)
+        tables.want[:] = b"\x01" * len(tables.infos)
+        for reason, refs in examples.items():
+            if len(refs) >= EXAMPLES_PER_REASON:
+                tables.enough_examples(reason)
         return tables
 
     def __init__(self) -> None:
@@ -652,8 +660,14 @@ class _ScanTables:
         self.ends = array("q")
         self.bounds = bytearray()
         self.order: list[int] = []
+        self.by_reason: dict[str, list[int]] = {}
+
+    def enough_examples(self, reason: str) -> None:
+        for index in self.by_reason.get(reason, ()):
+            self.want[index] = 0
 
     def register(self, tail: bytes, info: "_Tail", wanted: bool) -> None:
+        self.by_reason.setdefault(info.reason, []).append(len(self.infos))
         self.ids[tail] = len(self.infos)
         self.infos.append(info)
         self.reasons.append(sys.intern(info.reason))  # one object per reason: the C caches day arrays by identity
@@ -881,26 +895,40 @@ class _Parser:
         for (reason, _), (low, high) in bounds.items():
             stats.seen(reason, low.decode("ascii"), high.decode("ascii"))
         stats.per_minute.add_many(per_minute)
-        for tail, n in ends.items():
-            self._count_tail(tails[tail], n)
-        self._counted(sum(ends.values()))
+        self._counted(self._count_tails((tails[tail], n) for tail, n in ends.items()))
         ends.clear()
         bounds.clear()
         per_minute.clear()
 
-    def _count_tail(self, info: _Tail, n: int) -> None:
-        """`n` lines ending alike, counted by either fast path."""
+    def _count_tails(self, counted: Iterator[tuple[_Tail, int]]) -> int:
+        """Lines the fast paths grouped by key (`n` lines alike each), added to the aggregate.
+
+        Runs for every key of every file of a farm: plain dict reads and writes on the
+        Counters, names bound once. Returns the number of lines.
+        """
         stats = self.stats
-        total = n * info.count
-        stats.reasons[info.reason] += total
-        stats.reason_lines[info.reason] += n
-        if info.url != "-":
-            stats.add_url(info.reason, info.url, total)
-        if info.queue != "-":
-            stats.queues[(info.reason, info.queue)] += total
-        stats.statuses[info.status] += total
-        if info.unknown:
-            stats.unknown_reasons[info.reason] += n
+        reasons, reason_lines, urls = stats.reasons, stats.reason_lines, stats.urls
+        queues, statuses, unknown = stats.queues, stats.statuses, stats.unknown_reasons
+        lines = 0
+        for info, n in counted:
+            reason, total = info.reason, n * info.count
+            lines += n
+            reasons[reason] = reasons.get(reason, 0) + total
+            reason_lines[reason] = reason_lines.get(reason, 0) + n
+            if info.url != "-":
+                by_url = urls.get(reason)
+                if by_url is None:
+                    by_url = urls[reason] = Counter()
+                by_url[info.url] = by_url.get(info.url, 0) + total
+                if len(by_url) > URL_CAP:
+                    stats.cap_urls(reason)
+            if info.queue != "-":
+                queue = (reason, info.queue)
+                queues[queue] = queues.get(queue, 0) + total
+            statuses[info.status] = statuses.get(info.status, 0) + total
+            if info.unknown:
+                unknown[reason] = unknown.get(reason, 0) + n
+        return lines
 
     def _counted(self, lines: int) -> None:
         self.stats.records += lines
@@ -936,9 +964,7 @@ class _Parser:
                 if len(refs) < EXAMPLES_PER_REASON:
                     refs.append(SourceRef(path, number - 1))
                 if len(refs) >= EXAMPLES_PER_REASON:
-                    for index, other in enumerate(tables.reasons):
-                        if other == reason:
-                            tables.want[index] = 0
+                    tables.enough_examples(reason)
             elif status == hot.NEW_DATE and _real_date(aux.decode("ascii")):
                 self.good_dates.add(aux)
             elif status != hot.DONE:  # SLOW, LONG, or a date that is not a real one
@@ -964,19 +990,27 @@ class _Parser:
     def _flush_scanned(self) -> None:
         """Add what the compiled scanner counted since the last flush to the aggregate."""
         tables = self.scanned
-        if not tables.order:
+        order = tables.order
+        if not order:
             return
-        lines = 0
-        for index in tables.order:
-            info, n = tables.infos[index], tables.ends[index]
-            self._count_tail(info, n)
-            lines += n
+        infos, ends, bounds = tables.infos, tables.ends, tables.bounds
+        lines = self._count_tails((infos[index], ends[index]) for index in order)
+        first: dict[str, bytearray] = {}
+        last: dict[str, bytearray] = {}
+        for index in order:
+            info = infos[index]
+            ends[index] = 0
             at = index * 2 * _STAMP
-            stamps = tables.bounds[at:at + 2 * _STAMP].decode("ascii")
-            self.stats.seen(info.reason, stamps[:_STAMP], stamps[_STAMP:])
-            tables.ends[index] = 0
-            tables.bounds[at:at + 2 * _STAMP] = bytes(2 * _STAMP)
-        tables.order.clear()
+            low, high = bounds[at:at + _STAMP], bounds[at + _STAMP:at + 2 * _STAMP]
+            bounds[at] = 0  # a zero first byte tells the scanner this key has no stamp yet
+            reason = info.reason
+            if reason not in first or low < first[reason]:
+                first[reason] = low
+            if reason not in last or high > last[reason]:
+                last[reason] = high
+        for reason, low in first.items():
+            self.stats.seen(reason, low.decode("ascii"), last[reason].decode("ascii"))
+        order.clear()
         self._counted(lines)
 
     def finish(self) -> ParseResult:
