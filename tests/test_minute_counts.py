@@ -131,14 +131,18 @@ def test_a_parsed_file_leaves_quiet_days_sparse(tmp_path, monkeypatch):
 
 
 def test_every_way_two_days_are_summed():
-    """Quiet + quiet giving a busy day, busy + busy, busy + quiet with overflow, quiet + busy, uncompacted parts."""
+    """Quiet + quiet (interleaved, end to end, or giving a busy day), busy + busy, busy + quiet with overflow, quiet + busy, uncompacted parts."""
     def part(*runs):
         adds = [(reason, f"2025-05-05 {CLOCK[slot]}", n) for reason, slots, n in runs for slot in slots]
         return adds, filled(adds)
 
     parts = [
-        part(("A", range(0, 720, 2), 1), ("B", range(0, 800), 2), ("C", range(0, 800), 65_000), ("D", [5], 1)),
-        part(("A", range(1, 720, 2), 1), ("B", range(100, 900), 3), ("C", [7, 9], 1_000), ("D", range(0, 800), 1)),
+        part(("A", range(0, 720, 2), 1), ("B", range(0, 800), 2), ("C", range(0, 800), 65_000), ("D", [5], 1),
+             ("F", range(400), 1), ("G", [900], 70_000), ("H", range(600, 700), 1),
+             ("Y", [10], 5), ("Z", [10], 0)),
+        part(("A", range(1, 720, 2), 1), ("B", range(100, 900), 3), ("C", [7, 9], 1_000), ("D", range(0, 800), 1),
+             ("F", range(400, 800), 1), ("G", [3, 4], 1), ("H", range(100), 2),
+             ("Y", [20], 0), ("Z", [20], 5)),
         part(("E", [1, 2], 4)),
     ]
     merged = MinuteCounts()
@@ -146,6 +150,11 @@ def test_every_way_two_days_are_summed():
     assert set(merged.sparse) == {("E", "2025-05-05")} and not merged.days
     for _, counts in parts[:2]:
         merged.update(counts.compact())
-    assert set(merged.days) == {("A", "2025-05-05"), ("B", "2025-05-05"), ("C", "2025-05-05"), ("D", "2025-05-05")}
+    assert set(merged.days) == {(r, "2025-05-05") for r in "ABCDF"}
+    # A day split across two files (busy minutes one after the other) is joined end to end, whatever their order.
+    assert merged.sparse[("G", "2025-05-05")] == array("I", [3, 4, 900, 1, 1, 70_000])
+    assert merged.sparse[("Y", "2025-05-05")] == array("H", [10, 5])  # a day with only zero counts adds nothing
+    assert merged.sparse[("Z", "2025-05-05")] == array("H", [20, 5])
+    assert merged.sparse[("H", "2025-05-05")] == array("H", [*range(100), *range(600, 700), *[2] * 100, *[1] * 100])
     assert merged.days[("C", "2025-05-05")].typecode == "I"  # 65,000 + 1,000 no longer fits uint16
     assert dict(merged.items()) == reference([a for adds, _ in parts for a in adds])

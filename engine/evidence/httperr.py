@@ -124,6 +124,22 @@ def _entries(sparse: array) -> Iterator[tuple[int, int]]:
     return zip(sparse[:half], sparse[half:])
 
 
+def _joined(one: array, two: array) -> array | None:
+    """Two quiet days whose busy minutes do not interleave (a day split across two rolled files) as one, else None."""
+    half_one, half_two = len(one) // 2, len(two) // 2
+    if not half_one or not half_two:
+        return two if not half_one else one
+    if half_one + half_two >= SPARSE_BELOW:
+        return None
+    if one[half_one - 1] >= two[0]:
+        if two[half_two - 1] >= one[0]:
+            return None
+        one, two, half_one, half_two = two, one, half_two, half_one
+    if one.typecode == two.typecode:
+        return one[:half_one] + two[:half_two] + one[half_one:] + two[half_two:]
+    return _packed([*one[:half_one], *two[:half_two], *one[half_one:], *two[half_two:]])
+
+
 _LANES = int.from_bytes(b"\x01\x00" * 1440, "little")  # the lowest bit of each of 1,440 uint16 slots
 
 
@@ -278,6 +294,10 @@ class MinuteCounts:
         """Add one of `other`'s days to the same day here (a day that spans two files): cost follows its busy minutes."""
         mine = self.days.get(key)
         if mine is None and sparse:
+            joined = _joined(self.sparse[key], theirs)
+            if joined is not None:
+                self.sparse[key] = joined
+                return
             total = dict(_entries(self.sparse[key]))
             for slot, n in _entries(theirs):
                 total[slot] = total.get(slot, 0) + n
