@@ -4,7 +4,8 @@ The KB is data: conditions come from a small closed set of operators, text uses
 `{{ fact.name }}` placeholders only, and unknown keys are errors (a typo in a rule
 must not silently turn a condition off).
 """
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic would compile and evaluate each
+# annotation string when it builds a validator (see engine/report.py).
 
 import re
 from typing import Literal, Union
