@@ -150,6 +150,9 @@ class RuleEngine:
         self._fired: dict[str, list[Firing]] = {}
         self._errors: dict[str, RuleFailed] = {}
         self.referenced_facts = sorted({c.fact for rule in self._rules.values() for c in rule.when})
+        self._referenced = frozenset(self.referenced_facts)
+        # Only an `absent` pattern matches a `known: false` message.
+        self._absent = sorted({c.fact for rule in self._rules.values() for c in rule.when if c.operator == "absent"})
         self._name = f"httperr_doctor_{next(_engine_ids)}"
         self._host = _QuietHost()
         if self._rules:
@@ -201,11 +204,17 @@ class RuleEngine:
             # every run retracts what it asserted, so the session is empty again afterwards.
             sid = self._session
             messages = []
+            # Every pattern names its fact, so a fact no rule names, or an unknown one no
+            # `absent` condition names, could only be refused as not handled: those are
+            # not sent to the engine at all (each send and retract costs a JSON round trip).
             for name in sorted(facts):
                 value = facts[name]
                 check_type(name, value, self._fact_types.get(name))
-                messages.append({"sid": sid, "name": name, "known": True, "value": value})
-            for name in self.referenced_facts:
+                if name in self._referenced:
+                    messages.append({"sid": sid, "name": name, "known": True, "value": value})
+                else:
+                    result.unused_facts.append(name)
+            for name in self._absent:
                 if name not in facts:
                     messages.append({"sid": sid, "name": name, "known": False})
             try:
@@ -227,6 +236,7 @@ class RuleEngine:
                 error = self._errors.pop(sid, None)
         if error is not None:
             raise error
+        result.unused_facts.sort()
         unique = {}
         for firing in firings:
             if _PROBE in firing.rule_id:

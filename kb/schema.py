@@ -8,6 +8,7 @@ must not silently turn a condition off).
 # annotation string when it builds a validator (see engine/report.py).
 
 import re
+from functools import cached_property
 from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -73,11 +74,13 @@ class Condition(Strict):
             re.compile(self.matches)
         return self
 
-    @property
+    # Worked out once per condition (the engine and the report ask for them often);
+    # pydantic leaves cached properties out of equality and dumps.
+    @cached_property
     def operator(self) -> str:
         return next(op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None)
 
-    @property
+    @cached_property
     def operand(self):
         return getattr(self, "in_" if self.operator == "in" else self.operator)
 

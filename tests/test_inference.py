@@ -33,6 +33,18 @@ def test_a_fact_no_rule_wants_is_reported_not_raised():
     assert result.unused_facts == ["host.name"]
 
 
+def test_unused_facts_are_those_no_pattern_matched_whether_or_not_a_rule_names_them():
+    """Facts no rule names never reach durable; the answer is what durable itself gave."""
+    engine = RuleEngine([LOW_POOL, NO_POOLMON], {**TYPES, "zzz": "number"})
+    result = engine.run({"npp_free": 50, "refused": 7, "host.name": "WEB01", "a.other": 3, "zz.top": True})
+    assert result.fired == {"NO_POOLMON"}
+    # npp_free is named by LOW_POOL but 50 matches none of its patterns.
+    assert result.unused_facts == ["a.other", "host.name", "npp_free", "zz.top"]
+    assert result.conditions_held == {("LOW_POOL", 1), ("NO_POOLMON", 0), ("NO_POOLMON", 1)}
+    with pytest.raises(FactTypeError, match="zzz"):
+        engine.run({"refused": 1, "zzz": "abc"})  # no rule names zzz: its type is still checked
+
+
 def test_a_failing_rule_raises_with_its_name_and_the_engine_recovers():
     def explode(rule_id: str) -> None:
         if rule_id == "LOW_POOL":
