@@ -183,3 +183,23 @@ def test_scanner_refuses_tables_out_of_step_rather_than_writing_past_them():
     ends = array("q", [0])
     assert call(days=days, ends=ends)[:3] == (httperr._hotloop.DONE, len(block), 2)
     assert ends[0] == 1 and days[("Timer_ConnectionIdle", "2025-03-01")][600] == 1
+
+
+@compiled
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(busy=st.dictionaries(st.integers(0, 1439), st.integers(1, 65535), max_size=900))
+def test_compiled_sparse_day_equals_python(busy, monkeypatch):
+    day = array("H", bytes(2 * 1440))
+    for slot, n in busy.items():
+        day[slot] = n
+    compiled_form = httperr._quiet_form(day)
+    with monkeypatch.context() as patch:
+        patch.setattr(httperr, "_hotloop", None)
+        python_form = httperr._quiet_form(day)
+    assert compiled_form == python_form
+    if len(busy) < httperr.SPARSE_BELOW:
+        assert list(compiled_form) == sorted(busy) + [busy[s] for s in sorted(busy)]
+    else:
+        assert compiled_form is None
+    with pytest.raises(ValueError):
+        httperr._hotloop.busy_minutes(array("I", day), 720)

@@ -346,8 +346,60 @@ done:
     return out;
 }
 
+PyDoc_STRVAR(busy_minutes_doc,
+"busy_minutes(day, limit) -> list | None\n\n"
+"[slot, ..., count, ...] of the busy minutes of a dense uint16 day of 1,440 slots,\n"
+"or None when `limit` or more are busy (MinuteCounts' sparse form, httperr.py).");
+
+static PyObject *busy_minutes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "busy_minutes() takes 2 arguments");
+        return NULL;
+    }
+    Py_ssize_t limit = PyLong_AsSsize_t(args[1]);
+    if (limit == -1 && PyErr_Occurred())
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT) < 0)
+        return NULL;
+    PyObject *out = NULL;
+    if (view.itemsize != 2 || !view.format || strcmp(view.format, "H") != 0 || view.len != DAY_SLOTS * 2) {
+        PyErr_SetString(PyExc_ValueError, "busy_minutes(): a day is an array('H') of 1,440 slots");
+        goto done;
+    }
+    const unsigned short *slots = (const unsigned short *)view.buf;
+    Py_ssize_t busy = 0;
+    for (int slot = 0; slot < DAY_SLOTS; slot++)
+        busy += slots[slot] != 0;
+    if (busy >= limit) {
+        out = Py_NewRef(Py_None);
+        goto done;
+    }
+    out = PyList_New(2 * busy);
+    for (Py_ssize_t slot = 0, at = 0; out && slot < DAY_SLOTS; slot++) {
+        if (!slots[slot])
+            continue;
+        PyObject *minute = PyLong_FromSsize_t(slot), *count = PyLong_FromLong(slots[slot]);
+        if (!minute || !count) {
+            Py_XDECREF(minute);
+            Py_XDECREF(count);
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, at, minute);
+        PyList_SET_ITEM(out, busy + at, count);
+        at++;
+    }
+done:
+    PyBuffer_Release(&view);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL, scan_doc},
+    {"busy_minutes", (PyCFunction)(void (*)(void))busy_minutes, METH_FASTCALL, busy_minutes_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -146,10 +146,14 @@ _LANES = int.from_bytes(b"\x01\x00" * 1440, "little")  # the lowest bit of each 
 def _quiet_form(counts: array) -> array | None:
     """A dense day's sparse form when fewer than SPARSE_BELOW of its minutes are busy, else None.
 
-    For uint16 days the busy slots are found with a few big-integer operations on the
-    whole day (every bit of a slot folded into its lowest bit) and a `find` per busy
-    minute, instead of 1,440 Python steps: this runs for every reason and day of every file.
+    This runs for every reason and day of every file: the compiled `busy_minutes` does
+    it where it was built; otherwise, for uint16 days, the busy slots are found with a few
+    big-integer operations on the whole day (every bit of a slot folded into its lowest
+    bit) and a `find` per busy minute, instead of 1,440 Python steps.
     """
+    if counts.typecode == "H" and len(counts) == 1440 and _hotloop is not None:
+        busy = _hotloop.busy_minutes(counts, SPARSE_BELOW)
+        return None if busy is None else array("H", busy)
     if counts.itemsize == 2 and len(counts) == 1440:
         lanes = int.from_bytes(counts, "little")
         lanes |= lanes >> 8
