@@ -6,7 +6,9 @@ aggregate; results are taken back in input order, and consecutive files of the
 same kind from the same folder are folded into one aggregate as they arrive, so
 memory follows the number of servers, not the number of files. Folding is the
 same `merge` `derive_facts` would do later, in the same order, so the parallel and
-the single-process paths give equal results (tests/test_ingest.py).
+the single-process paths give equal results (tests/test_ingest.py). Workers take
+runs of consecutive files of one folder and fold them themselves, so what comes
+back to this process (pickled) is one aggregate per run, not one per file.
 """
 from __future__ import annotations
 
@@ -19,7 +21,11 @@ from .evidence import EvidenceFile, ReadFile, read
 
 # Below this much data, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
-IN_FLIGHT_PER_WORKER = 4
+IN_FLIGHT_PER_WORKER = 2
+# A worker's run of files: enough to make shipping its aggregate back cheap, small
+# enough that the cores share the work evenly and progress moves.
+RUN_FILES = 16
+RUN_BYTES = 24 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,22 @@ def plan_workers(requested: int | None, files: int, total_bytes: int) -> int:
     return max(1, min(usable_cpus(), files))
 
 
-def _read_path(display: str, path: str) -> ReadFile:
-    return read(EvidenceFile.from_path(Path(path), display))
+def _read_run(run: list[tuple[str, str]]) -> list[ReadFile]:
+    """Parse consecutive files of one folder in a worker and fold them as `read_files` would."""
+    return _fold_run([read(EvidenceFile.from_path(Path(path), display)) for display, path in run])
+
+
+def _runs(items: list, on_disk: list[int], sizes: list[int]) -> list[list[int]]:
+    """`on_disk` cut into runs of consecutive indexes of one folder, bounded in files and bytes."""
+    runs: list[list[int]] = []
+    for index in on_disk:
+        run = runs[-1] if runs else None
+        if (run and run[-1] == index - 1 and len(run) < RUN_FILES and sum(sizes[i] for i in run) < RUN_BYTES
+                and PurePath(items[run[0]].display_path).parent == PurePath(items[index].display_path).parent):
+            run.append(index)
+        else:
+            runs.append([index])
+    return runs
 
 
 class _Folder:
@@ -71,14 +91,14 @@ class _Folder:
         stats = getattr(result, "stats", None)
         if stats is None or not callable(getattr(stats, "merge", None)):
             return
+        if result.folded_records is None:  # set already when a worker folded its run
+            result.folded_records = _records(result)
         head = self.head
         if (head is not None and head.kind == item.kind and type(head.result.stats) is type(stats)
                 and PurePath(head.path).parent == PurePath(item.path).parent):
-            result.folded_records = _records(result)
             result.stats = None
             head.result.stats.merge(stats)
             return
-        result.folded_records = _records(result)
         result.stats = type(stats)().merge(stats)
         self.head = item
 
@@ -131,20 +151,21 @@ def read_files(items: Iterable[EvidenceFile | ReadFile], workers: int | None = N
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     remote = set(on_disk)
+    runs = _runs(items, on_disk, sizes)
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
         window = count * IN_FLIGHT_PER_WORKER
         position = 0
-        pending: dict[Future, int] = {}
+        pending: dict[Future, list[int]] = {}
 
         def top_up() -> None:
-            # Bounded both ways: few files parsing, few finished files waiting for an earlier one.
+            # Bounded both ways: few runs parsing, few finished runs waiting for an earlier one.
             nonlocal position
-            while position < len(on_disk) and len(pending) < window and on_disk[position] - released < 2 * window:
-                index = on_disk[position]
+            while position < len(runs) and len(pending) < window and runs[position][0] - released < 2 * window * RUN_FILES:
+                run = runs[position]
                 position += 1
-                item = items[index]
-                pending[pool.submit(_read_path, item.display_path, str(item.disk_path))] = index
+                work = [(items[i].display_path, str(items[i].disk_path)) for i in run]
+                pending[pool.submit(_read_run, work)] = run
 
         top_up()
         if meanwhile:
@@ -155,11 +176,19 @@ def read_files(items: Iterable[EvidenceFile | ReadFile], workers: int | None = N
         while pending:
             ready, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in ready:
-                index = pending.pop(future)
+                run = pending.pop(future)
                 try:
-                    item = future.result()
-                except Exception:  # noqa: BLE001 - a dead worker must not lose the file: read it here
-                    item = local(index)
-                finished(index, item)
+                    read_run = future.result()
+                except Exception:  # noqa: BLE001 - a dead worker must not lose the files: read them here
+                    read_run = _fold_run([local(i) for i in run])
+                for index, item in zip(run, read_run):
+                    finished(index, item)
             top_up()
     return results  # type: ignore[return-value]
+
+
+def _fold_run(run: list[ReadFile]) -> list[ReadFile]:
+    folder = _Folder()
+    for item in run:
+        folder.add(item)
+    return run

@@ -14,6 +14,7 @@ from httperr_doctor.engine.evidence import httperr, reader
 from httperr_doctor.engine.evidence.base import Lines
 from httperr_doctor.engine.evidence.httperr import MinuteCounts
 from httperr_doctor.engine.evidence.reader import EvidenceFile
+from httperr_doctor.engine import ingest
 from httperr_doctor.engine.ingest import Progress, plan_workers
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -84,7 +85,10 @@ def test_fast_path_equals_line_by_line_path(farm, tmp_path, monkeypatch):
     assert any("over the" in reason for _, reason in skips) and any("fields where" in reason for _, reason in skips)
 
 
-def test_parallel_path_equals_single_process(farm):
+@pytest.mark.parametrize("run_files", [2, 16])
+def test_parallel_path_equals_single_process(farm, run_files, monkeypatch):
+    """Workers fold runs of files; a folder cut into several runs must still fold to the same aggregate."""
+    monkeypatch.setattr(ingest, "RUN_FILES", run_files)
     seen: list[Progress] = []
     one = read_inputs([str(farm)], workers=1)
     two = read_inputs([str(farm)], workers=2, progress=seen.append)
