@@ -111,6 +111,10 @@ def test_add_many_after_compaction_adds_to_the_sparse_day():
     counts.add_many({("URL", b"2025-01-01 00:01"): 5, ("URL", b"2025-01-01 23:59"): 1})
     assert dict(counts.items()) == {("URL", "2025-01-01 00:01"): 7, ("URL", "2025-01-01 23:59"): 1}
     assert not counts.sparse and len(counts.days[("URL", "2025-01-01")]) == 1440
+    # What a scanner writing straight into day arrays does with a day that may be compacted.
+    counts.compact()
+    counts.open_day(("URL", "2025-01-01"))[1439] += 2
+    assert dict(counts.items()) == {("URL", "2025-01-01 00:01"): 7, ("URL", "2025-01-01 23:59"): 3}
 
 
 def test_a_parsed_file_leaves_quiet_days_sparse(tmp_path, monkeypatch):

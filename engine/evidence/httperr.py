@@ -184,7 +184,9 @@ class MinuteCounts:
 
     - `days`: a dense array of 1,440 minutes (uint16, wider on overflow). Parsing
       writes only here: `add`, `add_many`, and a scanner may write straight into a
-      `days` array while one file is parsed.
+      `days` array while one file is parsed (into that file's own MinuteCounts,
+      not yet compacted; a writer that may meet a compacted one gets the day's
+      array from `open_day`, which turns a sparse day dense again).
     - `sparse`: a quiet day (fewer than 720 busy minutes: most reasons, most days)
       as one array of its busy slots, ascending, followed by their counts. A year of
       a rare reason then costs a few KB instead of 1 MB. `compact()` moves quiet days
@@ -219,8 +221,8 @@ class MinuteCounts:
                 return slot
         return None
 
-    def _new_day(self, key: tuple[str, str]) -> array:
-        """The dense array to add to for a day not in `days`: a sparse day made dense again, or zeros."""
+    def open_day(self, key: tuple[str, str]) -> array:
+        """The dense array to add to for a day not in `days` (now in `days`): a sparse day made dense again, or zeros."""
         sparse = self.sparse.pop(key, None)
         if sparse is None:
             day = array("H", bytes(2 * 1440))
@@ -240,7 +242,7 @@ class MinuteCounts:
         key = (reason, minute[:10])
         day = self.days.get(key)
         if day is None:
-            day = self._new_day(key)
+            day = self.open_day(key)
         try:
             day[slot] += n
         except OverflowError:
@@ -259,7 +261,7 @@ class MinuteCounts:
             key = (reason, minute[:10].decode("ascii"))
             day = days.get(key)
             if day is None:
-                day = self._new_day(key)
+                day = self.open_day(key)
             try:
                 day[slot] += n
             except OverflowError:
@@ -309,7 +311,7 @@ class MinuteCounts:
                 slots = sorted(total)
                 self.sparse[key] = _packed(slots + [total[slot] for slot in slots])
                 return
-            mine = self._new_day(key)
+            mine = self.open_day(key)
         elif mine is None:
             quiet = self.sparse.pop(key)
             mine = self.days[key] = array(theirs.typecode, theirs)
