@@ -203,3 +203,16 @@ def test_compiled_sparse_day_equals_python(busy, monkeypatch):
         assert compiled_form is None
     with pytest.raises(ValueError):
         httperr._hotloop.busy_minutes(array("I", day), 720)
+
+
+@compiled
+def test_url_scan_past_the_cap_is_cut_the_same_way(tmp_path, monkeypatch):
+    """A scanner probing 6,000 URLs: past URL_CAP only the busiest half is kept, on every path alike."""
+    path = tmp_path / "httperr1.log"
+    lines = [f"2025-03-01 10:{i // 600 % 60:02d}:{i % 60:02d} 10.0.0.9 5123 10.0.0.1 80 HTTP/1.1 GET /probe{i}.php 404 1 NotFound -"
+             for i in range(6000)]
+    path.write_text("\n".join(lines) + "\n")
+    compiled_path, python_path, line_path = parse_three_ways(path, monkeypatch)
+    assert compiled_path == python_path == line_path
+    urls = compiled_path[0]["urls"]["NotFound"]
+    assert httperr.URL_CAP // 2 <= len(urls) <= httperr.URL_CAP and compiled_path[0]["reasons"]["NotFound"] == 6000

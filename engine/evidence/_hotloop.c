@@ -346,6 +346,124 @@ done:
     return out;
 }
 
+/* counter[key] += n, as Counter does it (a missing key counts as 0). */
+static int add_to(PyObject *counter, PyObject *key, long long n)
+{
+    PyObject *old = PyDict_GetItemWithError(counter, key), *sum;
+    if (!old && PyErr_Occurred())
+        return -1;
+    if (old) {
+        PyObject *delta = PyLong_FromLongLong(n);
+        if (!delta)
+            return -1;
+        sum = PyNumber_Add(old, delta);
+        Py_DECREF(delta);
+    } else {
+        sum = PyLong_FromLongLong(n);
+    }
+    if (!sum)
+        return -1;
+    int failed = PyDict_SetItem(counter, key, sum);
+    Py_DECREF(sum);
+    return failed;
+}
+
+PyDoc_STRVAR(count_keys_doc,
+"count_keys(order, ends, keys, reasons, reason_lines, urls, queues, statuses, unknown, new_counter, cap_urls, url_cap)\n"
+"-> lines\n\n"
+"Add the lines counted per key (ends[i] for i in order) to the aggregate's Counters, as\n"
+"`_Parser._count_tails` does; keys[i] is (reason, count, url|None, (reason, queue)|None,\n"
+"status, unknown). Zeroes the counts it took.");
+
+static PyObject *count_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 12) {
+        PyErr_SetString(PyExc_TypeError, "count_keys() takes 12 arguments");
+        return NULL;
+    }
+    PyObject *order = args[0], *keys = args[2], *reasons = args[3], *reason_lines = args[4], *urls = args[5],
+             *queues = args[6], *statuses = args[7], *unknown = args[8], *new_counter = args[9], *cap_urls = args[10];
+    Py_ssize_t url_cap = PyLong_AsSsize_t(args[11]);
+    if (url_cap == -1 && PyErr_Occurred())
+        return NULL;
+    if (!PyList_Check(order) || !PyList_Check(keys) || !PyDict_Check(reasons) || !PyDict_Check(reason_lines)
+        || !PyDict_Check(urls) || !PyDict_Check(queues) || !PyDict_Check(statuses) || !PyDict_Check(unknown)) {
+        PyErr_SetString(PyExc_TypeError, "count_keys(): argument of the wrong type");
+        return NULL;
+    }
+    Held ends = {0};
+    int ok = hold(&ends, args[1], "q", 8);
+    if (ok <= 0) {
+        if (ok == 0)
+            PyErr_SetString(PyExc_ValueError, "count_keys(): ends must be an array('q')");
+        return NULL;
+    }
+    long long *ended = (long long *)ends.view.buf, lines = 0;
+    Py_ssize_t known = ends.view.len / 8;
+    PyObject *out = NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(order); i++) {
+        Py_ssize_t idx = PyLong_AsSsize_t(PyList_GET_ITEM(order, i));
+        if (idx == -1 && PyErr_Occurred())
+            goto done;
+        if (idx < 0 || idx >= known || idx >= PyList_GET_SIZE(keys)) {
+            PyErr_SetString(PyExc_ValueError, "count_keys(): key id out of range");
+            goto done;
+        }
+        PyObject *key = PyList_GET_ITEM(keys, idx);
+        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 6) {
+            PyErr_SetString(PyExc_TypeError, "count_keys(): a key is a 6-tuple");
+            goto done;
+        }
+        PyObject *reason = PyTuple_GET_ITEM(key, 0), *url = PyTuple_GET_ITEM(key, 2),
+                 *queue = PyTuple_GET_ITEM(key, 3), *status = PyTuple_GET_ITEM(key, 4);
+        long long n = ended[idx], per_line = PyLong_AsLongLong(PyTuple_GET_ITEM(key, 1)), total;
+        if (per_line == -1 && PyErr_Occurred())
+            goto done;
+        if (__builtin_mul_overflow(n, per_line, &total)) {
+            PyErr_SetString(PyExc_OverflowError, "count_keys(): count too large");
+            goto done;
+        }
+        ended[idx] = 0;
+        lines += n;
+        if (add_to(reasons, reason, total) < 0 || add_to(reason_lines, reason, n) < 0)
+            goto done;
+        if (url != Py_None) {
+            PyObject *by_url = PyDict_GetItemWithError(urls, reason);
+            if (!by_url) {
+                if (PyErr_Occurred())
+                    goto done;
+                PyObject *fresh = PyObject_CallNoArgs(new_counter);
+                if (!fresh)
+                    goto done;
+                int failed = PyDict_SetItem(urls, reason, fresh);
+                Py_DECREF(fresh);
+                if (failed)
+                    goto done;
+                by_url = fresh;  /* kept alive by `urls` */
+            }
+            if (add_to(by_url, url, total) < 0)
+                goto done;
+            if (PyDict_Size(by_url) > url_cap) {
+                PyObject *capped = PyObject_CallOneArg(cap_urls, reason);
+                if (!capped)
+                    goto done;
+                Py_DECREF(capped);
+            }
+        }
+        if (queue != Py_None && add_to(queues, queue, total) < 0)
+            goto done;
+        if (add_to(statuses, status, total) < 0)
+            goto done;
+        if (PyObject_IsTrue(PyTuple_GET_ITEM(key, 5)) && add_to(unknown, reason, n) < 0)
+            goto done;
+    }
+    out = PyLong_FromLongLong(lines);
+done:
+    release(&ends);
+    return out;
+}
+
 PyDoc_STRVAR(busy_minutes_doc,
 "busy_minutes(day, limit) -> list | None\n\n"
 "[slot, ..., count, ...] of the busy minutes of a dense uint16 day of 1,440 slots,\n"
@@ -400,6 +518,7 @@ done:
 static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL, scan_doc},
     {"busy_minutes", (PyCFunction)(void (*)(void))busy_minutes, METH_FASTCALL, busy_minutes_doc},
+    {"count_keys", (PyCFunction)(void (*)(void))count_keys, METH_FASTCALL, count_keys_doc},
     {NULL, NULL, 0, NULL},
 };
 

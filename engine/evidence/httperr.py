@@ -657,7 +657,7 @@ class _ScanTables:
     lists the tails counted since then, in the order they first appeared.
     """
 
-    __slots__ = ("ids", "infos", "reasons", "counts", "want", "ends", "bounds", "order", "by_reason")
+    __slots__ = ("ids", "infos", "reasons", "counts", "want", "ends", "bounds", "order", "by_reason", "keys")
     # One set per #Fields: layout, kept for the next file of the same layout (a farm's
     # files repeat their keys); started afresh past MAX_KEYS so memory stays bounded.
     MAX_KEYS = 50_000
@@ -687,6 +687,7 @@ class _ScanTables:
         self.bounds = bytearray()
         self.order: list[int] = []
         self.by_reason: dict[str, list[int]] = {}
+        self.keys: list[tuple] = []  # what `_hotloop.count_keys` adds for each key
 
     def enough_examples(self, reason: str) -> None:
         for index in self.by_reason.get(reason, ()):
@@ -694,6 +695,8 @@ class _ScanTables:
 
     def register(self, tail: bytes, info: "_Tail", wanted: bool) -> None:
         self.by_reason.setdefault(info.reason, []).append(len(self.infos))
+        self.keys.append((sys.intern(info.reason), info.count, None if info.url == "-" else info.url,
+                          None if info.queue == "-" else (info.reason, info.queue), info.status, info.unknown))
         self.ids[tail] = len(self.infos)
         self.infos.append(info)
         self.reasons.append(sys.intern(info.reason))  # one object per reason: the C caches day arrays by identity
@@ -927,10 +930,10 @@ class _Parser:
         per_minute.clear()
 
     def _count_tails(self, counted: Iterator[tuple[_Tail, int]]) -> int:
-        """Lines the fast paths grouped by key (`n` lines alike each), added to the aggregate.
+        """Lines the Python bytes loop grouped by ending (`n` lines alike each), added to the aggregate.
 
-        Runs for every key of every file of a farm: plain dict reads and writes on the
-        Counters, names bound once. Returns the number of lines.
+        Plain dict reads and writes on the Counters, names bound once; the compiled
+        path does the same in `_hotloop.count_keys`. Returns the number of lines.
         """
         stats = self.stats
         reasons, reason_lines, urls = stats.reasons, stats.reason_lines, stats.urls
@@ -1019,13 +1022,13 @@ class _Parser:
         order = tables.order
         if not order:
             return
-        infos, ends, bounds = tables.infos, tables.ends, tables.bounds
-        lines = self._count_tails((infos[index], ends[index]) for index in order)
+        infos, bounds, stats = tables.infos, tables.bounds, self.stats
+        lines = _hotloop.count_keys(order, tables.ends, tables.keys, stats.reasons, stats.reason_lines, stats.urls,
+                                    stats.queues, stats.statuses, stats.unknown_reasons, Counter, stats.cap_urls, URL_CAP)
         first: dict[str, bytearray] = {}
         last: dict[str, bytearray] = {}
         for index in order:
             info = infos[index]
-            ends[index] = 0
             at = index * 2 * _STAMP
             low, high = bounds[at:at + _STAMP], bounds[at + _STAMP:at + 2 * _STAMP]
             bounds[at] = 0  # a zero first byte tells the scanner this key has no stamp yet
