@@ -1,0 +1,52 @@
+"""What a diagnosis loads at start-up: only what its report form needs (speed in bench/)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+
+from conftest import EXAMPLES
+from httperr_doctor.engine.diagnosis import tool_version
+
+# Run in a fresh interpreter: the test process itself has imported everything.
+PROBE = """
+import json, sys
+from httperr_doctor.wizard.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+NEVER_FOR_JSON = ("rich", "questionary", "prompt_toolkit", "httperr_doctor.engine.render.html",
+                  "httperr_doctor.engine.render.terminal", "httperr_doctor.engine.render.markdown",
+                  "httperr_doctor.wizard.interactive", "multiprocessing", "concurrent.futures", "defusedxml",
+                  "xml.sax.expatreader")
+
+
+def loaded_by(*argv: str, env: dict | None = None) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+    info = json.loads(done.stderr.strip().splitlines()[-1])
+    assert info["code"] == 0, done.stderr
+    return set(info["modules"])
+
+
+def test_a_json_diagnosis_loads_no_renderer_prompt_or_pool_it_does_not_use(tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    evidence = str(EXAMPLES / "connections-refused" / "HTTPERR")
+    cold = loaded_by("diagnose", "--format", "json", "--jobs", "1", evidence, env=env)
+    assert "yaml" in cold  # the first run reads the KB files and fills the cache
+    warm = loaded_by("diagnose", "--format", "json", "--jobs", "1", evidence, env=env)
+    assert "httperr_doctor.engine.diagnosis" in warm and "durable.engine" in warm
+    assert sorted(m for m in NEVER_FOR_JSON if m in warm) == []
+    assert "yaml" not in warm  # the KB came from the cache
+
+
+def test_another_form_loads_its_own_renderer_only(tmp_path):
+    modules = loaded_by("diagnose", "--format", "markdown", "--jobs", "1", str(EXAMPLES / "connection-dropped"),
+                        env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert "httperr_doctor.engine.render.markdown" in modules and "rich" not in modules
+
+
+def test_tool_version_is_the_installed_version():
+    assert tool_version() == version("httperr-doctor")
