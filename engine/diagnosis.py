@@ -13,12 +13,12 @@ from pathlib import PurePath
 from typing import Any, Iterable
 
 from . import report as out
-from .evidence import ReadFile, iter_files
+from .evidence import ReadFile
 from .facts import Facts, derive_facts
 from .inference import InferenceResult, RuleEngine
 # Progress is part of this module's API (front ends import it from here); it lives in
 # ingest.py, which reports it.
-from .ingest import Progress, ProgressCallback, read_files  # noqa: F401
+from .ingest import Progress, ProgressCallback, read_files, read_inputs  # noqa: F401
 from .knowledge import KnowledgeBase, default_kb
 from .ranking import CauseScore, rank
 from .templates import format_value, render, render_first
@@ -56,12 +56,6 @@ def tool_version() -> str:
         if line.startswith("Version:"):
             return line.partition(":")[2].strip()
     return version("httperr-doctor")  # pragma: no cover - unusual METADATA
-
-
-def read_inputs(paths: list[str], progress: ProgressCallback | None = None, workers: int | None = None,
-                meanwhile=None) -> list[ReadFile]:
-    """Parse every file under `paths` (on all cores when there is a lot); `progress` hears about each file."""
-    return read_files(iter_files(paths), workers, progress, meanwhile)
 
 
 def host_key(name: str) -> str:
@@ -324,7 +318,18 @@ def diagnose(paths: list[str], answers: dict[str, Any] | None = None, kb: Knowle
     processes that parse files (default: all cores for big inputs).
     """
     # The knowledge base loads and the rules compile here while the workers parse.
-    files = read_inputs(paths, progress, workers, meanwhile=lambda: engine_for(kb or default_kb()))
+    files = read_inputs(paths, progress, workers, meanwhile=lambda: prepare(kb))
+    return diagnose_files(files, answers, kb, zone)
+
+
+def prepare(kb: KnowledgeBase | None = None) -> None:
+    """Load the knowledge base and compile its rules (what a diagnosis does before it can start)."""
+    engine_for(kb or default_kb())
+
+
+def diagnose_files(files: list[ReadFile], answers: dict[str, Any] | None = None, kb: KnowledgeBase | None = None,
+                   zone: Zone | None = None) -> out.Report:
+    """`diagnose` for files already read (`read_inputs`)."""
     kb = kb or default_kb()
     groups = group_by_host(files)
     host_of = {f.path: host for host, members in groups.items() for f in members}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Callable, Iterable
 
-from .evidence import EvidenceFile, ReadFile, read
+from .evidence import EvidenceFile, ReadFile, iter_files, read
 
 # Below this much data, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
@@ -106,6 +106,12 @@ class _Folder:
 def _records(result) -> int:
     stats = result.stats
     return getattr(stats, "records", None) or getattr(stats, "requests", None) or len(result.records)
+
+
+def read_inputs(paths: list[str], progress: ProgressCallback | None = None, workers: int | None = None,
+                meanwhile: Callable[[], object] | None = None) -> list[ReadFile]:
+    """Parse every file under `paths` (on all cores when there is a lot); `progress` hears about each file."""
+    return read_files(iter_files(paths), workers, progress, meanwhile)
 
 
 def read_files(items: Iterable[EvidenceFile | ReadFile], workers: int | None = None,

@@ -17,7 +17,7 @@ def crash(*_args, **_kwargs):
 
 
 def test_internal_error_prints_one_line_and_writes_the_traceback(monkeypatch, capsys):
-    monkeypatch.setattr(diagnosis, "diagnose", crash)
+    monkeypatch.setattr(diagnosis, "diagnose_files", crash)
     code, out = run_cli("diagnose", str(EXAMPLES / "connections-refused"))
     err = capsys.readouterr().err
     assert code == cli.EXIT_INTERNAL == 3 and out == ""
@@ -33,7 +33,7 @@ def test_internal_error_prints_one_line_and_writes_the_traceback(monkeypatch, ca
 
 
 def test_internal_error_when_the_log_cannot_be_written_still_prints_one_line(monkeypatch, capsys):
-    monkeypatch.setattr(diagnosis, "diagnose", crash)
+    monkeypatch.setattr(diagnosis, "diagnose_files", crash)
 
     def no_temp(*_a, **_k):
         raise PermissionError(13, "Permission denied")

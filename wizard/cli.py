@@ -117,8 +117,16 @@ def _render(report, args) -> str:
     return render_text(report, top_steps=args.steps)
 
 
+def _prepare_diagnosis() -> None:
+    # Runs while the workers parse: the rest of the engine imports, the KB loads and
+    # its rules compile in parallel with the reading, not before it.
+    from httperr_doctor.engine.diagnosis import prepare
+
+    prepare()
+
+
 def _cmd_diagnose(args) -> int:
-    from httperr_doctor.engine.diagnosis import diagnose
+    from httperr_doctor.engine.ingest import read_inputs
 
     from .progress import reading_progress
 
@@ -136,7 +144,10 @@ def _cmd_diagnose(args) -> int:
             print(f"httperr-doctor: --tz: {error}", file=sys.stderr)
             return EXIT_USAGE
     with reading_progress(sys.stderr) as progress:
-        report = diagnose(args.paths, progress=progress, zone=zone, workers=args.jobs)
+        files = read_inputs(args.paths, progress, args.jobs, meanwhile=_prepare_diagnosis)
+    from httperr_doctor.engine.diagnosis import diagnose_files
+
+    report = diagnose_files(files, zone=zone)
     _write(_render(report, args), args.output)
     return EXIT_OK
 
