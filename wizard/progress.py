@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import IO, Iterator
 
-from httperr_doctor.engine.diagnosis import Progress, ProgressCallback
+from httperr_doctor.engine.ingest import Progress, ProgressCallback
 
 
 @contextmanager
