@@ -292,3 +292,8 @@ def cached_kb(root: Path = KB_DIR) -> KnowledgeBase:
 @lru_cache(maxsize=1)
 def default_kb() -> KnowledgeBase:
     return cached_kb(KB_DIR)
+
+
+def loaded_default_kb() -> KnowledgeBase | None:
+    """The default KB if this process has loaded it already; never loads it."""
+    return default_kb() if default_kb.cache_info().currsize else None
