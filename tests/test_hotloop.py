@@ -159,14 +159,13 @@ def test_scanner_refuses_tables_out_of_step_rather_than_writing_past_them():
     scan = httperr._hotloop.scan
     block = b"2025-03-01 10:00:01 - - - - - - - - - Timer_ConnectionIdle -\n"
     good = dict(ids={b"- - Timer_ConnectionIdle -": 0}, reasons=["Timer_ConnectionIdle"], counts=[1],
-                want=bytearray(1), ends=array("q", [0]), bounds=bytearray(38), order=[], days={}, dates={b"2025-03-01"})
+                reason_of=array("I", [0]), want=bytearray([1]), ends=array("q", [0]), bounds=bytearray(38), order=[], days={},
+                dates={b"2025-03-01"}, new_day=httperr._new_day, found=[])
 
     def call(**change):
         args = {**good, **change}
         return scan(block, 0, 1, bytes([8, 9, 11, 12]), 12, 65536, *args.values())
 
-    status, pos, number, aux = call()
-    assert (status, pos, number, aux) == (httperr._hotloop.NEW_DAY, 0, 1, ("Timer_ConnectionIdle", "2025-03-01"))
     with pytest.raises(ValueError):
         call(ids={b"- - Timer_ConnectionIdle -": 5})
     with pytest.raises(ValueError):
@@ -175,14 +174,19 @@ def test_scanner_refuses_tables_out_of_step_rather_than_writing_past_them():
         call(bounds=bytearray(3))
     with pytest.raises(TypeError):
         call(days=[])
+    with pytest.raises(ValueError):  # a reason id past the wishes
+        call(reason_of=array("I", [3]))
+    with pytest.raises(ValueError):
+        call(reason_of=array("H", [0]))
+    with pytest.raises(ZeroDivisionError):  # whatever the day factory raises reaches Python
+        call(new_day=lambda: 1 / 0, days={})
     with pytest.raises(ValueError):  # a key column past the last field
         scan(block, 0, 1, bytes([8, 13]), 12, 65536, *good.values())
     with pytest.raises(TypeError):
         scan(block)
-    days = {("Timer_ConnectionIdle", "2025-03-01"): array("H", bytes(2880))}
-    ends = array("q", [0])
-    assert call(days=days, ends=ends)[:3] == (httperr._hotloop.DONE, len(block), 2)
-    assert ends[0] == 1 and days[("Timer_ConnectionIdle", "2025-03-01")][600] == 1
+    days, ends, found = {}, array("q", [0]), []
+    assert call(days=days, ends=ends, found=found)[:3] == (httperr._hotloop.DONE, len(block), 2)
+    assert ends[0] == 1 and days[("Timer_ConnectionIdle", "2025-03-01")][600] == 1 and found == [(0, 1)]
 
 
 @compiled
@@ -216,3 +220,17 @@ def test_url_scan_past_the_cap_is_cut_the_same_way(tmp_path, monkeypatch):
     assert compiled_path == python_path == line_path
     urls = compiled_path[0]["urls"]["NotFound"]
     assert httperr.URL_CAP // 2 <= len(urls) <= httperr.URL_CAP and compiled_path[0]["reasons"]["NotFound"] == 6000
+
+
+@compiled
+def test_examples_are_the_first_lines_of_each_reason_even_with_many_reasons(tmp_path, monkeypatch):
+    """40 reasons in one block: more than the scanner tracks per call, so it hands examples back early."""
+    path = tmp_path / "httperr1.log"
+    reasons = [f"Reason_{n:02d}" for n in range(40)]
+    lines = [f"2025-03-01 10:00:{i % 60:02d} 10.0.0.9 5123 10.0.0.1 80 HTTP/1.1 GET / 400 1 {reasons[i % 40]} -"
+             for i in range(400)]
+    path.write_text("\n".join(lines) + "\n")
+    compiled_path, python_path, line_path = parse_three_ways(path, monkeypatch)
+    assert compiled_path == python_path == line_path
+    examples = compiled_path[0]["examples"]
+    assert [ref.line for ref in examples["Reason_07"]] == [8, 48, 88, 128, 168]

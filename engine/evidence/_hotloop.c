@@ -27,8 +27,8 @@ enum {
     SLOW = 1,      /* the line at pos needs the reference path */
     NEW_TAIL = 2,  /* aux: the line's key (bytes) Python has not seen yet */
     NEW_DATE = 3,  /* aux: b"YYYY-MM-DD" Python has not vouched for yet */
-    NEW_DAY = 4,   /* aux: (reason, "YYYY-MM-DD") key missing from the per-minute days */
-    EXAMPLE = 5,   /* aux: tail id of the line before pos, counted, whose reason still wants examples */
+    /* 4 was NEW_DAY: the scanner now makes missing day arrays itself with `new_day`. */
+    EXAMPLE = 5,   /* examples were put in `found` for more reasons than one call keeps track of */
     LONG = 6,      /* the line at pos is over the length limit: the rest of the block is read by the line reader */
 };
 
@@ -37,6 +37,7 @@ enum {
 #define DAY_SLOTS 1440
 #define MAX_COLUMNS 8
 #define DAY_CACHE 16
+#define EXAMPLE_REASONS 32
 #define MAX_KEY 4096       /* longer keys (URLs of kilobytes) take the reference path */
 
 static inline int is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -110,22 +111,23 @@ static int hold(Held *h, PyObject *obj, const char *format, Py_ssize_t itemsize)
 }
 
 PyDoc_STRVAR(scan_doc,
-"scan(block, pos, number, columns, spaces, max_line, ids, reasons, counts, want, ends, bounds, order, days, dates)\n"
-"-> (status, pos, number, aux)\n\n"
+"scan(block, pos, number, columns, spaces, max_line, ids, reasons, counts, reason_of, want, ends, bounds, order,\n"
+"     days, dates, new_day, found) -> (status, pos, number, aux)\n\n"
 "Count plain HTTPERR data lines of `block` from byte `pos` (line `number`) until the\n"
-"end of the block or the first line Python must handle; see engine/evidence/httperr.py.");
+"end of the block or the first line Python must handle; see engine/evidence/httperr.py.\n"
+"A line whose reason still wants examples (want[reason_of[key]] of them) goes into `found` as (key, line).");
 
 static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 15) {
-        PyErr_SetString(PyExc_TypeError, "scan() takes 15 arguments");
+    if (nargs != 18) {
+        PyErr_SetString(PyExc_TypeError, "scan() takes 18 arguments");
         return NULL;
     }
     PyObject *block = args[0], *columns = args[3], *ids = args[6], *reasons = args[7], *counts = args[8],
-             *want = args[9], *ends_obj = args[10], *bounds = args[11], *order = args[12], *days = args[13],
-             *dates = args[14];
+             *reason_of_obj = args[9], *want = args[10], *ends_obj = args[11], *bounds = args[12], *order = args[13],
+             *days = args[14], *dates = args[15], *new_day = args[16], *found = args[17];
     if (!PyBytes_Check(block) || !PyBytes_Check(columns) || !PyDict_Check(ids) || !PyList_Check(reasons) || !PyList_Check(counts)
-        || !PyByteArray_Check(want) || !PyByteArray_Check(bounds) || !PyList_Check(order)
+        || !PyByteArray_Check(want) || !PyByteArray_Check(bounds) || !PyList_Check(order) || !PyList_Check(found)
         || !PyDict_Check(days) || !PyAnySet_Check(dates)) {
         PyErr_SetString(PyExc_TypeError, "scan(): argument of the wrong type");
         return NULL;
@@ -152,24 +154,32 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     const char *base = PyBytes_AS_STRING(block);
     Py_ssize_t size = PyBytes_GET_SIZE(block);
     Py_ssize_t known = PyList_GET_SIZE(reasons);
-    if (PyList_GET_SIZE(counts) != known || PyByteArray_GET_SIZE(want) != known
+    if (PyList_GET_SIZE(counts) != known
         || PyByteArray_GET_SIZE(bounds) != known * BOUNDS || pos < 0) {
         PyErr_SetString(PyExc_ValueError, "scan(): tail tables out of step");
         return NULL;
     }
-    Held ends = {0};
+    Held ends = {0}, reason_of = {0};
     /* Day arrays of the current date, per reason (a handful), held while scanning. */
     struct { PyObject *reason; Held day; } cached[DAY_CACHE];
     int n_cached = 0;
+    struct { unsigned int reason; int taken; } took[EXAMPLE_REASONS];  /* examples put in `found` per reason */
+    int n_took = 0;
     int ok = hold(&ends, ends_obj, "q", 8);
-    if (ok <= 0 || ends.view.len != known * 8) {
+    if (ok > 0 && ends.view.len == known * 8)
+        ok = hold(&reason_of, reason_of_obj, "I", 4);
+    if (ok <= 0 || ends.view.len != known * 8 || reason_of.view.len != known * 4) {
         if (ok >= 0)
-            PyErr_SetString(PyExc_ValueError, "scan(): ends must be an array('q') with one slot per tail");
+            PyErr_SetString(PyExc_ValueError, "scan(): ends (array 'q') and reason_of (array 'I') need one slot per key");
         release(&ends);
+        release(&reason_of);
         return NULL;
     }
     long long *ended = (long long *)ends.view.buf;
-    char *bound = PyByteArray_AS_STRING(bounds), *wanted = PyByteArray_AS_STRING(want);
+    const unsigned int *reason_ids = (const unsigned int *)reason_of.view.buf;
+    const unsigned char *wanted = (const unsigned char *)PyByteArray_AS_STRING(want);
+    Py_ssize_t n_reasons = PyByteArray_GET_SIZE(want);
+    char *bound = PyByteArray_AS_STRING(bounds);
 
     char keys[2][MAX_KEY];              /* this line's key and the previous line's (most lines repeat it) */
     int this_key = 0;
@@ -283,14 +293,15 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             if (!key)
                 goto done;
             PyObject *array = PyDict_GetItemWithError(days, key);
-            if (!array) {
-                if (PyErr_Occurred())
-                    Py_DECREF(key);
-                else
-                    out = result(NEW_DAY, pos, number, key);
-                goto done;
+            if (!array && !PyErr_Occurred()) {
+                PyObject *fresh = PyObject_CallNoArgs(new_day);
+                if (fresh && PyDict_SetItem(days, key, fresh) == 0)
+                    array = fresh;  /* kept alive by `days` */
+                Py_XDECREF(fresh);
             }
             Py_DECREF(key);
+            if (!array)
+                goto done;
             Held *day = &cached[at].day;
             day->held = 0;
             int dense = hold(day, array, "H", 2);
@@ -330,18 +341,44 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         } else if (memcmp(line, last, STAMP) > 0) {
             memcpy(last, line, STAMP);
         }
-        pos = next;
-        number++;
-        if (wanted[idx]) {
-            out = result(EXAMPLE, pos, number, PyLong_FromSsize_t(idx));
+        unsigned int rid = reason_ids[idx];
+        if (rid >= n_reasons) {
+            PyErr_SetString(PyExc_ValueError, "scan(): reason id out of range");
             goto done;
         }
+        if (wanted[rid]) {
+            /* At most want[rid] lines per reason in one call; Python keeps the first few. */
+            int t = 0;
+            while (t < n_took && took[t].reason != rid)
+                t++;
+            int untracked = t == EXAMPLE_REASONS;
+            if (t == n_took && !untracked) {
+                took[n_took].reason = rid;
+                took[n_took++].taken = 0;
+            }
+            if (untracked || took[t].taken < wanted[rid]) {
+                PyObject *example = Py_BuildValue("(nn)", idx, number);
+                if (!example || PyList_Append(found, example) < 0) {
+                    Py_XDECREF(example);
+                    goto done;
+                }
+                Py_DECREF(example);
+                if (untracked) {
+                    out = result(EXAMPLE, next, number + 1, NULL);
+                    goto done;
+                }
+                took[t].taken++;
+            }
+        }
+        pos = next;
+        number++;
     }
     out = result(DONE, pos, number, NULL);
 done:
     while (n_cached)
         release(&cached[--n_cached].day);
     release(&ends);
+    release(&reason_of);
     Py_XDECREF(date_text);
     return out;
 }
@@ -535,7 +572,7 @@ PyMODINIT_FUNC PyInit__hotloop(void)
         return NULL;
     if (PyModule_AddIntConstant(m, "DONE", DONE) < 0 || PyModule_AddIntConstant(m, "SLOW", SLOW) < 0
         || PyModule_AddIntConstant(m, "NEW_TAIL", NEW_TAIL) < 0 || PyModule_AddIntConstant(m, "NEW_DATE", NEW_DATE) < 0
-        || PyModule_AddIntConstant(m, "NEW_DAY", NEW_DAY) < 0 || PyModule_AddIntConstant(m, "EXAMPLE", EXAMPLE) < 0
+        || PyModule_AddIntConstant(m, "EXAMPLE", EXAMPLE) < 0
         || PyModule_AddIntConstant(m, "LONG", LONG) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -649,15 +649,18 @@ def _good_hour(hour: bytes) -> bool:
 
 
 class _ScanTables:
-    """What the compiled scanner reads and writes, one entry per distinct line ending (tail).
+    """What the compiled scanner reads and writes, one entry per distinct key (the columns it reads).
 
-    Plain lists, a bytearray and an array so the C code needs no state of its own:
-    `ids` maps a tail to its index; `ends` counts lines per tail and `bounds` keeps
-    each tail's first and last stamp (19 bytes each) until the next flush; `order`
-    lists the tails counted since then, in the order they first appeared.
+    Plain lists, bytearrays and arrays so the C code needs no state of its own:
+    `ids` maps a key to its index; `ends` counts lines per key and `bounds` keeps
+    each key's first and last stamp (19 bytes each) until the next flush; `order`
+    lists the keys counted since then, in the order they first appeared. Reasons are
+    numbered too (`reason_of` per key): `want` says per reason how many more example
+    lines the file being read still wants.
     """
 
-    __slots__ = ("ids", "infos", "reasons", "counts", "want", "ends", "bounds", "order", "by_reason", "keys")
+    __slots__ = ("ids", "infos", "reasons", "counts", "ends", "bounds", "order", "keys",
+                 "reason_ids", "reason_of", "want")
     # One set per #Fields: layout, kept for the next file of the same layout (a farm's
     # files repeat their keys); started afresh past MAX_KEYS so memory stays bounded.
     MAX_KEYS = 50_000
@@ -671,10 +674,9 @@ class _ScanTables:
             if len(cls._by_layout) > 16:
                 cls._by_layout.clear()
             tables = cls._by_layout[fields] = cls()
-        tables.want[:] = b"\x01" * len(tables.infos)
+        tables.want[:] = bytes([EXAMPLES_PER_REASON]) * len(tables.reason_ids)
         for reason, refs in examples.items():
-            if len(refs) >= EXAMPLES_PER_REASON:
-                tables.enough_examples(reason)
+            tables.still_wanted(reason, EXAMPLES_PER_REASON - len(refs))
         return tables
 
     def __init__(self) -> None:
@@ -682,31 +684,41 @@ class _ScanTables:
         self.infos: list[_Tail] = []
         self.reasons: list[str] = []
         self.counts: list[int] = []
-        self.want = bytearray()
         self.ends = array("q")
         self.bounds = bytearray()
         self.order: list[int] = []
-        self.by_reason: dict[str, list[int]] = {}
         self.keys: list[tuple] = []  # what `_hotloop.count_keys` adds for each key
+        self.reason_ids: dict[str, int] = {}
+        self.reason_of = array("I")
+        self.want = bytearray()
 
-    def enough_examples(self, reason: str) -> None:
-        for index in self.by_reason.get(reason, ()):
-            self.want[index] = 0
+    def still_wanted(self, reason: str, examples: int) -> None:
+        """The scanner puts up to `examples` more lines of `reason` in `found` per call."""
+        if reason in self.reason_ids:
+            self.want[self.reason_ids[reason]] = max(examples, 0)
 
-    def register(self, tail: bytes, info: "_Tail", wanted: bool) -> None:
-        self.by_reason.setdefault(info.reason, []).append(len(self.infos))
-        self.keys.append((sys.intern(info.reason), info.count, None if info.url == "-" else info.url,
-                          None if info.queue == "-" else (info.reason, info.queue), info.status, info.unknown))
+    def register(self, tail: bytes, info: "_Tail", wanted: int) -> None:
+        reason = sys.intern(info.reason)  # one object per reason: the C caches day arrays by identity
+        if reason not in self.reason_ids:
+            self.reason_ids[reason] = len(self.want)
+            self.want.append(max(wanted, 0))
+        self.reason_of.append(self.reason_ids[reason])
+        self.keys.append((reason, info.count, None if info.url == "-" else info.url,
+                          None if info.queue == "-" else (reason, info.queue), info.status, info.unknown))
         self.ids[tail] = len(self.infos)
         self.infos.append(info)
-        self.reasons.append(sys.intern(info.reason))  # one object per reason: the C caches day arrays by identity
+        self.reasons.append(reason)
         self.counts.append(info.count)
-        self.want.append(wanted)
         self.ends.append(0)
         self.bounds.extend(bytes(2 * _STAMP))
 
 
 _STAMP = len("YYYY-MM-DD HH:MM:SS")
+
+
+def _new_day() -> array:
+    """A dense day of 1,440 minutes for the compiled scanner to count into."""
+    return array("H", bytes(2 * 1440))
 
 
 @dataclass(slots=True)
@@ -970,7 +982,7 @@ class _Parser:
         """Let the compiled scanner count the block, doing for it whatever it stops for."""
         hot, stats = _hotloop, self.stats
         days, examples, path = stats.per_minute.days, stats.examples, self.lines.path
-        pos, number, size = 0, first, len(block)
+        pos, number, size, found = 0, first, len(block), []
         while pos < size:
             if not self.key_columns:  # a #Fields: line the compiled scanner cannot follow
                 self.block(number, block[pos:])
@@ -981,22 +993,20 @@ class _Parser:
             tables = self.scanned
             status, pos, number, aux = hot.scan(
                 block, pos, number, self.key_columns, self.width - 1, MAX_LINE_BYTES, tables.ids, tables.reasons,
-                tables.counts, tables.want, tables.ends, tables.bounds, tables.order, days, self.good_dates)
+                tables.counts, tables.reason_of, tables.want, tables.ends, tables.bounds, tables.order, days,
+                self.good_dates, _new_day, found)
+            for index, line in found:  # the first lines of each reason, in line order, until it has enough
+                refs = examples.setdefault(tables.reasons[index], [])
+                if len(refs) < EXAMPLES_PER_REASON:
+                    refs.append(SourceRef(path, line))
+                tables.still_wanted(tables.reasons[index], EXAMPLES_PER_REASON - len(refs))
+            found.clear()
             if status == hot.NEW_TAIL:
                 info = self._tail(aux, self.key_index)
-                tables.register(aux, info, len(examples.get(info.reason, ())) < EXAMPLES_PER_REASON)
-            elif status == hot.NEW_DAY:
-                days[aux] = array("H", bytes(2 * 1440))
-            elif status == hot.EXAMPLE:  # aux: the tail of the line just counted (line number - 1)
-                reason = tables.reasons[aux]
-                refs = examples.setdefault(reason, [])
-                if len(refs) < EXAMPLES_PER_REASON:
-                    refs.append(SourceRef(path, number - 1))
-                if len(refs) >= EXAMPLES_PER_REASON:
-                    tables.enough_examples(reason)
+                tables.register(aux, info, EXAMPLES_PER_REASON - len(examples.get(info.reason, ())))
             elif status == hot.NEW_DATE and _real_date(aux.decode("ascii")):
                 self.good_dates.add(aux)
-            elif status != hot.DONE:  # SLOW, LONG, or a date that is not a real one
+            elif status not in (hot.DONE, hot.EXAMPLE):  # SLOW, LONG, or a date that is not a real one
                 pos, number = self._slow_row(block, pos, number)
         self._flush_scanned()
 
