@@ -234,3 +234,10 @@ def test_examples_are_the_first_lines_of_each_reason_even_with_many_reasons(tmp_
     assert compiled_path == python_path == line_path
     examples = compiled_path[0]["examples"]
     assert [ref.line for ref in examples["Reason_07"]] == [8, 48, 88, 128, 168]
+
+
+@compiled
+@given(data=st.binary(max_size=2000))
+def test_compiled_newline_count_equals_bytes_count(data):
+    assert httperr._hotloop.newlines(data) == data.count(b"\n")
+    assert httperr._hotloop.newlines(b"\n" * 1000 + data) == 1000 + data.count(b"\n")  # past the 255-byte chunks

@@ -55,6 +55,37 @@ static int good_stamp(const char *s)
         && two_digits(s + 11) <= 23 && two_digits(s + 14) <= 59 && two_digits(s + 17) <= 59;
 }
 
+/* Newlines in a buffer: byte-wide counters over chunks the compiler vectorises. */
+static Py_ssize_t count_newlines(const char *p, Py_ssize_t n)
+{
+    Py_ssize_t total = 0;
+    while (n > 0) {
+        Py_ssize_t chunk = n < 255 ? n : 255;
+        unsigned char found = 0;
+        for (Py_ssize_t i = 0; i < chunk; i++)
+            found += p[i] == '\n';
+        total += found;
+        p += chunk;
+        n -= chunk;
+    }
+    return total;
+}
+
+PyDoc_STRVAR(newlines_doc,
+"newlines(block) -> int\n\n"
+"block.count(b'\\n'), several times faster (bytes.count looks at one byte at a time);\n"
+"the reader numbers the lines of each block with it.");
+
+static PyObject *newlines(PyObject *module, PyObject *block)
+{
+    (void)module;
+    if (!PyBytes_Check(block)) {
+        PyErr_SetString(PyExc_TypeError, "newlines() takes bytes");
+        return NULL;
+    }
+    return PyLong_FromSsize_t(count_newlines(PyBytes_AS_STRING(block), PyBytes_GET_SIZE(block)));
+}
+
 /* Spaces in a line, and whether it holds a CR. Byte-wide counters over chunks of
  * under 256 bytes let the compiler compare 16 or 32 bytes per instruction. */
 static Py_ssize_t count_spaces(const char *p, Py_ssize_t n, int *has_cr)
@@ -556,6 +587,7 @@ static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL, scan_doc},
     {"busy_minutes", (PyCFunction)(void (*)(void))busy_minutes, METH_FASTCALL, busy_minutes_doc},
     {"count_keys", (PyCFunction)(void (*)(void))count_keys, METH_FASTCALL, count_keys_doc},
+    {"newlines", (PyCFunction)newlines, METH_O, newlines_doc},
     {NULL, NULL, 0, NULL},
 };
 
