@@ -123,12 +123,12 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def run_measured(command: list[str], stdout) -> dict:
+def run_measured(command: list[str], stdout, env: dict | None = None) -> dict:
     """Wall time, peak RSS of the largest process, peak PSS of the whole process tree (sampled)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     cpu = _cpu()
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, text=True, env=env)
     peak_tree = 0
     sampling = os.path.exists(f"/proc/{proc.pid}/smaps_rollup")
     while proc.poll() is None:
@@ -159,20 +159,33 @@ LNAV_MAX_MB = 256  # lnav indexes every line in memory; on the 1 GB file it take
 
 
 def bench_target(name: str, target: Path, out: Path, doctor: str, awk: tuple[str, str], naive: bool,
-                 text: bool = False) -> dict:
+                 text: bool = False, repeat: int = 1, pure: bool = False) -> dict:
+    """awk and diagnose run alternately `repeat` times; the medians are reported (a shared machine is noisy)."""
     files = log_files(target)
     size = sum(os.path.getsize(f) for f in files)
     subprocess.run([awk[0], AWK_COUNT, *files], capture_output=True)  # warm the page cache
-    awk_s, awk_cpu, awk_done = timed_cpu([awk[0], AWK_COUNT, *files])
     report = out / f"report-{name}.json"
-    with open(report, "w") as sink:
-        measured = run_measured([doctor, "diagnose", "--format", "json", str(target)], sink)
+    awks, runs = [], []
+    for _ in range(repeat):
+        awks.append(timed_cpu([awk[0], AWK_COUNT, *files]))
+        with open(report, "w") as sink:
+            runs.append(run_measured([doctor, "diagnose", "--format", "json", str(target)], sink))
+    awk_s, awk_cpu = statistics.median(a[0] for a in awks), statistics.median(a[1] for a in awks)
+    awk_done = awks[-1][2]
+    wall = statistics.median(r["wall_s"] for r in runs)
     text_s = timed([doctor, "diagnose", str(target)])[0] if text else None
+    rss = [r["max_process_rss_mb"] for r in runs if r["max_process_rss_mb"] is not None]
+    pss = [r["tree_pss_mb"] for r in runs if r["tree_pss_mb"] is not None]
     row = {"target": name, "files": len(files), "mb": size / 2**20, "awk_s": awk_s, "awk": awk[1],
-           "diagnose_json_s": measured["wall_s"], "diagnose_text_s": text_s,
-           "diagnose_cpu_s": measured["cpu_s"], "awk_cpu_s": awk_cpu,
-           "ratio": measured["wall_s"] / awk_s, "max_process_rss_mb": measured["max_process_rss_mb"],
-           "tree_pss_mb": measured["tree_pss_mb"]}
+           "diagnose_json_s": wall, "diagnose_text_s": text_s,
+           "diagnose_cpu_s": statistics.median(r["cpu_s"] for r in runs), "awk_cpu_s": awk_cpu,
+           "ratio": statistics.median(r["wall_s"] / a[0] for r, a in zip(runs, awks)),
+           "ratios": [round(r["wall_s"] / a[0], 2) for r, a in zip(runs, awks)],
+           "max_process_rss_mb": max(rss, default=None), "tree_pss_mb": max(pss, default=None)}
+    if pure:  # the same diagnosis without the compiled scanner (what a machine without a C compiler gets)
+        with open(report, "w") as sink:
+            row["pure_python_s"] = run_measured([doctor, "diagnose", "--format", "json", str(target)], sink,
+                                                env={**os.environ, "HTTPERR_DOCTOR_PURE_PYTHON": "1"})["wall_s"]
     data = json.loads(report.read_text())
     ours: Counter = Counter()
     for server in data["servers"]:
@@ -187,6 +200,18 @@ def bench_target(name: str, target: Path, out: Path, doctor: str, awk: tuple[str
         row["lnav_s"], done = timed([lnav, "-n", "-c", LNAV_QUERY, *files])
         row["lnav_ok"] = done.returncode == 0
     return row
+
+
+def scanner(doctor: str) -> str:
+    """Whether the measured install has the compiled HTTPERR scanner (its Python is in the script's #! line)."""
+    try:
+        with open(shutil.which(doctor) or doctor) as handle:
+            python = handle.readline().removeprefix("#!").strip()
+    except (OSError, UnicodeDecodeError):
+        return "unknown"
+    probe = "from httperr_doctor.engine.evidence import httperr; print('compiled' if httperr._hotloop else 'pure Python')"
+    done = subprocess.run([python, "-c", probe], capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
 
 
 def startup(doctor: str, runs: int = 7) -> float:
@@ -213,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the httperr-doctor executable to measure (default: the one next to this Python)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive Python loop")
     parser.add_argument("--text", action="store_true", help="also time the default text report (the JSON run is the figure)")
+    parser.add_argument("--repeat", type=int, default=1, help="run awk and diagnose alternately N times; print medians")
+    parser.add_argument("--pure-too", action="store_true",
+                        help="also time diagnose with the pure-Python HTTPERR loop (HTTPERR_DOCTOR_PURE_PYTHON=1)")
     args = parser.parse_args(argv)
     corpus_mb, servers, big_mb = SIZES[args.size]
     out = args.out / args.size
@@ -223,8 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     awk = mawk()
     info = machine()
     print(f"machine: nproc={info['nproc']}  cpu={info['cpu']}  python={info['python']}  {info['date']}")
-    rows = [bench_target(f"farm-{corpus_mb}MB", farm, out, args.doctor, awk, not args.no_naive, args.text),
-            bench_target(f"single-{big_mb}MB", big, out, args.doctor, awk, not args.no_naive, args.text)]
+    print(f"HTTPERR scanner: {scanner(args.doctor)}")
+    rows = [bench_target(f"farm-{corpus_mb}MB", farm, out, args.doctor, awk, not args.no_naive, args.text,
+                         args.repeat, args.pure_too),
+            bench_target(f"single-{big_mb}MB", big, out, args.doctor, awk, not args.no_naive, args.text,
+                         args.repeat, args.pure_too)]
     help_s = startup(args.doctor)
 
     def fmt(value, spec=".2f", suffix=""):
@@ -239,6 +270,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{fmt(row.get('lnav_s'), '.1f', 's') if shutil.which('lnav') else 'absent':>7} "
               f"{fmt(row['max_process_rss_mb'], '.0f', 'MB'):>8} {fmt(row['tree_pss_mb'], '.0f', 'MB'):>9} "
               f"{'yes' if row['agrees_with_awk'] else 'NO':>10}")
+    if args.repeat > 1:
+        print(f"(medians of {args.repeat} alternating runs; diagnose/awk ratio of each run: "
+              + "; ".join(f"{r['target']} {', '.join(map(str, r['ratios']))}" for r in rows) + ")")
+    if args.pure_too:
+        print("pure-Python HTTPERR loop (HTTPERR_DOCTOR_PURE_PYTHON=1): "
+              + "; ".join(f"{r['target']} {r['pure_python_s']:.2f}s ({r['pure_python_s'] / r['awk_s']:.1f}x awk)" for r in rows))
     print("CPU seconds (user+system, all processes; steadier than wall time on a shared machine): "
           + "; ".join(f"{r['target']}: diagnose {r['diagnose_cpu_s']:.1f}, awk {r['awk_cpu_s']:.2f}"
                       + (f", naive {r['naive_cpu_s']:.1f}" if "naive_cpu_s" in r else "") for r in rows))
