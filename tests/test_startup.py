@@ -7,15 +7,16 @@ import subprocess
 import sys
 from importlib.metadata import version
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, run_cli
 from httperr_doctor.engine.diagnosis import tool_version
 
-# Run in a fresh interpreter: the test process itself has imported everything.
+# Run in a fresh interpreter, as the console script does (main() reads sys.argv): the
+# test process itself has imported everything.
 PROBE = """
-import json, sys
+import gc, json, sys
 from httperr_doctor.wizard.cli import main
-code = main(sys.argv[1:])
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+code = main()
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "frozen": gc.get_freeze_count()}), file=sys.stderr)
 """
 NEVER_FOR_JSON = ("rich", "questionary", "prompt_toolkit", "httperr_doctor.engine.render.html",
                   "httperr_doctor.engine.render.terminal", "httperr_doctor.engine.render.markdown",
@@ -23,12 +24,16 @@ NEVER_FOR_JSON = ("rich", "questionary", "prompt_toolkit", "httperr_doctor.engin
                   "xml.sax.expatreader")
 
 
-def loaded_by(*argv: str, env: dict | None = None) -> set[str]:
+def run_fresh(*argv: str, env: dict | None = None) -> tuple[dict, str]:
     done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=120,
                           env={**os.environ, **(env or {})})
     info = json.loads(done.stderr.strip().splitlines()[-1])
     assert info["code"] == 0, done.stderr
-    return set(info["modules"])
+    return info, done.stdout
+
+
+def loaded_by(*argv: str, env: dict | None = None) -> set[str]:
+    return set(run_fresh(*argv, env=env)[0]["modules"])
 
 
 def test_a_json_diagnosis_loads_no_renderer_prompt_or_pool_it_does_not_use(tmp_path):
@@ -64,3 +69,17 @@ def test_a_parser_on_its_own_reads_the_phrase_list_without_the_whole_kb():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     light, same, count = json.loads(done.stdout)
     assert light and same and count > 30, done.stderr
+
+
+def test_a_one_command_process_freezes_its_start_up_objects_and_reports_the_same():
+    """The console script freezes what start-up made (gc.freeze); in-process callers
+    are left alone; the report is the same either way."""
+    argv = ("diagnose", "--format", "json", "--jobs", "1", str(EXAMPLES / "connections-refused"))
+    info, fresh = run_fresh(*argv)
+    assert info["frozen"] > 10_000
+    import gc
+
+    before = gc.get_freeze_count()
+    code, in_process = run_cli(*argv)
+    assert code == 0 and gc.get_freeze_count() == before
+    assert json.loads(fresh) == json.loads(in_process)

