@@ -19,6 +19,7 @@ from httperr_doctor.engine.evidence import httperr, reader
 from httperr_doctor.engine.evidence.base import Lines
 from httperr_doctor.engine.evidence.reader import EvidenceFile
 from test_ingest import mangled
+from test_minute_counts import entry as minute_entry, expand, filled, reads
 
 compiled = pytest.mark.skipif(httperr._hotloop is None, reason="the compiled scanner was not built here")
 
@@ -241,3 +242,18 @@ def test_examples_are_the_first_lines_of_each_reason_even_with_many_reasons(tmp_
 def test_compiled_newline_count_equals_bytes_count(data):
     assert httperr._hotloop.newlines(data) == data.count(b"\n")
     assert httperr._hotloop.newlines(b"\n" * 1000 + data) == 1000 + data.count(b"\n")  # past the 255-byte chunks
+
+
+@compiled
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.lists(minute_entry, max_size=12), second=st.lists(minute_entry, max_size=12), compact=st.booleans())
+def test_compiled_minute_reads_equal_python(first, second, compact, monkeypatch):
+    """peaks, span and buckets read by the compiled helpers, dense days and sparse alike."""
+    counts = httperr.MinuteCounts()
+    for part in (first, second):
+        one = filled(list(expand(part)))
+        counts.update(one.compact() if compact else one)
+    compiled_reads = reads(counts)
+    with monkeypatch.context() as patch:
+        patch.setattr(httperr, "_hotloop", None)
+        assert reads(counts) == compiled_reads

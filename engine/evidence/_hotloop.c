@@ -583,11 +583,279 @@ done:
     return out;
 }
 
+/* ---- reading a MinuteCounts (httperr.py): dense days of 1,440 slots, sparse days of
+ * busy slots followed by their counts; arrays of type H, I or q. */
+
+static int open_counts(PyObject *array, Py_buffer *view)
+{
+    if (PyObject_GetBuffer(array, view, PyBUF_FORMAT) < 0)
+        return -1;
+    if (!view->format || (strcmp(view->format, "H") && strcmp(view->format, "I") && strcmp(view->format, "q"))) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_ValueError, "minute counts are arrays of type H, I or q");
+        return -1;
+    }
+    return 0;
+}
+
+static inline long long count_at(const Py_buffer *view, Py_ssize_t i)
+{
+    switch (view->itemsize) {
+    case 2: return ((const unsigned short *)view->buf)[i];
+    case 4: return ((const unsigned int *)view->buf)[i];
+    default: return ((const long long *)view->buf)[i];
+    }
+}
+
+/* One stored day, read in one go: busy minutes in rising slot order. */
+typedef struct {
+    PyObject *reason, *day;
+    Py_buffer view;
+    Py_ssize_t n;     /* busy minutes (sparse) or slots (dense) */
+    int sparse;
+} Day;
+
+static inline Py_ssize_t day_next(const Day *d, Py_ssize_t i, long long *slot, long long *count)
+{
+    /* The next busy minute at or after position i; returns its position + 1, or 0 at the end. */
+    if (d->sparse) {
+        if (i >= d->n)
+            return 0;
+        *slot = count_at(&d->view, i);
+        *count = count_at(&d->view, d->n + i);
+        return i + 1;
+    }
+    for (; i < d->n; i++) {
+        long long c = count_at(&d->view, i);
+        if (c) {
+            *slot = i;
+            *count = c;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+typedef int (*day_fn)(const Day *day, void *state);
+
+static int each_day(PyObject *days, PyObject *sparse, day_fn each, void *state)
+{
+    for (int form = 0; form < 2; form++) {
+        PyObject *dict = form ? sparse : days, *key, *value;
+        Py_ssize_t at = 0;
+        if (!PyDict_Check(dict)) {
+            PyErr_SetString(PyExc_TypeError, "days and sparse are dicts");
+            return -1;
+        }
+        while (PyDict_Next(dict, &at, &key, &value)) {
+            if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 2) {
+                PyErr_SetString(PyExc_TypeError, "a day is keyed (reason, day)");
+                return -1;
+            }
+            Day d = {PyTuple_GET_ITEM(key, 0), PyTuple_GET_ITEM(key, 1), {0}, 0, form};
+            if (open_counts(value, &d.view) < 0)
+                return -1;
+            d.n = d.view.len / d.view.itemsize / (form ? 2 : 1);
+            int failed = each(&d, state) < 0;
+            PyBuffer_Release(&d.view);
+            if (failed)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* minute_stats: per reason [peak, first day, first slot, last day, last slot] */
+static PyObject *stats_entry(PyObject *found, PyObject *reason)
+{
+    PyObject *entry = PyDict_GetItemWithError(found, reason);
+    if (entry || PyErr_Occurred())
+        return entry;
+    entry = Py_BuildValue("[iOiOi]", 0, Py_None, 0, Py_None, 0);
+    if (!entry || PyDict_SetItem(found, reason, entry) < 0) {
+        Py_XDECREF(entry);
+        return NULL;
+    }
+    Py_DECREF(entry);
+    return entry;
+}
+
+/* entry[i], entry[i + 1] = day, slot */
+static int set_minute(PyObject *entry, Py_ssize_t i, PyObject *day, long long slot)
+{
+    PyObject *at = PyLong_FromLongLong(slot);
+    if (!at)
+        return -1;
+    Py_INCREF(day);
+    if (PyList_SetItem(entry, i, day) < 0) {
+        Py_DECREF(at);
+        return -1;
+    }
+    return PyList_SetItem(entry, i + 1, at);
+}
+
+/* -1, 0, 1 as (day_a, slot_a) compares with (day_b, slot_b); -2 on error. Days are ISO strings. */
+static int compare_minutes(PyObject *day_a, long long slot_a, PyObject *day_b, long long slot_b)
+{
+    int less = PyObject_RichCompareBool(day_a, day_b, Py_LT);
+    if (less)
+        return less < 0 ? -2 : -1;
+    int equal = PyObject_RichCompareBool(day_a, day_b, Py_EQ);
+    if (equal < 0)
+        return -2;
+    if (!equal)
+        return 1;
+    return slot_a < slot_b ? -1 : slot_a > slot_b;
+}
+
+static int note_day(const Day *d, void *state)
+{
+    PyObject *entry = stats_entry((PyObject *)state, d->reason);  /* every stored day names its reason */
+    if (!entry)
+        return -1;
+    long long slot, count, first = -1, last = -1, peak = 0;
+    for (Py_ssize_t i = 0; (i = day_next(d, i, &slot, &count)) != 0;) {
+        if (first < 0)
+            first = slot;
+        last = slot;
+        if (count > peak)
+            peak = count;
+    }
+    if (peak > PyLong_AsLongLong(PyList_GET_ITEM(entry, 0))) {
+        PyObject *value = PyLong_FromLongLong(peak);
+        if (!value || PyList_SetItem(entry, 0, value) < 0)
+            return -1;
+    }
+    if (first < 0)
+        return PyErr_Occurred() ? -1 : 0;
+    if (PyList_GET_ITEM(entry, 1) == Py_None)
+        return set_minute(entry, 1, d->day, first) < 0 || set_minute(entry, 3, d->day, last) < 0 ? -1 : 0;
+    int before = compare_minutes(d->day, first, PyList_GET_ITEM(entry, 1), PyLong_AsLongLong(PyList_GET_ITEM(entry, 2)));
+    int after = compare_minutes(d->day, last, PyList_GET_ITEM(entry, 3), PyLong_AsLongLong(PyList_GET_ITEM(entry, 4)));
+    if (before == -2 || after == -2)
+        return -1;
+    if (before < 0 && set_minute(entry, 1, d->day, first) < 0)
+        return -1;
+    if (after > 0 && set_minute(entry, 3, d->day, last) < 0)
+        return -1;
+    return 0;
+}
+
+PyDoc_STRVAR(minute_stats_doc,
+"minute_stats(days, sparse) -> {reason: [peak, first_day, first_slot, last_day, last_slot]}\n\n"
+"One pass over a MinuteCounts' stored days (MinuteCounts.peaks and .span).");
+
+static PyObject *minute_stats(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "minute_stats() takes 2 arguments");
+        return NULL;
+    }
+    PyObject *found = PyDict_New();
+    if (found && each_day(args[0], args[1], note_day, found) < 0)
+        Py_CLEAR(found);
+    return found;
+}
+
+/* minute_buckets: per reason {bucket start: count} */
+typedef struct {
+    PyObject *found, *bases, *only;
+    long long origin, width;
+} Buckets;
+
+static long long floor_div(long long a, long long b)
+{
+    long long q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static int add_to(PyObject *counter, PyObject *key, long long n);
+
+static int flush_bucket(PyObject *out, long long bucket, long long total)
+{
+    PyObject *key = PyLong_FromLongLong(bucket);
+    if (!key)
+        return -1;
+    int failed = add_to(out, key, total);
+    Py_DECREF(key);
+    return failed;
+}
+
+static int bucket_day(const Day *d, void *state)
+{
+    Buckets *b = state;
+    if (b->only != Py_None) {
+        int same = PyObject_RichCompareBool(d->reason, b->only, Py_EQ);
+        if (same <= 0)
+            return same;
+    }
+    PyObject *out = PyDict_GetItemWithError(b->found, d->reason);  /* a stored day yields its (maybe empty) dict */
+    if (!out) {
+        if (PyErr_Occurred())
+            return -1;
+        out = PyDict_New();
+        if (!out || PyDict_SetItem(b->found, d->reason, out) < 0) {
+            Py_XDECREF(out);
+            return -1;
+        }
+        Py_DECREF(out);
+    }
+    PyObject *base_obj = PyDict_GetItemWithError(b->bases, d->day);
+    if (!base_obj) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_KeyError, "minute_buckets(): a day without its minute number");
+        return -1;
+    }
+    long long base = PyLong_AsLongLong(base_obj), slot, count, bucket = 0, total = 0;
+    if (base == -1 && PyErr_Occurred())
+        return -1;
+    /* Minutes rise, so each bucket's minutes come together: one dict update per bucket. */
+    int have = 0;
+    for (Py_ssize_t i = 0; (i = day_next(d, i, &slot, &count)) != 0;) {
+        long long key = b->origin + floor_div(base + slot - b->origin, b->width) * b->width;
+        if (have && key != bucket) {
+            if (flush_bucket(out, bucket, total) < 0)
+                return -1;
+            total = 0;
+        }
+        bucket = key;
+        total += count;
+        have = 1;
+    }
+    return have ? flush_bucket(out, bucket, total) : 0;
+}
+
+PyDoc_STRVAR(minute_buckets_doc,
+"minute_buckets(days, sparse, bases, origin, width, only) -> {reason: {bucket start: count}}\n\n"
+"MinuteCounts.buckets_by_reason in one pass; bases maps each day to its minute number.");
+
+static PyObject *minute_buckets(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "minute_buckets() takes 6 arguments");
+        return NULL;
+    }
+    Buckets b = {PyDict_New(), args[2], args[5], PyLong_AsLongLong(args[3]), PyLong_AsLongLong(args[4])};
+    if (!b.found || PyErr_Occurred() || !PyDict_Check(b.bases) || b.width <= 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "minute_buckets(): bases is a dict and width positive");
+        Py_XDECREF(b.found);
+        return NULL;
+    }
+    if (each_day(args[0], args[1], bucket_day, &b) < 0)
+        Py_CLEAR(b.found);
+    return b.found;
+}
+
 static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL, scan_doc},
     {"busy_minutes", (PyCFunction)(void (*)(void))busy_minutes, METH_FASTCALL, busy_minutes_doc},
     {"count_keys", (PyCFunction)(void (*)(void))count_keys, METH_FASTCALL, count_keys_doc},
     {"newlines", (PyCFunction)newlines, METH_O, newlines_doc},
+    {"minute_stats", (PyCFunction)(void (*)(void))minute_stats, METH_FASTCALL, minute_stats_doc},
+    {"minute_buckets", (PyCFunction)(void (*)(void))minute_buckets, METH_FASTCALL, minute_buckets_doc},
     {NULL, NULL, 0, NULL},
 };
 

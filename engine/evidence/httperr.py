@@ -50,7 +50,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from itertools import compress
+from itertools import chain, compress
 from operator import add
 from typing import Iterable, Iterator
 
@@ -349,6 +349,12 @@ class MinuteCounts:
 
     def span(self) -> tuple[str, str] | None:
         """First and last minute with any count (clock-time minutes only), without listing them."""
+        if _hotloop is not None:
+            stats = [entry for entry in _hotloop.minute_stats(self.days, self.sparse).values() if entry[1] is not None]
+            if not stats:
+                return None
+            first, last = min((e[1], e[2]) for e in stats), max((e[3], e[4]) for e in stats)
+            return f"{first[0]} {_CLOCK[first[1]]}", f"{last[0]} {_CLOCK[last[1]]}"
         first = last = None
         for (_, day), counts in self.days.items():
             low = next(compress(range(1440), counts), None)
@@ -375,6 +381,9 @@ class MinuteCounts:
 
     def buckets_by_reason(self, origin: int, width: int, only: str | None = None) -> dict[str, dict[int, int]]:
         """`buckets` for every reason (or `only` one) in one pass over the days."""
+        if _hotloop is not None and 1440 % width == 0:
+            bases = {day: minute_number(day) for _, day in chain(self.days, self.sparse)}
+            return _hotloop.minute_buckets(self.days, self.sparse, bases, origin, width, only)
         phase = origin % width
         edges = [0, *range(phase, 1440, width), 1440] if phase else [*range(0, 1440, width), 1440]
         spans = [(low, high) for low, high in zip(edges, edges[1:]) if high > low]
@@ -450,6 +459,11 @@ class MinuteCounts:
     def peaks(self) -> dict[str, int]:
         """`peak` of every reason, in one pass over the days."""
         found: dict[str, int] = {}
+        if _hotloop is not None:
+            found = {reason: entry[0] for reason, entry in _hotloop.minute_stats(self.days, self.sparse).items()}
+            for (reason, _), n in self.odd.items():
+                found[reason] = max(found.get(reason, 0), n)
+            return found
         for (reason, _), counts in self.days.items():
             found[reason] = max(found.get(reason, 0), max(counts))
         for (reason, _), sparse in self.sparse.items():
