@@ -1,22 +1,28 @@
 /*
- * Compiled fast path for the HTTPERR hot loop (engine/evidence/httperr.py, `_Parser.scan`).
+ * Compiled fast paths for reading a farm's HTTPERR logs (engine/evidence/httperr.py).
  *
  * Why C: a year of a web farm's error logs is millions of lines; the pure-Python
- * loop costs microseconds per line, awk a fraction of one. This scanner does only
- * the common case and hands every decision back to Python:
+ * loop costs microseconds per line, awk a fraction of one. Every function here has
+ * a pure-Python twin that stays the reference (used where this was not built, or
+ * with HTTPERR_DOCTOR_PURE_PYTHON=1), and tests/test_hotloop.py checks they agree.
  *
- *   - it walks one block of whole ASCII lines and, for each line that looks like
- *     a plain data line of the current #Fields: layout (right number of spaces,
- *     a well-formed "YYYY-MM-DD HH:MM:SS " stamp on a date Python has vouched for),
- *     counts it: one more line for its key (the columns the parser reads:
- *     URL, status, reason, queue), first/last stamp per key, and `count` more
- *     entries in the dense per-minute array of (reason, day);
- *   - anything else stops the scan with a status saying why, and Python handles it
- *     (registers a new tail, vouches for a new date, creates a day array, records
- *     an example, or reads the line on the reference path) and calls again.
+ *   scan          the hot loop. It walks one block of whole ASCII lines and, for each
+ *                 line that looks like a plain data line of the current #Fields:
+ *                 layout (right number of spaces, a well-formed "YYYY-MM-DD HH:MM:SS "
+ *                 stamp on a date Python has vouched for), counts it: one more line for
+ *                 its key (the columns the parser reads: URL, status, reason, queue),
+ *                 first/last stamp per key, `count` more entries in the dense per-minute
+ *                 array of (reason, day), and the line's number while its reason still
+ *                 wants examples. Anything else stops the scan with a status saying why;
+ *                 Python handles it (a new key or date, an odd, wrapped or over-long
+ *                 line on the reference path) and calls again.
+ *   count_keys    adds the per-key counts of a file to its Counters.
+ *   busy_minutes  the sparse form of a quiet day (MinuteCounts.compact).
+ *   minute_stats, minute_buckets
+ *                 peaks, first/last minute and timeline buckets of a MinuteCounts.
+ *   newlines      counts a block's lines for the reader.
  *
- * So the compiled and the pure-Python paths give the same aggregate
- * (tests/test_hotloop.py), and the C never allocates state of its own.
+ * State lives in Python objects the caller owns; nothing here keeps any between calls.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
