@@ -143,7 +143,12 @@ def read_files(items: Iterable[EvidenceFile | ReadFile], workers: int | None = N
 
     def local(index: int) -> ReadFile:
         item = items[index]
-        return item if isinstance(item, ReadFile) else read(item)
+        if isinstance(item, ReadFile):
+            return item
+        if progress:  # a big file read here moves the bar while it is read, not only when done
+            item.on_bytes = lambda read_so_far: progress(Progress(
+                done_files, len(items), done_bytes + min(read_so_far, sizes[index]), total, item.display_path))
+        return read(item)
 
     if count == 1:
         if meanwhile:

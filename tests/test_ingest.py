@@ -136,3 +136,16 @@ def test_minute_counts_merge_and_overflow():
     assert a["Connection_Dropped", "2025-01-01 23:59"] == 120000
     assert a.minutes("Connection_Dropped") == ["2025-01-01 23:59", "2025-01-01 99:99"]
     assert a.peak("Connection_Dropped") == 120000 and len(a) == 2
+
+
+def test_progress_moves_within_one_big_file(farm, monkeypatch):
+    """One file read in this process reports its bytes block by block, not only when it is done."""
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 64 * 1024)
+    big = next((farm / "big").glob("*.log"))
+    seen: list[Progress] = []
+    read_inputs([str(big)], workers=1, progress=seen.append)
+    size = big.stat().st_size
+    within = [p for p in seen if p.files_done == 0 and 0 < p.bytes_done < size]
+    assert len(within) >= size // (64 * 1024) - 1
+    assert [p.bytes_done for p in seen] == sorted(p.bytes_done for p in seen)
+    assert seen[-1].files_done == 1 and seen[-1].bytes_done == size

@@ -226,6 +226,8 @@ class EvidenceFile:
         self.size = size
         self._head: bytes | None = None
         self.skips: list[Skip] = []
+        # Told the bytes read so far as blocks stream (a progress bar within one big file).
+        self.on_bytes: Callable[[int], None] | None = None
 
     @classmethod
     def from_path(cls, path: Path, display: str | None = None, size: int | None = None) -> "EvidenceFile":
@@ -266,8 +268,12 @@ class EvidenceFile:
                 with self._open() as stream:
                     if encoding == "utf-8-sig":
                         stream.read(len(codecs.BOM_UTF8))
+                    done = 0
                     for last in byte_blocks(stream, self.skips):
                         yield last
+                        done += len(last[1])
+                        if self.on_bytes is not None:
+                            self.on_bytes(done)
             except OSError as error:
                 if last is None:
                     raise
