@@ -32,8 +32,9 @@ RUN_BYTES = 24 * 1024 * 1024
 class Progress:
     """How far reading the evidence has got; handed to the `progress` callback.
 
-    The callback is called once before the first file (nothing done yet) and after
-    each file. Front ends draw it; the engine itself never prints.
+    The callback is called once before the first file (nothing done yet), after
+    each file, and while a file read in this process streams (after each block, with
+    `files_done` unchanged). Front ends draw it; the engine itself never prints.
     """
 
     files_done: int
