@@ -159,9 +159,10 @@ def test_overflowing_minute_widens_the_day_exactly():
 def test_scanner_refuses_tables_out_of_step_rather_than_writing_past_them():
     scan = httperr._hotloop.scan
     block = b"2025-03-01 10:00:01 - - - - - - - - - Timer_ConnectionIdle -\n"
-    good = dict(ids={b"- - Timer_ConnectionIdle -": 0}, reasons=["Timer_ConnectionIdle"], counts=[1],
-                reason_of=array("I", [0]), want=bytearray([1]), ends=array("q", [0]), bounds=bytearray(38), order=[], days={},
-                dates={b"2025-03-01"}, new_day=httperr._new_day, found=[])
+    minutes = httperr.MinuteCounts()
+    good = dict(ids={b"- - Timer_ConnectionIdle -": 0}, keys=[("Timer_ConnectionIdle", 1)],
+                reason_of=array("I", [0]), want=bytearray([1]), ends=array("q", [0]), bounds=bytearray(38), order=[],
+                days=minutes.days, dates={b"2025-03-01"}, open_day=minutes.open_day, found=[])
 
     def call(**change):
         args = {**good, **change}
@@ -179,15 +180,18 @@ def test_scanner_refuses_tables_out_of_step_rather_than_writing_past_them():
         call(reason_of=array("I", [3]))
     with pytest.raises(ValueError):
         call(reason_of=array("H", [0]))
+    with pytest.raises(TypeError):
+        call(keys=["Timer_ConnectionIdle"])
     with pytest.raises(ZeroDivisionError):  # whatever the day factory raises reaches Python
-        call(new_day=lambda: 1 / 0, days={})
+        call(open_day=lambda key: 1 / 0, days={})
     with pytest.raises(ValueError):  # a key column past the last field
         scan(block, 0, 1, bytes([8, 13]), 12, 65536, *good.values())
     with pytest.raises(TypeError):
         scan(block)
-    days, ends, found = {}, array("q", [0]), []
-    assert call(days=days, ends=ends, found=found)[:3] == (httperr._hotloop.DONE, len(block), 2)
-    assert ends[0] == 1 and days[("Timer_ConnectionIdle", "2025-03-01")][600] == 1 and found == [(0, 1)]
+    minutes, ends, found = httperr.MinuteCounts(), array("q", [0]), []
+    assert call(days=minutes.days, open_day=minutes.open_day, ends=ends, found=found)[:3] == (
+        httperr._hotloop.DONE, len(block), 2)
+    assert ends[0] == 1 and minutes.days[("Timer_ConnectionIdle", "2025-03-01")][600] == 1 and found == [(0, 1)]
 
 
 @compiled

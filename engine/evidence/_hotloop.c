@@ -148,22 +148,23 @@ static int hold(Held *h, PyObject *obj, const char *format, Py_ssize_t itemsize)
 }
 
 PyDoc_STRVAR(scan_doc,
-"scan(block, pos, number, columns, spaces, max_line, ids, reasons, counts, reason_of, want, ends, bounds, order,\n"
-"     days, dates, new_day, found) -> (status, pos, number, aux)\n\n"
+"scan(block, pos, number, columns, spaces, max_line, ids, keys, reason_of, want, ends, bounds, order,\n"
+"     days, dates, open_day, found) -> (status, pos, number, aux)\n\n"
 "Count plain HTTPERR data lines of `block` from byte `pos` (line `number`) until the\n"
 "end of the block or the first line Python must handle; see engine/evidence/httperr.py.\n"
+"keys[i] starts (reason, count); open_day(key) puts a missing (reason, day) array in days.\n"
 "A line whose reason still wants examples (want[reason_of[key]] of them) goes into `found` as (key, line).");
 
 static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 18) {
-        PyErr_SetString(PyExc_TypeError, "scan() takes 18 arguments");
+    if (nargs != 17) {
+        PyErr_SetString(PyExc_TypeError, "scan() takes 17 arguments");
         return NULL;
     }
-    PyObject *block = args[0], *columns = args[3], *ids = args[6], *reasons = args[7], *counts = args[8],
-             *reason_of_obj = args[9], *want = args[10], *ends_obj = args[11], *bounds = args[12], *order = args[13],
-             *days = args[14], *dates = args[15], *new_day = args[16], *found = args[17];
-    if (!PyBytes_Check(block) || !PyBytes_Check(columns) || !PyDict_Check(ids) || !PyList_Check(reasons) || !PyList_Check(counts)
+    PyObject *block = args[0], *columns = args[3], *ids = args[6], *keys = args[7], *reason_of_obj = args[8],
+             *want = args[9], *ends_obj = args[10], *bounds = args[11], *order = args[12], *days = args[13],
+             *dates = args[14], *open_day = args[15], *found = args[16];
+    if (!PyBytes_Check(block) || !PyBytes_Check(columns) || !PyDict_Check(ids) || !PyList_Check(keys)
         || !PyByteArray_Check(want) || !PyByteArray_Check(bounds) || !PyList_Check(order) || !PyList_Check(found)
         || !PyDict_Check(days) || !PyAnySet_Check(dates)) {
         PyErr_SetString(PyExc_TypeError, "scan(): argument of the wrong type");
@@ -190,9 +191,8 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     const char *base = PyBytes_AS_STRING(block);
     Py_ssize_t size = PyBytes_GET_SIZE(block);
-    Py_ssize_t known = PyList_GET_SIZE(reasons);
-    if (PyList_GET_SIZE(counts) != known
-        || PyByteArray_GET_SIZE(bounds) != known * BOUNDS || pos < 0) {
+    Py_ssize_t known = PyList_GET_SIZE(keys);
+    if (PyByteArray_GET_SIZE(bounds) != known * BOUNDS || pos < 0) {
         PyErr_SetString(PyExc_ValueError, "scan(): tail tables out of step");
         return NULL;
     }
@@ -218,7 +218,7 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t n_reasons = PyByteArray_GET_SIZE(want);
     char *bound = PyByteArray_AS_STRING(bounds);
 
-    char keys[2][MAX_KEY];              /* this line's key and the previous line's (most lines repeat it) */
+    char line_keys[2][MAX_KEY];         /* this line's key and the previous line's (most lines repeat it) */
     int this_key = 0;
     Py_ssize_t last_key_len = -1, idx = -1;
     char date[10];
@@ -256,7 +256,7 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 stop = i;
             }
         }
-        char *key = keys[this_key];
+        char *key = line_keys[this_key];
         Py_ssize_t key_len = n_columns - 1;
         for (Py_ssize_t column = 0; column < n_columns; column++)
             key_len += to[column] - from[column];
@@ -291,7 +291,7 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             while (n_cached)
                 release(&cached[--n_cached].day);
         }
-        if (key_len != last_key_len || memcmp(key, keys[!this_key], (size_t)key_len) != 0) {
+        if (key_len != last_key_len || memcmp(key, line_keys[!this_key], (size_t)key_len) != 0) {
             PyObject *name = PyBytes_FromStringAndSize(key, key_len);
             if (!name)
                 goto done;
@@ -313,8 +313,13 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             last_key_len = key_len;
             this_key = !this_key;
         }
-        PyObject *reason = PyList_GET_ITEM(reasons, idx);
-        long long count = PyLong_AsLongLong(PyList_GET_ITEM(counts, idx));
+        PyObject *about = PyList_GET_ITEM(keys, idx);
+        if (!PyTuple_Check(about) || PyTuple_GET_SIZE(about) < 2) {
+            PyErr_SetString(PyExc_TypeError, "scan(): keys[i] is a tuple (reason, count, ...)");
+            goto done;
+        }
+        PyObject *reason = PyTuple_GET_ITEM(about, 0);
+        long long count = PyLong_AsLongLong(PyTuple_GET_ITEM(about, 1));
         if (count == -1 && PyErr_Occurred())
             goto done;
         int at = 0;
@@ -329,19 +334,16 @@ static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyObject *key = PyTuple_Pack(2, reason, date_text);
             if (!key)
                 goto done;
-            PyObject *array = PyDict_GetItemWithError(days, key);
-            if (!array && !PyErr_Occurred()) {
-                PyObject *fresh = PyObject_CallNoArgs(new_day);
-                if (fresh && PyDict_SetItem(days, key, fresh) == 0)
-                    array = fresh;  /* kept alive by `days` */
-                Py_XDECREF(fresh);
-            }
+            PyObject *array = PyDict_GetItemWithError(days, key), *opened = NULL;
+            if (!array && !PyErr_Occurred())
+                array = opened = PyObject_CallOneArg(open_day, key);
             Py_DECREF(key);
             if (!array)
                 goto done;
             Held *day = &cached[at].day;
             day->held = 0;
-            int dense = hold(day, array, "H", 2);
+            int dense = hold(day, array, "H", 2);  /* the held view keeps the array alive */
+            Py_XDECREF(opened);
             if (dense < 0)
                 goto done;
             if (!dense || day->view.len != DAY_SLOTS * 2) {

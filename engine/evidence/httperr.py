@@ -666,15 +666,16 @@ class _ScanTables:
     """What the compiled scanner reads and writes, one entry per distinct key (the columns it reads).
 
     Plain lists, bytearrays and arrays so the C code needs no state of its own:
-    `ids` maps a key to its index; `ends` counts lines per key and `bounds` keeps
+    `ids` maps a key to its index and `keys` holds what a key says (reason, count per
+    line, URL, queue, status, unknown: what the scanner and `_hotloop.count_keys`
+    read); `ends` counts lines per key and `bounds` keeps
     each key's first and last stamp (19 bytes each) until the next flush; `order`
     lists the keys counted since then, in the order they first appeared. Reasons are
     numbered too (`reason_of` per key): `want` says per reason how many more example
     lines the file being read still wants.
     """
 
-    __slots__ = ("ids", "infos", "reasons", "counts", "ends", "bounds", "order", "keys",
-                 "reason_ids", "reason_of", "want")
+    __slots__ = ("ids", "keys", "ends", "bounds", "order", "reason_ids", "reason_of", "want")
     # One set per #Fields: layout, kept for the next file of the same layout (a farm's
     # files repeat their keys); started afresh past MAX_KEYS so memory stays bounded.
     MAX_KEYS = 50_000
@@ -684,7 +685,7 @@ class _ScanTables:
     def for_layout(cls, fields: tuple[str, ...], examples: dict[str, list]) -> "_ScanTables":
         """The tables of this layout, their example wishes set for the file being read."""
         tables = cls._by_layout.get(fields)
-        if tables is None or len(tables.infos) > cls.MAX_KEYS or tables.order:  # order: a parse that failed midway
+        if tables is None or len(tables.keys) > cls.MAX_KEYS or tables.order:  # order: a parse that failed midway
             if len(cls._by_layout) > 16:
                 cls._by_layout.clear()
             tables = cls._by_layout[fields] = cls()
@@ -695,13 +696,10 @@ class _ScanTables:
 
     def __init__(self) -> None:
         self.ids: dict[bytes, int] = {}
-        self.infos: list[_Tail] = []
-        self.reasons: list[str] = []
-        self.counts: list[int] = []
+        self.keys: list[tuple] = []
         self.ends = array("q")
         self.bounds = bytearray()
         self.order: list[int] = []
-        self.keys: list[tuple] = []  # what `_hotloop.count_keys` adds for each key
         self.reason_ids: dict[str, int] = {}
         self.reason_of = array("I")
         self.want = bytearray()
@@ -719,20 +717,12 @@ class _ScanTables:
         self.reason_of.append(self.reason_ids[reason])
         self.keys.append((reason, info.count, None if info.url == "-" else info.url,
                           None if info.queue == "-" else (reason, info.queue), info.status, info.unknown))
-        self.ids[tail] = len(self.infos)
-        self.infos.append(info)
-        self.reasons.append(reason)
-        self.counts.append(info.count)
+        self.ids[tail] = len(self.keys) - 1
         self.ends.append(0)
         self.bounds.extend(bytes(2 * _STAMP))
 
 
 _STAMP = len("YYYY-MM-DD HH:MM:SS")
-
-
-def _new_day() -> array:
-    """A dense day of 1,440 minutes for the compiled scanner to count into."""
-    return array("H", bytes(2 * 1440))
 
 
 @dataclass(slots=True)
@@ -1006,14 +996,15 @@ class _Parser:
                 continue
             tables = self.scanned
             status, pos, number, aux = hot.scan(
-                block, pos, number, self.key_columns, self.width - 1, MAX_LINE_BYTES, tables.ids, tables.reasons,
-                tables.counts, tables.reason_of, tables.want, tables.ends, tables.bounds, tables.order, days,
-                self.good_dates, _new_day, found)
+                block, pos, number, self.key_columns, self.width - 1, MAX_LINE_BYTES, tables.ids, tables.keys,
+                tables.reason_of, tables.want, tables.ends, tables.bounds, tables.order, days, self.good_dates,
+                stats.per_minute.open_day, found)
             for index, line in found:  # the first lines of each reason, in line order, until it has enough
-                refs = examples.setdefault(tables.reasons[index], [])
+                reason = tables.keys[index][0]
+                refs = examples.setdefault(reason, [])
                 if len(refs) < EXAMPLES_PER_REASON:
                     refs.append(SourceRef(path, line))
-                tables.still_wanted(tables.reasons[index], EXAMPLES_PER_REASON - len(refs))
+                tables.still_wanted(reason, EXAMPLES_PER_REASON - len(refs))
             found.clear()
             if status == hot.NEW_TAIL:
                 info = self._tail(aux, self.key_index)
@@ -1046,17 +1037,16 @@ class _Parser:
         order = tables.order
         if not order:
             return
-        infos, bounds, stats = tables.infos, tables.bounds, self.stats
-        lines = _hotloop.count_keys(order, tables.ends, tables.keys, stats.reasons, stats.reason_lines, stats.urls,
+        keys, bounds, stats = tables.keys, tables.bounds, self.stats
+        lines = _hotloop.count_keys(order, tables.ends, keys, stats.reasons, stats.reason_lines, stats.urls,
                                     stats.queues, stats.statuses, stats.unknown_reasons, Counter, stats.cap_urls, URL_CAP)
         first: dict[str, bytearray] = {}
         last: dict[str, bytearray] = {}
         for index in order:
-            info = infos[index]
+            reason = keys[index][0]
             at = index * 2 * _STAMP
             low, high = bounds[at:at + _STAMP], bounds[at + _STAMP:at + 2 * _STAMP]
             bounds[at] = 0  # a zero first byte tells the scanner this key has no stamp yet
-            reason = info.reason
             if reason not in first or low < first[reason]:
                 first[reason] = low
             if reason not in last or high > last[reason]:
