@@ -112,23 +112,12 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _pss_kb(pid: int) -> int:
+def _proc_kb(pid: int, file: str, field: str) -> int:
+    """A kB figure from /proc/<pid>/<file> (`Pss:` of smaps_rollup, `VmHWM:` of status), 0 when gone."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as handle:
+        with open(f"/proc/{pid}/{file}") as handle:
             for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _hwm_kb(pid: int) -> int:
-    """Peak resident size of one process so far (VmHWM), 0 when gone."""
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -146,8 +135,9 @@ def run_measured(command: list[str], stdout, env: dict | None = None) -> dict:
     while proc.poll() is None:
         if sampling:
             tree = _tree(proc.pid)
-            peak_tree = max(peak_tree, sum(_pss_kb(p) for p in tree))
-            peak_process = max([peak_process, *map(_hwm_kb, tree)])
+            peak_tree = max(peak_tree, sum(_proc_kb(p, "smaps_rollup", "Pss:") for p in tree))
+            # VmHWM: each process's own peak resident size so far.
+            peak_process = max([peak_process, *(_proc_kb(p, "status", "VmHWM:") for p in tree)])
         time.sleep(0.02)
     wall = time.perf_counter() - start
     stderr = proc.stderr.read()
