@@ -74,11 +74,16 @@ def _runs(items: list, on_disk: list[int], sizes: list[int]) -> list[list[int]]:
     for index in on_disk:
         run = runs[-1] if runs else None
         if (run and run[-1] == index - 1 and len(run) < RUN_FILES and sum(sizes[i] for i in run) < RUN_BYTES
-                and PurePath(items[run[0]].display_path).parent == PurePath(items[index].display_path).parent):
+                and _same_folder(items[run[0]].display_path, items[index].display_path)):
             run.append(index)
         else:
             runs.append([index])
     return runs
+
+
+def _same_folder(one: str, other: str) -> bool:
+    """Files fold together only within one folder (a server's logs): runs are cut the same way."""
+    return PurePath(one).parent == PurePath(other).parent
 
 
 class _Folder:
@@ -96,7 +101,7 @@ class _Folder:
             result.folded_records = _records(result)
         head = self.head
         if (head is not None and head.kind == item.kind and type(head.result.stats) is type(stats)
-                and PurePath(head.path).parent == PurePath(item.path).parent):
+                and _same_folder(head.path, item.path)):
             result.stats = None
             head.result.stats.merge(stats)
             return

@@ -985,7 +985,7 @@ class _Parser:
     def scan(self, first: int, block: bytes) -> None:
         """Let the compiled scanner count the block, doing for it whatever it stops for."""
         hot, stats = _hotloop, self.stats
-        days, examples, path = stats.per_minute.days, stats.examples, self.lines.path
+        minutes, examples, path = stats.per_minute, stats.examples, self.lines.path
         pos, number, size, found = 0, first, len(block), []
         while pos < size:
             if not self.key_columns:  # a #Fields: line the compiled scanner cannot follow
@@ -997,8 +997,8 @@ class _Parser:
             tables = self.scanned
             status, pos, number, aux = hot.scan(
                 block, pos, number, self.key_columns, self.width - 1, MAX_LINE_BYTES, tables.ids, tables.keys,
-                tables.reason_of, tables.want, tables.ends, tables.bounds, tables.order, days, self.good_dates,
-                stats.per_minute.open_day, found)
+                tables.reason_of, tables.want, tables.ends, tables.bounds, tables.order, minutes.days, self.good_dates,
+                minutes.open_day, found)
             for index, line in found:  # the first lines of each reason, in line order, until it has enough
                 reason = tables.keys[index][0]
                 refs = examples.setdefault(reason, [])

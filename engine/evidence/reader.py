@@ -277,8 +277,8 @@ class EvidenceFile:
             except OSError as error:
                 if last is None:
                     raise
-                first, block = last  # the line after the last whole block (counted only here: a pass over 1 MB)
-                self.skips.append(Skip(first + block.count(b"\n"), f"reading stopped here: {error.strerror or error}"))
+                first, block = last  # the line after the last whole block
+                self.skips.append(Skip(first + count_newlines(block), f"reading stopped here: {error.strerror or error}"))
 
         def generate() -> Iterator[str]:
             number = 0
