@@ -14,14 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from httperr_doctor.kb import KB_DIR
+from httperr_doctor.kb import KB_DIR, schema
 from httperr_doctor.kb.schema import (
     Cause, FactSpec, Question, ReasonPhrase, Reference, Rule, RuleCases,
 )
+
+from .kbcache import CachedLoader, cached_load
 
 CASES_SUFFIX = ".cases.yaml"
 MAX_KB_FILE_BYTES = 1024 * 1024
@@ -282,11 +284,56 @@ def load_kb(root: Path = KB_DIR) -> KnowledgeBase:
     return kb
 
 
+MODEL_PARTS: dict[str, type[BaseModel]] = {
+    "rules": Rule, "causes": Cause, "questions": Question, "facts": FactSpec,
+    "references": Reference, "phrases": ReasonPhrase, "cases": RuleCases,
+}
+
+
+def kb_to_data(kb: KnowledgeBase) -> dict:
+    """A validated KB as plain JSON-able data (every field written, defaults too)."""
+    data: dict[str, Any] = {part: {name: item.model_dump(mode="json") for name, item in getattr(kb, part).items()}
+                            for part in MODEL_PARTS}
+    data["origin"] = [[kind, name, path, line] for (kind, name), (path, line) in kb.origin.items()]
+    return data
+
+
+def kb_from_data(root: Path, data: dict) -> KnowledgeBase:
+    """The KB again from `kb_to_data`'s output, without re-validating: the data was
+    validated when it was written, and building models directly keeps the cache as fast
+    as loading a pickle while nothing in it can run code."""
+    parts = {part: {name: _built(model, value) for name, value in data[part].items()}
+             for part, model in MODEL_PARTS.items()}
+    origin = {(kind, name): (path, line) for kind, name, path, line in data["origin"]}
+    return KnowledgeBase(root=root, origin=origin, **parts)
+
+
+def _built(model: type[BaseModel], data: dict) -> BaseModel:
+    """`model` from its own dump, nested models (`list[Model]` fields) included."""
+    values = {name: data[name] for name in model.model_fields}
+    for name, inner in _nested_lists(model):
+        values[name] = [_built(inner, item) for item in values[name]]
+    return model.model_construct(**values)
+
+
+@lru_cache(maxsize=None)
+def _nested_lists(model: type[BaseModel]) -> tuple[tuple[str, type[BaseModel]], ...]:
+    """The fields of `model` that hold a list of models: (field name, model of the items)."""
+    found = []
+    for name, spec in model.model_fields.items():
+        args = get_args(spec.annotation) if get_origin(spec.annotation) is list else ()
+        if len(args) == 1 and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+            found.append((name, args[0]))
+    return tuple(found)
+
+
+KB_CACHE = CachedLoader(load=load_kb, to_data=kb_to_data, from_data=kb_from_data,
+                        code_files=(schema.__file__, __file__))
+
+
 def cached_kb(root: Path = KB_DIR) -> KnowledgeBase:
     """`load_kb(root)`, from the validated-KB cache when every KB file is unchanged (engine/kbcache.py)."""
-    from .kbcache import cached_load
-
-    return cached_load(root, load_kb, KnowledgeBase)
+    return cached_load(root, KB_CACHE)
 
 
 @lru_cache(maxsize=1)

@@ -1,15 +1,21 @@
 """The validated-KB cache: used when nothing changed, never trusted when anything did."""
 from __future__ import annotations
 
+import ast
+import dataclasses
 import os
 import pickle
 import shutil
+import stat
+from pathlib import Path
 
 import pytest
 
 from conftest import run_cli
 from httperr_doctor.engine import kbcache
-from httperr_doctor.engine.knowledge import KB_DIR, KBError, KnowledgeBase, cached_kb, default_kb, load_kb
+from httperr_doctor.engine.knowledge import (
+    KB_CACHE, KB_DIR, KBError, KnowledgeBase, cached_kb, default_kb, kb_to_data, load_kb,
+)
 
 RULE = os.path.join("rules", "noise", "ONLY_IDLE_TIMEOUTS.yaml")
 
@@ -40,8 +46,8 @@ class CountingLoader:
         return load_kb(root)
 
 
-def load(root, loader):
-    return kbcache.cached_load(root, loader, KnowledgeBase)
+def load(root, loader, **changes):
+    return kbcache.cached_load(root, dataclasses.replace(KB_CACHE, load=loader, **changes))
 
 
 def the_cache_file(cache, root):
@@ -94,16 +100,15 @@ def test_a_kb_made_invalid_is_refused_not_served_from_the_cache(kb_copy, cache):
 def test_a_change_to_the_schema_code_makes_old_caches_stale(kb_copy, cache, tmp_path, monkeypatch):
     code = tmp_path / "schema.py"
     code.write_text("# version 1\n")
-    monkeypatch.setattr(kbcache, "_code_files", lambda: [str(code)])
     loader = CountingLoader()
-    load(kb_copy, loader)
-    load(kb_copy, loader)
+    load(kb_copy, loader, code_files=(str(code),))
+    load(kb_copy, loader, code_files=(str(code),))
     code.write_text("# version 2\n")
-    load(kb_copy, loader)
+    load(kb_copy, loader, code_files=(str(code),))
     assert loader.calls == 2
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "other-pickle"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "other-json", "wrong-types", "pickle"])
 def test_a_corrupt_cache_file_is_ignored_and_rewritten(kb_copy, cache, damage):
     loader = CountingLoader()
     load(kb_copy, loader)
@@ -111,10 +116,12 @@ def test_a_corrupt_cache_file_is_ignored_and_rewritten(kb_copy, cache, damage):
     data = path.read_bytes()
     header = data[:data.index(b"\n", len(kbcache.CACHE_FORMAT)) + 1]
     path.write_bytes({
-        "garbage": header + b"\x80\x05not a pickle at all",
+        "garbage": header + b"\x80\x05not JSON at all",
         "truncated": data[:len(data) // 2],
         "empty": b"",
-        "other-pickle": header + pickle.dumps({"rules": {}}),
+        "other-json": header + b'{"rules": {}}',
+        "wrong-types": header + b'{"rules": [], "causes": 1, "origin": "x"}',
+        "pickle": header + pickle.dumps(kb_to_data(load_kb(kb_copy))),
     }[damage])
     kb = load(kb_copy, loader)
     assert loader.calls == 2 and "ONLY_IDLE_TIMEOUTS" in kb.rules
@@ -133,7 +140,7 @@ def test_an_unwritable_cache_folder_still_diagnoses(kb_copy, tmp_path, monkeypat
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
-def test_a_cache_file_others_can_write_is_not_unpickled(kb_copy, cache):
+def test_a_cache_file_others_can_write_is_not_read(kb_copy, cache):
     loader = CountingLoader()
     load(kb_copy, loader)
     os.chmod(the_cache_file(cache, kb_copy), 0o666)
@@ -154,7 +161,8 @@ def test_kb_lint_reads_the_files_not_the_cache(cache, monkeypatch):
     sees (the cache is used), while `kb lint` still checks the YAML itself."""
     real = load_kb(KB_DIR)
     poisoned = KnowledgeBase(root=KB_DIR, causes=real.causes, facts=real.facts, phrases=real.phrases)
-    assert kbcache.write_cache(kbcache.cache_file(cache, KB_DIR), kbcache.kb_key(KB_DIR), poisoned)
+    key = kbcache.kb_key(KB_DIR, KB_CACHE.code_files)
+    assert kbcache.write_cache(kbcache.cache_file(cache, KB_DIR), key, kb_to_data(poisoned))
     assert cached_kb(KB_DIR).rules == {}
     code, text = run_cli("kb", "lint")
     assert code == 0, text
@@ -166,3 +174,114 @@ def test_the_test_session_never_writes_the_users_cache():
     assert kbcache.cache_dir() is not None
     assert not str(kbcache.cache_dir()).startswith(os.path.join(os.path.expanduser("~"), ".cache"))
     assert default_kb().root == KB_DIR
+
+
+class RunsCode:
+    """A pickle payload: unpickling it would create `marker` (code run as the reader)."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_planted_pickle_never_runs(kb_copy, cache, tmp_path):
+    loader = CountingLoader()
+    load(kb_copy, loader)
+    path = the_cache_file(cache, kb_copy)
+    header = path.read_bytes().split(b"\n", 2)
+    marker = tmp_path / "code-ran"
+    path.write_bytes(b"\n".join(header[:2]) + b"\n" + pickle.dumps(RunsCode(marker)))
+    assert "ONLY_IDLE_TIMEOUTS" in load(kb_copy, loader).rules
+    assert not marker.exists() and loader.calls == 2
+    assert path.read_bytes().startswith(kbcache.CACHE_FORMAT)
+
+
+@pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="POSIX links")
+def test_a_link_at_the_cache_files_name_is_not_followed(kb_copy, cache, tmp_path):
+    loader = CountingLoader()
+    load(kb_copy, loader)
+    path = the_cache_file(cache, kb_copy)
+    elsewhere = tmp_path / "elsewhere.json"
+    os.replace(path, elsewhere)
+    before = elsewhere.read_bytes()
+    path.symlink_to(elsewhere)
+    assert "ONLY_IDLE_TIMEOUTS" in load(kb_copy, loader).rules
+    assert loader.calls == 2
+    assert not path.is_symlink() and elsewhere.read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_fifo_at_the_cache_files_name_does_not_block(kb_copy, cache):
+    cache.mkdir(parents=True, mode=0o700)
+    os.mkfifo(the_cache_file(cache, kb_copy))
+    loader = CountingLoader()
+    assert "ONLY_IDLE_TIMEOUTS" in load(kb_copy, loader).rules
+    assert loader.calls == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+@pytest.mark.parametrize("shared", ["cache folder 0777", "cache folder 0775", "cache root 0777"])
+def test_a_folder_others_can_write_is_neither_read_nor_written(kb_copy, cache, shared):
+    loader = CountingLoader()
+    load(kb_copy, loader)
+    path = the_cache_file(cache, kb_copy)
+    folder = cache.parent if "root" in shared else cache
+    folder.chmod(int(shared.split()[-1], 8))
+    path.unlink()
+    load(kb_copy, loader)
+    assert not path.exists() and not any(cache.iterdir())
+    cache.parent.chmod(0o700)
+    cache.chmod(0o700)
+    load(kb_copy, loader)
+    assert path.exists()
+    os.chmod(folder, int(shared.split()[-1], 8))
+    load(kb_copy, loader)
+    assert loader.calls == 4
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_sticky_shared_cache_root_like_tmp_is_fine(kb_copy, cache):
+    cache.parent.mkdir()
+    cache.parent.chmod(0o1777)
+    loader = CountingLoader()
+    load(kb_copy, loader)
+    load(kb_copy, loader)
+    assert loader.calls == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to give a folder away")
+def test_a_cache_folder_of_another_user_is_not_used(kb_copy, cache):
+    loader = CountingLoader()
+    load(kb_copy, loader)
+    path = the_cache_file(cache, kb_copy)
+    os.chown(cache, 4242, 4242)
+    load(kb_copy, loader)
+    assert loader.calls == 2
+    os.chown(cache, 0, 0)
+    os.chown(path, 4242, 4242)
+    load(kb_copy, loader)
+    assert loader.calls == 3 and os.stat(path).st_uid == 0
+
+
+def test_the_cache_is_plain_json_private_to_the_user(kb_copy, cache):
+    load(kb_copy, CountingLoader())
+    path = the_cache_file(cache, kb_copy)
+    head, key, body = path.read_bytes().split(b"\n", 2)
+    assert head + b"\n" == kbcache.CACHE_FORMAT
+    import json
+
+    assert set(json.loads(body)) >= {"rules", "causes", "origin"}
+    if hasattr(os, "getuid"):
+        assert stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0
+        assert stat.S_IMODE(os.stat(cache).st_mode) & 0o077 == 0
+
+
+def test_the_cache_module_imports_nothing_of_the_knowledge_module():
+    """The loader is passed in: no import of engine/knowledge.py, not even inside a function."""
+    tree = ast.parse(Path(kbcache.__file__).read_text(encoding="utf-8"))
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    imported += [f"{node.module}.{alias.name}" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                 for alias in node.names]
+    assert not [name for name in imported if "knowledge" in name or "schema" in name]
