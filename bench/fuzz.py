@@ -51,7 +51,7 @@ def seed_corpus() -> Path:
 
 def one_input(data: bytes) -> None:
     from httperr_doctor.engine.evidence import PARSERS, ReadFile, bundle, read
-    from httperr_doctor.engine.knowledge import SAFE_LOADER, yaml_hazards
+    from httperr_doctor.engine.knowledge import safe_loader, yaml_hazards
     from test_parser_properties import check_diagnosis, check_parse, check_read
 
     import yaml
@@ -68,7 +68,7 @@ def one_input(data: bytes) -> None:
     text = data.decode("utf-8", errors="replace")
     if not yaml_hazards(text):
         try:
-            loader = SAFE_LOADER(text)
+            loader = safe_loader()(text)
             try:
                 node = loader.get_single_node()
                 if node is not None:

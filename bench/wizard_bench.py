@@ -58,8 +58,8 @@ class Case:
 
     def truth(self) -> dict[str, Any]:
         files = read_inputs(self.evidence) if self.evidence else []
-        facts = evidence_facts([f.result for f in files if f.result is not None])
-        return with_answers(facts, self.answers).values()
+        facts = evidence_facts([f.result for f in files if f.result is not None], default_kb())
+        return with_answers(facts, self.answers, default_kb()).values()
 
 
 # True fact values for situations the examples do not cover (no evidence files: only
@@ -131,7 +131,7 @@ def simulate(case: Case, truth: dict[str, Any], questioner: Questioner, adaptive
     order = list(kb.questions.values())
     while len(asked) <= limit:
         started = time.perf_counter()
-        standing = questioner.standing(with_answers(evidence, answers).values())
+        standing = questioner.standing(with_answers(evidence, answers, default_kb()).values())
         # First means first alone: a tie broken by the cause id does not count.
         if case.is_first(standing.clear_top):
             return Run(len(asked), asked, steps)
@@ -145,10 +145,10 @@ def simulate(case: Case, truth: dict[str, Any], questioner: Questioner, adaptive
         else:
             if probe is not None:
                 probe_started = time.perf_counter()
-                probe.standing(with_answers(evidence, answers).values())
+                probe.standing(with_answers(evidence, answers, default_kb()).values())
                 probe.next_question(evidence, answers, skipped)
                 steps.append((time.perf_counter() - probe_started) * 1000)
-            known = with_answers(evidence, answers).values()
+            known = with_answers(evidence, answers, default_kb()).values()
             question = next((q for q in order if q.id not in skipped and q.fact not in known), None)
         if probe is None and started is not None:
             steps.append((time.perf_counter() - started) * 1000)
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         with_evidence = None
         if case.evidence:
             files = read_inputs(case.evidence)
-            facts = evidence_facts([f.result for f in files if f.result is not None])
+            facts = evidence_facts([f.result for f in files if f.result is not None], default_kb())
             with_evidence = simulate(case, truth, adaptive_q, adaptive=True, evidence=facts)
             warm.extend(with_evidence.step_ms[1:])
         if adaptive.step_ms:

@@ -337,7 +337,7 @@ def diagnose_files(files: list[ReadFile], answers: dict[str, Any] | None = None,
         groups = {UNNAMED_HOST: []}
     servers = []
     for host, members in groups.items():
-        facts = derive_facts([f.result for f in members], answers, zone)
+        facts = derive_facts([f.result for f in members], kb, answers, zone)
         benign = [name for name, phrase in kb.phrases.items() if phrase.benign]
         timeline = build_timeline([(f.path, f.result) for f in members], facts.values(), benign)
         server = assess(facts, kb, host, [f.path for f in members], timeline)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from httperr_doctor.kb import KB_DIR, schema
 from httperr_doctor.kb.schema import (
-    Cause, FactSpec, Question, ReasonPhrase, Reference, Rule, RuleCases,
+    Cause, FactSpec, PhraseGroup, Question, ReasonPhrase, Reference, Rule, RuleCases,
 )
 
 from .kbcache import CachedLoader, cached_load
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=1)
-def _safe_loader() -> type:
+def safe_loader() -> type:
     """libyaml's loader when PyYAML has it. PyYAML is imported on first use only: a
     diagnosis whose KB comes from the cache (engine/kbcache.py) never parses YAML."""
     import yaml
@@ -42,10 +42,6 @@ def _safe_loader() -> type:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "SAFE_LOADER":  # kept for callers of the old constant (bench/fuzz.py)
-        return _safe_loader()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 REASON_FACTS = {
     "count": ("number", "{r} entries in HTTPERR"),
     "lines": ("number", "HTTPERR lines with reason {r}"),
@@ -79,6 +75,9 @@ class KnowledgeBase:
     facts: dict[str, FactSpec] = field(default_factory=dict)
     references: dict[str, Reference] = field(default_factory=dict)
     phrases: dict[str, ReasonPhrase] = field(default_factory=dict)
+    # kb/reason_phrases.yaml `families` (in report order) and `groups` (name -> phrases).
+    families: tuple[str, ...] = ()
+    phrase_groups: dict[str, frozenset[str]] = field(default_factory=dict)
     cases: dict[str, RuleCases] = field(default_factory=dict)
     # Where each item came from: ("rule", id) -> (path, line)
     origin: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
@@ -123,7 +122,7 @@ class _Loader:
             if hazards:
                 self.problems.extend(Problem(self.rel(path), line, message) for line, message in hazards)
                 return None, None
-            loader = _safe_loader()(text)
+            loader = safe_loader()(text)
             try:
                 # One parse gives both the node tree (for line numbers) and the data.
                 node = loader.get_single_node()
@@ -171,15 +170,19 @@ class _Loader:
 
     def mapping_file(self, path: Path, model: type[BaseModel], key: str | None = None) -> Iterable[tuple[str, Any, int]]:
         data, node = self.read(path)
-        if data is None:
-            return
+        if data is not None:
+            yield from self.mapping_items(path, data, node, model, key)
+
+    def mapping_items(self, path: Path, data: Any, node: yaml.Node | None, model: type[BaseModel],
+                      key: str | None = None) -> Iterable[tuple[str, Any, int]]:
+        """Validate each item of a mapping (the one under `key` when given) with `model`."""
         if key is not None:
             if not isinstance(data, dict) or key not in data:
                 self.problems.append(Problem(self.rel(path), 1, f"expected a top-level `{key}:` mapping"))
                 return
             data, node = data[key], _child(node, key)
         if not isinstance(data, dict):
-            self.problems.append(Problem(self.rel(path), 1, "expected a mapping"))
+            self.problems.append(Problem(self.rel(path), line_of(node, ()) or 1, "expected a mapping"))
             return
         for name, value in data.items():
             item = self.validate(model, value, _child(node, name), path, (str(name),))
@@ -200,7 +203,7 @@ def yaml_hazards(text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_safe_loader()):
+        for event in yaml.parse(text, Loader=safe_loader()):
             line = event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent):
                 found.append((line, f"YAML aliases (*{event.anchor}) are not allowed in KB files"))
@@ -248,6 +251,33 @@ def line_of(node: yaml.Node | None, loc: tuple) -> int:
     return best
 
 
+def _load_phrases(loader: _Loader, kb: KnowledgeBase, path: Path) -> None:
+    """The reason-phrase vocabulary: families, groups and phrases, each checked against the others."""
+    data, node = loader.read(path)
+    if data is None:
+        return
+    where = loader.rel(path)
+    families = data.get("families") if isinstance(data, dict) else None
+    if not (isinstance(families, list) and families and all(isinstance(f, str) for f in families)):
+        loader.problems.append(Problem(where, line_of(node, ("families",)), "expected `families:` as a list of names"))
+        families = []
+    kb.families = tuple(families)
+    for name, phrase, line in loader.mapping_items(path, data, node, ReasonPhrase, "phrases"):
+        if phrase.family not in kb.families:
+            loader.problems.append(Problem(where, line_of(node, ("phrases", name, "family")),
+                                           f"{name}: family {phrase.family!r} is not one of the `families`"))
+        kb.phrases[name] = phrase
+        kb.origin[("phrase", name)] = (where, line)
+        for suffix, (kind, text) in REASON_FACTS.items():
+            kb.facts.setdefault(f"httperr.reason.{name}.{suffix}", FactSpec(type=kind, description=text.format(r=name), how=REASON_HOW))
+    for name, group, line in loader.mapping_items(path, data, node, PhraseGroup, "groups"):
+        unknown = [p for p in group.phrases if p not in kb.phrases]
+        if unknown:
+            loader.problems.append(Problem(where, line, f"group {name} names unknown phrase(s) {', '.join(unknown)}"))
+        kb.phrase_groups[name] = frozenset(group.phrases)
+        kb.origin[("phrase_group", name)] = (where, line)
+
+
 def load_kb(root: Path = KB_DIR) -> KnowledgeBase:
     loader = _Loader(root)
     kb = KnowledgeBase(root=root)
@@ -257,11 +287,7 @@ def load_kb(root: Path = KB_DIR) -> KnowledgeBase:
         kb.origin[("fact", name)] = (loader.rel(root / "facts.yaml"), line)
     for name, ref, line in loader.mapping_file(root / "references.yaml", Reference, "references"):
         kb.references[name] = ref
-    for name, phrase, line in loader.mapping_file(root / "reason_phrases.yaml", ReasonPhrase, "phrases"):
-        kb.phrases[name] = phrase
-        kb.origin[("phrase", name)] = (loader.rel(root / "reason_phrases.yaml"), line)
-        for suffix, (kind, text) in REASON_FACTS.items():
-            kb.facts.setdefault(f"httperr.reason.{name}.{suffix}", FactSpec(type=kind, description=text.format(r=name), how=REASON_HOW))
+    _load_phrases(loader, kb, root / "reason_phrases.yaml")
 
     for kind, folder, model, store in (
         ("cause", "causes", Cause, kb.causes),

@@ -7,45 +7,23 @@ whose cases no longer fire as written is as broken as one with a typo.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
 from httperr_doctor.kb.schema import Condition, Rule
 
+from .facts import catalogue
 from .knowledge import CASES_SUFFIX, KnowledgeBase, Problem, line_of
 from .templates import placeholders
 
 REASON_FACT = re.compile(r"^httperr\.reason\.(?P<phrase>.+)\.(?:count|lines|peak_per_minute)$")
 FAMILY_FACT = re.compile(r"^httperr\.family\.(?P<family>[a-z\-]+)\.lines$")
 GROUP_FACT = re.compile(r"^httperr\.(?P<group>[a-z_]+)\.lines$")
-# Names engine code writes with facts.add("name", ...); f-string names are expanded below.
-_ADDED = re.compile(r"""facts\.add\(\s*f?["']([a-z][A-Za-z0-9_.\-/{}]*)["']""")
 NUMERIC = ("at_least", "at_most", "above", "below")
-
-
-@lru_cache(maxsize=1)
-def produced_facts() -> frozenset[str]:
-    """Fact names the engine's own code derives (parsers' facts.py functions)."""
-    from .facts import FAMILIES, REASON_GROUPS
-
-    names: set[str] = set()
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
-        for name in _ADDED.findall(path.read_text(encoding="utf-8")):
-            if "{family}" in name:
-                names.update(name.replace("{family}", f) for f in FAMILIES)
-            elif "{name}" in name:
-                names.update(name.replace("{name}", g) for g in REASON_GROUPS)
-            elif "{" not in name:
-                names.add(name)
-    return frozenset(names)
 
 
 def phrase_usage(kb: KnowledgeBase) -> dict[str, list[tuple[str, str]]]:
     """phrase -> [(rule id, how the rule reaches it)], for every known reason phrase."""
-    from .facts import REASON_GROUPS
-
     usage: dict[str, list[tuple[str, str]]] = {name: [] for name in kb.phrases}
 
     def note(phrase: str, rule: Rule, via: str) -> None:
@@ -61,8 +39,8 @@ def phrase_usage(kb: KnowledgeBase) -> dict[str, list[tuple[str, str]]]:
                 for name, phrase in kb.phrases.items():
                     if phrase.family == m.group("family") and not phrase.benign:
                         note(name, rule, fact)
-            elif (m := GROUP_FACT.match(fact)) is not None and m.group("group") in REASON_GROUPS:
-                for name in REASON_GROUPS[m.group("group")]:
+            elif (m := GROUP_FACT.match(fact)) is not None and m.group("group") in kb.phrase_groups:
+                for name in sorted(kb.phrase_groups[m.group("group")]):
                     note(name, rule, fact)
             elif fact == "httperr.top_reason" and condition.operator in ("equals", "in"):
                 values = condition.operand if condition.operator == "in" else [condition.operand]
@@ -102,15 +80,15 @@ def _can_hold(conditions: list[Condition], kind: str | None) -> str | None:
     return None
 
 
-def _providable(kb: KnowledgeBase, fact: str, seen: frozenset[str] = frozenset()) -> bool:
+def _providable(kb: KnowledgeBase, fact: str, produced: dict[str, str], seen: frozenset[str] = frozenset()) -> bool:
     """True when some parser, derivation, question or documented step can supply the fact."""
     spec = kb.facts.get(fact)
     if spec is None:
         return False
-    if spec.how or spec.constant or kb.question_for(fact) is not None or fact in produced_facts():
+    if spec.how or spec.constant or kb.question_for(fact) is not None or fact in produced:
         return True
     if spec.derived_from and fact not in seen:
-        return all(_providable(kb, source, seen | {fact}) for source in spec.derived_from)
+        return all(_providable(kb, source, produced, seen | {fact}) for source in spec.derived_from)
     return False
 
 
@@ -166,6 +144,7 @@ def _check_cases(kb: KnowledgeBase, problems: list[Problem]) -> None:
 
 def lint(kb: KnowledgeBase, run_cases: bool = True) -> list[Problem]:
     problems: list[Problem] = []
+    produced = catalogue(kb)
 
     def at(kind: str, key: str, message: str) -> None:
         path, line = kb.origin.get((kind, key), ("kb", 0))
@@ -177,7 +156,7 @@ def lint(kb: KnowledgeBase, run_cases: bool = True) -> list[Problem]:
         facts_used = {c.fact for c in rule.when}
         for fact in sorted(facts_used - kb.facts.keys()):
             at("rule", rule.id, f"rule {rule.id} uses unknown fact {fact!r} (add it to kb/facts.yaml)")
-        for fact in sorted(f for f in facts_used & kb.facts.keys() if not _providable(kb, f)):
+        for fact in sorted(f for f in facts_used & kb.facts.keys() if not _providable(kb, f, produced)):
             at("rule", rule.id, f"rule {rule.id} is unreachable: no parser, derivation, question or `how` provides {fact!r}")
         for name in placeholders(rule.because):
             if name not in facts_used:

@@ -260,7 +260,7 @@ class Questioner:
         if question.kind == "choice":
             return [Option(c.value, c.label) for c in question.choices]
         # The bands only move when the other inputs of the facts this number feeds change.
-        values = values if values is not None else with_answers(evidence, answers).values()
+        values = values if values is not None else with_answers(evidence, answers, self.kb).values()
         key = (question.id, tuple((n, values.get(n)) for n in self._band_inputs.get(question.fact, ())))
         found = self._options.get(key)
         if found is None:
@@ -269,7 +269,7 @@ class Questioner:
 
     def _band(self, question: Question, evidence: Facts, answers: Mapping[str, Any], value: float) -> tuple:
         """Which side of every rule threshold this answer puts the facts on (and whether it is possible)."""
-        values = with_answers(evidence, {**answers, question.fact: value}).values()
+        values = with_answers(evidence, {**answers, question.fact: value}, self.kb).values()
         possible = True
         key: list[tuple] = []
         for name in sorted(self._feeds.get(question.fact, {question.fact})):
@@ -359,14 +359,14 @@ class Questioner:
                    skipped: Iterable[str] = ()) -> list[Candidate]:
         """Every question still worth asking, best first."""
         answers = dict(answers or {})
-        values = with_answers(evidence, answers).values()
+        values = with_answers(evidence, answers, self.kb).values()
         base = self.infer(values)
         now = standing_of(base, self.kb)
         found = []
         leading = self.leading(values, now)
         for question in self.askable(values, skipped):
             options = self.options(question, evidence, answers, values)
-            afters = [with_answers(evidence, {**answers, question.fact: o.value}).values() for o in options]
+            afters = [with_answers(evidence, {**answers, question.fact: o.value}, self.kb).values() for o in options]
             outcomes = []
             for option, after in zip(options, afters):
                 # Only the rules this answer touches re-run: small engines run far faster than one big one.

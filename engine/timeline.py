@@ -33,7 +33,7 @@ from . import report as out
 from .evidence.base import ParseResult
 from .evidence.httperr import HttpErrStats, minute_number, text_of_minute
 from .evidence.iislog import IisStats
-from .facts import merge_stats
+from .facts.merging import merge_stats
 
 NPP_SERIES = "perf.npp_used_mb"
 MB = 1024 * 1024

@@ -210,9 +210,16 @@ class Reference(Strict):
     where: str | None = None
 
 
+class PhraseGroup(Strict):
+    """Reason phrases that tell one story together (kb/reason_phrases.yaml `groups`)."""
+
+    phrases: list[str] = Field(min_length=1)
+
+
 class ReasonPhrase(Strict):
     status: str
-    family: Literal["refused", "dropped", "app-pool", "limit", "timer", "parse", "other"]
+    # One of the file's `families` (the loader checks it).
+    family: str
     benign: bool
     meaning: str
     # What usually makes HTTP.sys write it, in words a help desk can follow.

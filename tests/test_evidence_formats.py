@@ -12,6 +12,7 @@ from httperr_doctor.engine.evidence import read
 from httperr_doctor.engine.evidence.evtxfile import event_from_xml
 from httperr_doctor.engine.evidence.reader import EvidenceFile
 from httperr_doctor.engine.facts import derive_facts
+from httperr_doctor.engine.knowledge import default_kb
 
 BUNDLE = FIXTURES / "bundle-web03"
 
@@ -23,7 +24,7 @@ def parse(path: Path):
 
 
 def facts_of(*paths: Path, zone=None):
-    return derive_facts([parse(p).result for p in paths], zone=zone)
+    return derive_facts([parse(p).result for p in paths], default_kb(), zone=zone)
 
 
 # --- HTTPERR: every real sample, and `records + skipped == data lines` --------------------
@@ -102,7 +103,7 @@ def test_bcdedit_real_windows10_output_has_no_increaseuserva():
     assert done.kind == "bcdedit" and not done.skips
     current = [r for r in done.result.records if r.data["is_current"]]
     assert [r.data["heading"] for r in current] == ["Windows Boot Loader"]
-    facts = derive_facts([done.result])
+    facts = derive_facts([done.result], default_kb())
     assert facts.value("boot.switch_3gb") is False and "boot.increaseuserva_mb" not in facts
 
 
@@ -120,7 +121,7 @@ def test_bcdedit_localised_utf16():
     assert done.kind == "bcdedit" and done.encoding == "utf-16-le"
     loader = next(r for r in done.result.records if r.data["is_current"])
     assert loader.data["heading"] == "Windows-Startladeprogramm"
-    assert derive_facts([done.result]).value("boot.increaseuserva_mb") == 2900
+    assert derive_facts([done.result], default_kb()).value("boot.increaseuserva_mb") == 2900
 
 
 # --- perfmon / typeperf ---------------------------------------------------------------
@@ -158,7 +159,7 @@ def test_perfmon_real_sample_and_negative_bias():
     assert real.result.records[0].time == datetime(2002, 9, 8, 16, 35, 45, 166000, tzinfo=timezone.utc)
     india = parse(FIXTURES / "perfmon" / "typeperf_ist_negative_bias.csv")
     assert india.result.records[0].time == datetime(2024, 3, 1, 3, 30, tzinfo=timezone.utc)
-    facts = derive_facts([india.result])
+    facts = derive_facts([india.result], default_kb())
     assert facts.value("perf.cpu_peak_pct") == 97.25  # from `Processor Information(_Total)`
     assert facts.value("perf.npp_steady_rise") is False
 
@@ -202,7 +203,7 @@ def test_event_viewer_csv_export_with_multiline_messages():
     assert [r.data["event_id"] for r in done.result.records] == [1309, 1000, 17137, 1309]
     assert done.result.records[2].source.line == 12  # line numbers follow multi-line cells
     assert "OutOfMemoryException" in done.result.records[0].data["description"]
-    assert derive_facts([done.result]).value("event.app_errors.count") == 2  # the warning and SQL rows do not count
+    assert derive_facts([done.result], default_kb()).value("event.app_errors.count") == 2  # the warning and SQL rows do not count
 
 
 def test_wevtutil_text_real_and_localised():
@@ -218,7 +219,7 @@ def test_server_2003_event_copy_with_tabs_and_data_dump():
     done = parse(FIXTURES / "eventlog" / "eventviewer_2003_srv2019_w3svc1002.txt")
     assert [(r.data["source"], r.data["event_id"]) for r in done.result.records] == [("Srv", 2019), ("W3SVC", 1002)]
     assert done.result.records[0].data["local"] == datetime(2007, 11, 13, 14, 5, 44)
-    facts = derive_facts([done.result])
+    facts = derive_facts([done.result], default_kb())
     assert facts.value("event.srv_2019.count") == 1 and facts.value("event.was_rapid_fail.count") == 1
 
 
@@ -253,7 +254,7 @@ def test_netstat_counts_connections_on_httpsys_ports():
 def test_netstat_german_utf16():
     done = parse(FIXTURES / "netstat" / "netstat_ano_de_utf16.txt")
     assert [r.data["state"] for r in done.result.records][:5] == ["LISTENING", "ESTABLISHED", "ESTABLISHED", "TIME_WAIT", "CLOSE_WAIT"]
-    facts = derive_facts([done.result])
+    facts = derive_facts([done.result], default_kb())
     assert facts.value("netstat.established") == 2  # port 445 is not an HTTP.sys port
 
 
@@ -261,9 +262,9 @@ def test_netsh_real_outputs():
     iot = parse(REAL / "netsh_http_show_servicestate_iotbay.txt")
     assert not iot.skips
     assert [r.data["section"] for r in iot.result.records] == ["session", "urlgroup", "session", "urlgroup", "queue", "queue"]
-    facts = derive_facts([iot.result])
+    facts = derive_facts([iot.result], default_kb())
     assert (facts.value("netsh.queue_max_requests_min"), facts.value("netsh.min_send_rate"), facts.value("netsh.idle_timeout_s")) == (1000, 150, 120)
-    kb = derive_facts([parse(REAL / "netsh_http_show_servicestate_session_ms_kb3137046.txt").result])
+    kb = derive_facts([parse(REAL / "netsh_http_show_servicestate_session_ms_kb3137046.txt").result], default_kb())
     assert kb.value("netsh.min_send_rate") == 150
     assert "override it: FD00000340000001 4,294,967,295" in kb["netsh.min_send_rate"].how
 
@@ -300,7 +301,7 @@ def test_reg_query_and_reg_export():
     assert facts.value("httpsys.aggressive_memory_usage") is False
     exported = parse(FIXTURES / "regquery" / "http_parameters_export.reg")
     assert exported.encoding == "utf-16-le"
-    facts = derive_facts([exported.result])
+    facts = derive_facts([exported.result], default_kb())
     assert facts.value("httpsys.aggressive_memory_usage") is True
     assert facts.value("memory.npp_floor_mb") == 8
     assert facts.value("httpsys.max_field_length") == 65534
@@ -321,7 +322,7 @@ def test_poolmon_old_right_aligned_tags_and_totals_lines():
     assert [(r.data["tag"], r.data["type"]) for r in done.result.records] == [
         ("AvSc", "Nonp"), ("Io", "Nonp"), ("Thre", "Nonp"), ("MmSt", "Paged")]
     assert not done.skips  # the Total lines are sums, not problems
-    assert derive_facts([done.result]).value("poolmon.top_npp_tag") == "AvSc"
+    assert derive_facts([done.result], default_kb()).value("poolmon.top_npp_tag") == "AvSc"
 
 
 def test_poolmon_x64_layout_with_mapped_driver():
@@ -347,7 +348,7 @@ def test_binary_evtx_is_read_through_the_evtx_package(tmp_path):
     assert [(r.data["event_id"], r.data["level"]) for r in done.result.records] == [(2019, "error"), (5009, "warning"), (5002, "error")]
     assert done.result.host == "WEB03"
     assert [r.source.line for r in done.result.records] == [1, 2, 3]  # event record ids
-    facts = derive_facts([done.result])
+    facts = derive_facts([done.result], default_kb())
     assert facts.value("event.srv_2019.count") == 1 and facts.value("event.was_crash.count") == 1
     assert facts["event.was_rapid_fail.count"].how == "1 event(s), ID 5002, first 2009-08-12 17:35 UTC, last 2009-08-12 17:35 UTC; pool(s) ShopPool"
     assert facts.time_notes == []  # .evtx times are UTC already: no zone needed

@@ -27,6 +27,7 @@ from httperr_doctor.engine.evidence.phrases import known_reasons
 from httperr_doctor.engine.evidence.reader import EvidenceFile
 from httperr_doctor.engine.diagnosis import diagnose
 from httperr_doctor.engine.facts import derive_facts
+from httperr_doctor.engine.knowledge import default_kb
 from httperr_doctor.engine.render.html import render_html
 from httperr_doctor.engine.render.json_report import render_json
 from httperr_doctor.engine.render.markdown import render_markdown
@@ -119,7 +120,7 @@ def check_parse(parser, lines: list[str]) -> ParseResult | None:
     if parser.KIND in ACCOUNTED:
         assert ACCOUNTED[parser.KIND](result) + len(result.skips) == result.data_lines, (
             f"{ACCOUNTED[parser.KIND](result)} records + {len(result.skips)} skips != {result.data_lines} data lines")
-    derive_facts([result])  # whatever a parser accepts, the facts layer must digest
+    derive_facts([result], default_kb())  # whatever a parser accepts, the facts layer must digest
     return result
 
 
@@ -224,7 +225,7 @@ def check_read(data: bytes) -> ReadFile:
     if item.result is not None and item.kind in ACCOUNTED:
         assert ACCOUNTED[item.kind](item.result) + len(item.skips) == item.result.data_lines
     if item.result is not None:
-        derive_facts([item.result])
+        derive_facts([item.result], default_kb())
     return item
 
 

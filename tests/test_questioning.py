@@ -20,7 +20,7 @@ def questioner():
 
 def evidence(*paths, without=()):
     files = read_inputs([str(p) for p in paths])
-    return evidence_facts([f.result for f in files if f.result is not None and f.kind not in without])
+    return evidence_facts([f.result for f in files if f.result is not None and f.kind not in without], default_kb())
 
 
 def test_refused_case_without_memory_evidence_asks_about_the_pool_or_the_3gb_switch_first(questioner):
@@ -50,7 +50,7 @@ def test_connection_dropped_only_asks_about_load_or_application_errors(questione
 
 def test_a_fact_known_from_evidence_is_never_asked(questioner):
     facts = evidence(REFUSED)
-    known = with_answers(facts).values()
+    known = with_answers(facts, {}, default_kb()).values()
     asked = [c.question for c in questioner.candidates(facts)]
     for question in asked:
         assert question.fact not in known
@@ -62,8 +62,8 @@ def test_dont_know_is_unknown_not_no(questioner):
     skipped = questioner.candidates(facts, {}, skipped={"heavy_load"})
     assert "heavy_load" not in [c.question.id for c in skipped]
     # "don't know" leaves the cause where it was; "no" would have ruled it out.
-    unknown = questioner.standing(with_answers(facts, {}).values())
-    said_no = questioner.standing(with_answers(facts, {"answer.heavy_load_at_drops": False}).values())
+    unknown = questioner.standing(with_answers(facts, {}, default_kb()).values())
+    said_no = questioner.standing(with_answers(facts, {"answer.heavy_load_at_drops": False}, default_kb()).values())
     assert unknown.confidences.get("logging-timeout-under-load", 0) > 0
     assert "logging-timeout-under-load" in said_no.ruled_out
 
@@ -73,7 +73,7 @@ def test_what_if_shortcut_agrees_with_a_full_rule_run(questioner):
     for facts in (evidence(REFUSED, without=("poolmon", "perfmon", "bootini")), evidence(DROPPED / "HTTPERR"), evidence()):
         for candidate in questioner.candidates(facts):
             for outcome in candidate.outcomes:
-                full = questioner.standing(with_answers(facts, {candidate.question.fact: outcome.option.value}).values())
+                full = questioner.standing(with_answers(facts, {candidate.question.fact: outcome.option.value}, default_kb()).values())
                 assert outcome.standing == full, (candidate.question.id, outcome.option)
 
 
@@ -84,7 +84,7 @@ def test_nothing_left_to_ask_when_every_question_is_answered_or_skipped(question
 
 def test_with_no_evidence_the_questions_alone_can_find_the_pool_exhaustion(questioner):
     answers = {"os.family": "2003", "os.arch": "x86", "boot.switch_3gb": True, "memory.npp_used_mb": 110}
-    standing = questioner.standing(with_answers(evidence(), answers).values())
+    standing = questioner.standing(with_answers(evidence(), answers, default_kb()).values())
     assert standing.top == "nonpaged-pool-exhausted"
 
 

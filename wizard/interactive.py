@@ -124,7 +124,7 @@ class Wizard:
             self.say(f"  {confidence:4.0%}  {self._title(cause, self.console.width - 10)}")
 
     def standing(self) -> Standing:
-        return self.questioner.standing(with_answers(self.evidence, self.session.known()).values())
+        return self.questioner.standing(with_answers(self.evidence, self.session.known(), self.kb).values())
 
     # -- evidence ------------------------------------------------------------------
     def load(self, paths: list[str]) -> int:
@@ -145,7 +145,7 @@ class Wizard:
             self.files += files
             if path not in self.session.evidence:
                 self.session.evidence.append(path)
-        self.evidence = evidence_facts([f.result for f in self.files if f.result is not None])
+        self.evidence = evidence_facts([f.result for f in self.files if f.result is not None], self.kb)
         return usable
 
     def _existing_or_empty(self, text: str) -> bool | str:

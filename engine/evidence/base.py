@@ -1,6 +1,6 @@
 """What every evidence parser shares: the records it yields and how it refuses a file.
 
-A parser yields small typed records and never decides anything; `facts.py` turns
+A parser yields small typed records and never decides anything; the `facts` package turns
 records into facts. A parser handed a file of another kind raises `NotThisKind`,
 so auto-detection is simply "try each parser in turn".
 """

@@ -1,33 +1,49 @@
-"""The HTTPERR reason-phrase vocabulary, taken once from the knowledge base.
+"""The HTTPERR reason-phrase names a parser recognises, read from `kb/reason_phrases.yaml`.
 
-A diagnosis loads the KB (usually from its cache) before it parses in its own
-process, and then the names come from it: no second read, and a small diagnosis
-never imports the YAML parser. A parser worker forked before the KB was loaded, or
-a parser used on its own, reads just `kb/reason_phrases.yaml` instead of importing
-and loading the whole KB.
+A parser only needs the names (to find the reason column in a damaged line), so it
+reads them from the phrase file itself: the names of the `phrases:` mapping, one at
+two spaces of indent each. That keeps parsers free of the knowledge base and its
+YAML parser, in parser workers too; `tests/test_kb.py` checks that the names read
+this way are exactly the KB's phrases.
 """
 from __future__ import annotations
 
 import re
-import sys
 from functools import lru_cache
+from pathlib import Path
 
 from httperr_doctor.kb import KB_DIR
 
 COUNTED_REFUSAL = re.compile(r"^(\d+)_Connections_Refused$")
+_PHRASE_KEY = re.compile(r"^  (?P<q>[\"']?)(?P<name>[^\s\"':#][^\"']*?)(?P=q):\s*(?:#.*)?$")
+
+
+def phrase_names(path: Path) -> frozenset[str]:
+    """The keys of the top-level `phrases:` mapping of a reason-phrase file.
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "p.yaml"
+    ...     _ = path.write_text("families: [x]\\nphrases:\\n  AppOffline:\\n    family: x\\n  'N/A':\\n    family: x\\nother:\\n  Nope:\\n")
+    ...     sorted(phrase_names(path))
+    ['AppOffline', 'N/A']
+    """
+    names: set[str] = set()
+    inside = False
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line[:1] not in (" ", "#", "\n", ""):
+                inside = line.rstrip() == "phrases:"
+                continue
+            match = _PHRASE_KEY.match(line.rstrip("\r\n")) if inside else None
+            if match:
+                names.add(match.group("name"))
+    return frozenset(names)
 
 
 @lru_cache(maxsize=1)
 def known_reasons() -> frozenset[str]:
-    knowledge = sys.modules.get("httperr_doctor.engine.knowledge")
-    kb = knowledge.loaded_default_kb() if knowledge is not None else None
-    if kb is not None:
-        return frozenset(kb.phrases)
-    import yaml
-
-    with open(KB_DIR / "reason_phrases.yaml", encoding="utf-8") as handle:
-        phrases = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["phrases"]
-    return frozenset(map(str, phrases))
+    return phrase_names(KB_DIR / "reason_phrases.yaml")
 
 
 def split_counted(token: str) -> tuple[str, int]:

@@ -1,0 +1,62 @@
+"""The order the steps run in, and the two entry points: facts from evidence, and
+those facts plus a person's answers with everything worked out from both."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..evidence.base import ParseResult
+from ..timezones import Zone
+from . import (appconfig, bcdedit, bootini, eventlog, httperr, iislog, limits, load, memory, netsh, netstat, perfmon,
+               poolmon, regquery, systeminfo)
+from .model import Context, Facts
+
+if TYPE_CHECKING:
+    from ..knowledge import KnowledgeBase
+
+# systeminfo first (it names the zone the event logs need); boot.ini before bcdedit
+# (boot.ini wins where both speak); HTTPERR and IIS before what combines them.
+SOURCES = (systeminfo.SOURCE, bootini.SOURCE, bcdedit.SOURCE, regquery.SOURCE, perfmon.SOURCE, eventlog.SOURCE,
+           appconfig.SOURCE, netsh.SOURCE, netstat.SOURCE, poolmon.SOURCE, httperr.SOURCE, iislog.SOURCE,
+           load.SOURCE)
+DERIVATIONS = (memory.DERIVATION, limits.DERIVATION)
+
+
+def derive_facts(results: list[ParseResult], kb: KnowledgeBase, answers: dict[str, Any] | None = None,
+                 zone: Zone | None = None) -> Facts:
+    """All facts for one server, from its parsed files plus answers given by a person."""
+    return with_answers(evidence_facts(results, kb, zone), answers, kb)
+
+
+def evidence_facts(results: list[ParseResult], kb: KnowledgeBase, zone: Zone | None = None) -> Facts:
+    """The facts read from the parsed files alone (before answers and cross-source sums).
+
+    `kb` gives the reason-phrase vocabulary; `zone` (from `--tz`) says which zone the
+    server's local times are in, and without it the zone comes from systeminfo.
+    """
+    facts = Facts()
+    context = Context(kb, zone)
+    by_kind: dict[str, list[ParseResult]] = {}
+    for result in results:
+        by_kind.setdefault(result.kind, []).append(result)
+    for source in SOURCES:
+        mine = [result for kind in source.kinds for result in by_kind.get(kind, ())]
+        if mine:
+            source.collect(facts, mine, context)
+    return facts
+
+
+def with_answers(evidence: Facts, answers: dict[str, Any] | None, kb: KnowledgeBase) -> Facts:
+    """Evidence facts plus a person's answers, with the facts worked out from both.
+
+    Split from `evidence_facts` so the wizard can try many hypothetical answers
+    without reading the evidence again; `evidence` is not modified.
+    """
+    facts = Facts(evidence)
+    facts.time_notes = list(evidence.time_notes)
+    for name, value in (answers or {}).items():
+        facts.add(name, value, how="answered in the wizard")
+    if answers and "httperr.top_reason" in answers:
+        httperr.answered_top_reason(facts, kb)
+    for derivation in DERIVATIONS:
+        derivation.derive(facts)
+    return facts

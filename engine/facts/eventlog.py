@@ -1,0 +1,73 @@
+"""Windows event logs (text exports and .evtx): WAS/W3SVC worker-process events, srv pool
+events and application errors, counted with their UTC times."""
+from __future__ import annotations
+
+import re
+
+from ..evidence.base import ParseResult, Record
+from ..timezones import Zone, to_utc
+from .model import NUMBER, Context, Facts, Source, when
+
+# Which events count for which fact: (WAS ids, IIS 6 W3SVC ids) per fact.
+WAS_SOURCES = frozenset({"microsoft-windows-was", "was", "windows process activation service"})
+W3SVC_SOURCES = frozenset({"w3svc", "microsoft-windows-iis-w3svc"})
+EVENT_FACTS = {
+    "event.was_rapid_fail.count": ({5002}, {1002}),
+    "event.was_crash.count": ({5009, 5011}, {1009, 1011}),
+    "event.was_ping_failure.count": ({5010}, {1010}),
+    "event.was_shutdown_timeout.count": ({5013}, {1013}),
+    "event.was_startup_timeout.count": (set(), {1012}),
+    "event.was_private_bytes_recycle.count": ({5117}, set()),
+}
+SRV_EVENTS = (2019, 2020)
+APP_ERROR_SOURCE = re.compile(r"^(asp\.net|application error|application hang|isapi|w3svc-wp|\.net runtime)", re.IGNORECASE)
+
+
+def _describe(found: list[Record], zone: Zone | None) -> str:
+    if not found:
+        return "none in the event logs given"
+    ids = sorted({e.data["event_id"] for e in found})
+    stamps = sorted(t for t in (to_utc(e.data["local"], zone) for e in found if e.data["local"]) if t)
+    text = f"{len(found)} event(s), ID {', '.join(map(str, ids))}"
+    if stamps:
+        text += f", first {when(stamps[0])}, last {when(stamps[-1])}"
+    elif any(e.data["local"] for e in found):
+        text += ", times in server local time (zone unknown)"
+    pools = sorted({e.data["pool"] for e in found if e.data["pool"]})
+    if pools:
+        text += f"; pool(s) {', '.join(pools)}"
+    return text
+
+
+def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
+    """Counts of the events that matter, with their UTC times (local times converted with the zone)."""
+    events = [r for result in results for r in result.records]
+    if not events:
+        return
+    zone = context.zone
+    logs = {(e.data["log"] or "").lower() for e in events}
+    needs_zone = any(e.data["local"] is not None and e.data["local"].tzinfo is None for e in events)
+    if needs_zone:
+        facts.time_notes.append("event-log local times converted with " + zone.label if zone else
+                                "event-log times left in the server's local time: zone unknown (give systeminfo or --tz)")
+
+    def count(name: str, found: list[Record]) -> None:
+        facts.add(name, len(found), [e.source for e in found][:5], _describe(found, zone))
+
+    if logs & {"system", ""}:
+        for name, (was_ids, w3svc_ids) in EVENT_FACTS.items():
+            count(name, [e for e in events if (e.data["source"].lower() in WAS_SOURCES and e.data["event_id"] in was_ids)
+                         or (e.data["source"].lower() in W3SVC_SOURCES and e.data["event_id"] in w3svc_ids)])
+        for event_id in SRV_EVENTS:
+            count(f"event.srv_{event_id}.count",
+                  [e for e in events if e.data["source"].lower() == "srv" and e.data["event_id"] == event_id])
+    if logs & {"application", ""}:
+        count("event.app_errors.count", [e for e in events if e.data["level"] in ("error", "critical")
+                                         and (e.data["log"] or "application").lower() == "application"
+                                         and APP_ERROR_SOURCE.match(e.data["source"])])
+
+
+SOURCE = Source("eventlog", ("eventlog", "evtx"), {
+    **{name: NUMBER for name in EVENT_FACTS}, **{f"event.srv_{i}.count": NUMBER for i in SRV_EVENTS},
+    "event.app_errors.count": NUMBER,
+}, collect)

@@ -1,0 +1,131 @@
+"""HTTPERR logs: lines per reason phrase, family and group, the main reason, the
+queue the application-pool lines name, and how Connection_Dropped spreads over URLs."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..evidence.base import ParseResult
+from ..evidence.httperr import HttpErrStats, parse_time
+from .merging import merged_stats
+from .model import NUMBER, STRING, Context, Facts, Source
+
+if TYPE_CHECKING:
+    from ..knowledge import KnowledgeBase
+
+
+def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
+    stats = merged_stats(context, results, "httperr", HttpErrStats)
+    if stats is None:
+        return
+    kb = context.kb
+    non_benign = _reason_facts(facts, stats, kb)
+    if stats.records:
+        idle = stats.reason_lines.get("Timer_ConnectionIdle", 0)
+        facts.add("httperr.idle_share", idle / stats.records, how=f"{idle:,} of {stats.records:,} HTTPERR lines are Timer_ConnectionIdle")
+    _family_and_group_facts(facts, stats, kb)
+    _queue_facts(facts, stats, kb)
+    stamps = sorted(list(stats.first_seen.values()) + list(stats.last_seen.values()))
+    if stamps:
+        span = (parse_time(stamps[-1]) - parse_time(stamps[0])).total_seconds() / 60
+        facts.add("httperr.span_minutes", span, how=f"from {stamps[0]} to {stamps[-1]} UTC")
+    ranked = sorted(((n, r) for r, n in stats.reason_lines.items() if not _benign(kb, r)), reverse=True)
+    if ranked:
+        lines, reason = ranked[0]
+        facts.add("httperr.top_reason", reason, stats.examples.get(reason, []))
+        facts.add("httperr.top_reason_share", lines / non_benign)
+    _dropped_facts(facts, stats)
+
+
+def _benign(kb: KnowledgeBase, reason: str) -> bool:
+    return reason in kb.phrases and kb.phrases[reason].benign
+
+
+def _reason_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase) -> int:
+    """The per-phrase facts; returns the lines whose reason is not background noise."""
+    facts.add("httperr.lines", stats.records)
+    non_benign = 0
+    peaks = stats.per_minute.peaks()
+    for reason, count in stats.reasons.items():
+        refs = stats.examples.get(reason, [])
+        lines = stats.reason_lines[reason]
+        facts.add(f"httperr.reason.{reason}.count", count, refs,
+                  f"{lines:,} HTTPERR line(s), first {stats.first_seen.get(reason, '?')} UTC, last {stats.last_seen.get(reason, '?')} UTC")
+        facts.add(f"httperr.reason.{reason}.lines", lines, refs)
+        facts.add(f"httperr.reason.{reason}.peak_per_minute", peaks.get(reason, 0), refs)
+        if not _benign(kb, reason):
+            non_benign += lines
+    facts.add("httperr.non_benign_lines", non_benign)
+    return non_benign
+
+
+def _family_and_group_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase) -> None:
+    families: dict[str, int] = {}
+    for reason, lines in stats.reason_lines.items():
+        phrase = kb.phrases.get(reason)
+        if phrase is not None and not phrase.benign:
+            families[phrase.family] = families.get(phrase.family, 0) + lines
+    for family in kb.families:
+        facts.add(f"httperr.family.{family}.lines", families.get(family, 0))
+    for name, group in kb.phrase_groups.items():
+        facts.add(f"httperr.{name}.lines", sum(stats.reason_lines.get(r, 0) for r in group),
+                  [ref for r in sorted(group) for ref in stats.examples.get(r, [])][:5])
+
+
+def _queue_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase) -> None:
+    queues: dict[str, int] = {}
+    for (reason, queue), n in stats.queues.items():
+        phrase = kb.phrases.get(reason)
+        if phrase is not None and phrase.family == "app-pool":
+            queues[queue] = queues.get(queue, 0) + n
+    if queues:
+        queue = max(queues, key=lambda q: (queues[q], q))
+        facts.add("httperr.top_queue", queue, how=f"{queues[queue]:,} application-pool entries name {queue}")
+
+
+def _dropped_facts(facts: Facts, stats: HttpErrStats) -> None:
+    dropped = stats.reasons.get("Connection_Dropped", 0)
+    if not dropped:
+        return
+    top = stats.top_urls("Connection_Dropped", 1)
+    refs = stats.examples.get("Connection_Dropped", [])
+    if top:
+        url, n = top[0]
+        facts.add("httperr.dropped.top_url", url, refs)
+        facts.add("httperr.dropped.top_url_share", n / dropped, refs, f"{n:,} of {dropped:,} drops were for {url}")
+        facts.add("httperr.dropped.spread_share", 1 - n / dropped, refs,
+                  f"{dropped - n:,} of {dropped:,} drops were for URLs other than {url}")
+    facts.add("httperr.dropped.distinct_urls", len(stats.urls.get("Connection_Dropped", {})), refs)
+    facts.add("httperr.dropped.minutes", len(stats.per_minute.minutes("Connection_Dropped")), refs)
+
+
+def answered_top_reason(facts: Facts, kb: KnowledgeBase) -> None:
+    """A person read the HTTPERR log and named its most frequent reason: so at least one such line.
+
+    Only lower bounds are set (1 line of that reason, of its family and groups); with the
+    log itself at hand its real counts win.
+    """
+    reason = facts.value("httperr.top_reason")
+    if "httperr.lines" in facts or not isinstance(reason, str):
+        return
+    how = f"at least one: {reason} was named in the wizard as the most frequent reason in HTTPERR"
+    facts.add(f"httperr.reason.{reason}.count", 1, how=how)
+    facts.add(f"httperr.reason.{reason}.lines", 1, how=how)
+    phrase = kb.phrases.get(reason)
+    if phrase is not None and not phrase.benign:
+        facts.add("httperr.non_benign_lines", 1, how=how)
+        facts.add(f"httperr.family.{phrase.family}.lines", 1, how=how)
+    for name, group in kb.phrase_groups.items():
+        if reason in group:
+            facts.add(f"httperr.{name}.lines", 1, how=how)
+
+
+SOURCE = Source("httperr", ("httperr",), {
+    "httperr.lines": NUMBER, "httperr.non_benign_lines": NUMBER, "httperr.idle_share": NUMBER,
+    "httperr.reason.{phrase}.count": NUMBER, "httperr.reason.{phrase}.lines": NUMBER,
+    "httperr.reason.{phrase}.peak_per_minute": NUMBER,
+    "httperr.family.{family}.lines": NUMBER, "httperr.{group}.lines": NUMBER,
+    "httperr.top_queue": STRING, "httperr.span_minutes": NUMBER,
+    "httperr.top_reason": STRING, "httperr.top_reason_share": NUMBER,
+    "httperr.dropped.top_url": STRING, "httperr.dropped.top_url_share": NUMBER, "httperr.dropped.spread_share": NUMBER,
+    "httperr.dropped.distinct_urls": NUMBER, "httperr.dropped.minutes": NUMBER,
+}, collect)

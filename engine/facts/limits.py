@@ -1,0 +1,43 @@
+"""Configured limits against what the evidence measured (header limits, queue, site
+connections), and the worker-process failures summed over their event kinds."""
+from __future__ import annotations
+
+from ..templates import format_value
+from .model import BOOL, NUMBER, Derivation, Facts
+
+# HTTP.sys MaxFieldLength / MaxRequestBytes default (KB 820129, R11).
+HTTPSYS_HEADER_LIMIT_DEFAULT = 16_384
+
+
+def derive(facts: Facts) -> None:
+    fields = [facts.value(n) for n in ("httpsys.max_field_length", "httpsys.max_request_bytes")]
+    if any(v is not None for v in fields):
+        lowered = [v for v in fields if v is not None and v < HTTPSYS_HEADER_LIMIT_DEFAULT]
+        sources = [s for n in ("httpsys.max_field_length", "httpsys.max_request_bytes") if n in facts for s in facts[n].sources]
+        facts.add("httpsys.header_limits_lowered", bool(lowered), sources,
+                  f"MaxFieldLength/MaxRequestBytes {', '.join(format_value(v) for v in fields if v is not None)} "
+                  f"against the {HTTPSYS_HEADER_LIMIT_DEFAULT:,}-byte default")
+    limits = [(facts.value(n), n) for n in ("config.queue_length_min", "netsh.queue_max_requests_min") if n in facts]
+    peak = facts.value("perf.queue_peak")
+    if peak is not None and limits:
+        limit, name = min(limits)
+        if limit:
+            facts.add("perf.queue_share_of_limit", peak / limit, facts["perf.queue_peak"].sources + facts[name].sources,
+                      f"queue peaked at {format_value(peak)} requests against a queue length of {format_value(limit)}")
+    established, site_limit = facts.value("netstat.established"), facts.value("config.max_connections_min")
+    if established is not None and site_limit:
+        facts.add("connections.share_of_site_limit", established / site_limit,
+                  facts["netstat.established"].sources + facts["config.max_connections_min"].sources,
+                  f"{format_value(established)} established connections against maxConnections {format_value(site_limit)}")
+    parts = [(n, facts.value(n)) for n in ("event.was_crash.count", "event.was_ping_failure.count",
+                                            "event.was_shutdown_timeout.count") if n in facts]
+    if parts:
+        facts.add("event.worker_failures.count", sum(v for _, v in parts),
+                  [s for n, _ in parts for s in facts[n].sources][:5],
+                  " + ".join(f"{format_value(v)} {n.split('.')[1]}" for n, v in parts))
+
+
+DERIVATION = Derivation("limits", {
+    "httpsys.header_limits_lowered": BOOL, "perf.queue_share_of_limit": NUMBER,
+    "connections.share_of_site_limit": NUMBER, "event.worker_failures.count": NUMBER,
+}, derive)

@@ -1,0 +1,42 @@
+"""`reg query` of HTTP\\Parameters: the http.sys settings that move its limits."""
+from __future__ import annotations
+
+import re
+
+from ..evidence.base import ParseResult
+from .model import BOOL, NUMBER, Context, Facts, Source
+
+HTTP_PARAMETERS = re.compile(r"\\services\\http\\parameters$", re.IGNORECASE)
+REGISTRY_FACTS = {
+    "maxconnections": "httpsys.max_connections",
+    "maxfieldlength": "httpsys.max_field_length",
+    "maxrequestbytes": "httpsys.max_request_bytes",
+}
+
+
+def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
+    for result in results:
+        _one_file(facts, result)
+
+
+def _one_file(facts: Facts, result: ParseResult) -> None:
+    values = [r for r in result.records if HTTP_PARAMETERS.search(r.data["key"])]
+    if not values:
+        return
+    by_name = {r.data["name"].lower(): r for r in values}
+    aggressive = by_name.get("enableaggressivememoryusage")
+    if aggressive is not None:
+        facts.add("httpsys.aggressive_memory_usage", aggressive.data["value"] == 1, [aggressive.source],
+                  f"EnableAggressiveMemoryUsage = {aggressive.data['value']}")
+    else:
+        facts.add("httpsys.aggressive_memory_usage", False, [values[0].source],
+                  "EnableAggressiveMemoryUsage is not set under HTTP\\Parameters (default 0)")
+    for name, fact in REGISTRY_FACTS.items():
+        record = by_name.get(name)
+        if record is not None and isinstance(record.data["value"], int):
+            facts.add(fact, record.data["value"], [record.source], f"{record.data['name']} = {record.data['value']:,}")
+
+
+SOURCE = Source("regquery", ("regquery",), {
+    "httpsys.aggressive_memory_usage": BOOL, **{fact: NUMBER for fact in REGISTRY_FACTS.values()},
+}, collect)

@@ -1,0 +1,24 @@
+"""systeminfo.exe output: the server's name, Windows family, architecture and RAM."""
+from __future__ import annotations
+
+from ..evidence.base import ParseResult, SourceRef
+from ..timezones import zone_from_systeminfo
+from .model import NUMBER, STRING, Context, Facts, Source
+
+
+def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
+    """Its Time Zone line is the server's zone unless `--tz` named one."""
+    for result in results:
+        data = result.records[0].data
+        ref = result.records[0].source
+        at = lambda key: [SourceRef(ref.path, data["line_of"].get(key, ref.line))]  # noqa: E731
+        facts.add("host.name", data["host"], at("Host Name"))
+        facts.add("os.family", data["os_family"], at("OS Name"), f"from OS Name {data['os_name']!r}")
+        facts.add("os.arch", data["arch"], at("System Type"))
+        facts.add("os.ram_mb", data["ram_mb"], at("Total Physical Memory"))
+        context.zone = context.zone or zone_from_systeminfo(data.get("time_zone"))
+
+
+SOURCE = Source("systeminfo", ("systeminfo",), {
+    "host.name": STRING, "os.family": STRING, "os.arch": STRING, "os.ram_mb": NUMBER,
+}, collect)
