@@ -321,6 +321,8 @@ def kb_to_data(kb: KnowledgeBase) -> dict:
     data: dict[str, Any] = {part: {name: item.model_dump(mode="json") for name, item in getattr(kb, part).items()}
                             for part in MODEL_PARTS}
     data["origin"] = [[kind, name, path, line] for (kind, name), (path, line) in kb.origin.items()]
+    data["families"] = list(kb.families)
+    data["phrase_groups"] = {name: sorted(group) for name, group in kb.phrase_groups.items()}
     return data
 
 
@@ -331,7 +333,8 @@ def kb_from_data(root: Path, data: dict) -> KnowledgeBase:
     parts = {part: {name: _built(model, value) for name, value in data[part].items()}
              for part, model in MODEL_PARTS.items()}
     origin = {(kind, name): (path, line) for kind, name, path, line in data["origin"]}
-    return KnowledgeBase(root=root, origin=origin, **parts)
+    groups = {name: frozenset(phrases) for name, phrases in data["phrase_groups"].items()}
+    return KnowledgeBase(root=root, origin=origin, families=tuple(data["families"]), phrase_groups=groups, **parts)
 
 
 def _built(model: type[BaseModel], data: dict) -> BaseModel:
