@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from hypothesis import example, given
@@ -21,7 +22,24 @@ values = st.recursive(scalars | points, lambda inner: st.lists(inner, max_size=5
 
 
 def standard(value) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    """What json writes, once NaN and infinite numbers (which JSON has not) are null."""
+    return json.dumps(finite(value), indent=2, ensure_ascii=False)
+
+
+def finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    return value
+
+
+def strict_loads(text: str):
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
 
 
 @given(values)
@@ -29,6 +47,12 @@ def standard(value) -> str:
 @example({"points": [["2024-01-01 00:00", 2.0], ("2024-01-01 00:01", 3)], 1.5: [], None: {}, False: [[]]})
 def test_writer_equals_the_standard_library(value):
     assert dumps(value) == standard(value)
+    strict_loads(dumps(value))
+
+
+def test_non_finite_numbers_are_written_as_null():
+    text = dumps({"a": float("nan"), "b": [float("inf"), -float("inf"), 1e308], "c": [["m", float("nan")]]})
+    assert strict_loads(text) == {"a": None, "b": [None, None, 1e308], "c": [["m", None]]}
 
 
 @pytest.mark.parametrize("bad", [{"a": {1, 2}}, [object()], {("tuple", "key"): 1}])

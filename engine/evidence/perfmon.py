@@ -27,6 +27,7 @@ its local time and the UTC time worked out from the file's own bias.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ from .wintime import read_stamp
 
 KIND = "perfmon"
 HEADER = re.compile(r'^\ufeff?"?\(PDH-CSV (?P<version>[\d.]+)\)\s*\((?P<zone>[^)]*(?:\([^)]*\)[^)]*)*)\)\s*\((?P<bias>-?\d+)\)"?')
+# Far beyond any real counter (a petabyte, a billion per second), yet small enough that
+# sums, differences and chart scales stay finite.
+MAX_COUNTER_VALUE = 1e15
 COUNTER = re.compile(r"^\\\\(?P<host>[^\\]+)\\(?P<object>[^\\(]+)(?:\((?P<instance>.*)\))?\\(?P<counter>.+)$")
 
 
@@ -76,6 +80,23 @@ def _number(cell: str) -> float | None:
             return None
 
 
+def sensible(value: float) -> bool:
+    """A value a counter can hold: `nan`, `inf` and `1e308` are damage (or an attack),
+    and one of them would poison every sum, chart scale and report form built on it.
+
+    >>> [sensible(v) for v in (0.0, 402653184.0, float("nan"), float("-inf"), 1e308)]
+    [True, True, False, False, False]
+    """
+    return math.isfinite(value) and abs(value) <= MAX_COUNTER_VALUE
+
+
+def _absurd_note(count: int, first: list[tuple[int, str]]) -> str:
+    shown = "; ".join(f"line {number}: {cell.strip()[:20]!r}" for number, cell in first)
+    more = f"; {count - len(first):,} more" if count > len(first) else ""
+    return (f"{count:,} counter value(s) skipped: not a finite number, or beyond "
+            f"{MAX_COUNTER_VALUE:,.0f} ({shown}{more})")
+
+
 def _cells(line: str) -> list[str] | None:
     """One CSV row; a stray CR or NUL (a damaged copy) must not stop the csv module."""
     try:
@@ -91,6 +112,8 @@ def parse(lines: Lines) -> ParseResult:
     zone: timezone | None = None
     hosts: Counter = Counter()
     headers = 0
+    absurd = 0
+    absurd_first: list[tuple[int, str]] = []
     for number, line in lines:
         if not line.strip():
             continue
@@ -131,8 +154,14 @@ def parse(lines: Lines) -> ParseResult:
         values = {}
         for path, cell in zip(columns, cells[1:]):
             value = _number(cell)
-            if value is not None:
+            if value is None:
+                continue
+            if sensible(value):
                 values[path] = value
+                continue
+            absurd += 1
+            if len(absurd_first) < 3:
+                absurd_first.append((number, cell))
         try:
             utc = local.replace(tzinfo=zone).astimezone(timezone.utc)
         except (OverflowError, ValueError):
@@ -143,6 +172,8 @@ def parse(lines: Lines) -> ParseResult:
         info.records += 1
     if not headers:
         raise NotThisKind("no PDH-CSV header")
+    if absurd:
+        result.notes.append(_absurd_note(absurd, absurd_first))
     if headers > 1:
         result.notes.append(f"{headers} PDH-CSV headers: logs were joined; each part keeps its own columns and bias")
     if hosts:

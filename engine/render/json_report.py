@@ -1,7 +1,9 @@
 """The JSON form: the report model as is, stable key order, UTF-8.
 
-The text is exactly what `json.dumps(data, indent=2, ensure_ascii=False)` writes
-(tests/test_json_writer.py checks it on every report and on random data), but
+The text is what `json.dumps(data, indent=2, ensure_ascii=False)` writes
+(tests/test_json_writer.py checks it on every report and on random data), except
+that a NaN or infinite number is written as `null`: the standard library's `NaN`
+and `Infinity` are not JSON, and a report must parse everywhere. It is
 written by `dumps` below: with `indent`, the standard library falls back to its
 pure-Python encoder, a chain of generators that costs about a microsecond per
 value per level of nesting, and a fleet's timeline holds hundreds of thousands of
@@ -27,7 +29,7 @@ def json_schema() -> str:
 
 
 def dumps(value) -> str:
-    """`json.dumps(value, indent=2, ensure_ascii=False)`, byte for byte, faster.
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, byte for byte, faster; non-finite numbers are `null`.
 
     >>> dumps({"points": [["2007-11-13 20:01", 17.0]], "none": {}, "ok": True, "é": None})
     '{\\n  "points": [\\n    [\\n      "2007-11-13 20:01",\\n      17.0\\n    ]\\n  ],\\n  "none": {},\\n  "ok": true,\\n  "é": null\\n}'
@@ -50,20 +52,17 @@ def _scalar(value) -> str | None:
     if isinstance(value, int):
         return int.__repr__(value)
     if isinstance(value, float):
-        if value != value:
-            return "NaN"
-        if value == INFINITY:
-            return "Infinity"
-        if value == -INFINITY:
-            return "-Infinity"
-        return float.__repr__(value)
+        return float.__repr__(value) if -INFINITY < value < INFINITY else "null"
     return None
 
 
 def _key(key) -> str:
     if isinstance(key, str):
         return encode_basestring(key)
-    if isinstance(key, (int, float)) or key is None:  # json turns these keys into strings
+    if isinstance(key, float):  # a key is a string, so json's own spelling is valid JSON here
+        return encode_basestring(float.__repr__(key) if -INFINITY < key < INFINITY
+                                 else "NaN" if key != key else "Infinity" if key > 0 else "-Infinity")
+    if isinstance(key, int) or key is None:  # json turns these keys into strings
         return encode_basestring(_scalar(key))
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
