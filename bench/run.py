@@ -215,7 +215,7 @@ def scanner(doctor: str) -> str:
             python = handle.readline().removeprefix("#!").strip()
     except (OSError, UnicodeDecodeError):
         return "unknown"
-    probe = "from httperr_doctor.engine.evidence import httperr; print('compiled' if httperr._hotloop else 'pure Python')"
+    probe = "from httperr_doctor.engine.evidence import kernel; print('compiled' if kernel.choose() is kernel.COMPILED else 'pure Python')"
     done = subprocess.run([python, "-c", probe], capture_output=True, text=True)
     return done.stdout.strip() or "unknown"
 

@@ -1,8 +1,9 @@
-"""The compiled HTTPERR scanner (engine/evidence/_hotloop.c) against the pure-Python loops.
+"""The compiled kernel (engine/evidence/_hotloop.c) against its Python twin and the reference path.
 
-The C code only counts the lines it can vouch for and stops for everything else,
-so on any input it must give exactly the aggregate, skips and notes of the
-pure-Python bytes loop and of the line-by-line reference path.
+The kernel only counts the lines it can vouch for and stops for everything else,
+so on any input the fast path must give exactly the aggregate, skips and notes
+whichever kernel runs it (compiled or twin), and those of the line-by-line
+reference parser.
 """
 from __future__ import annotations
 
@@ -15,32 +16,40 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, REAL, ROOT
-from httperr_doctor.engine.evidence import httperr, reader
+from httperr_doctor.engine.evidence import httperr, kernel, kernel_twin, minutes, reader
 from httperr_doctor.engine.evidence.base import Lines
+from httperr_doctor.engine.evidence.httperr.fastpath import ScanState, ScanTables
 from httperr_doctor.engine.evidence.reader import EvidenceFile
 from test_ingest import mangled
 from test_minute_counts import entry as minute_entry, expand, filled, reads
 
-compiled = pytest.mark.skipif(httperr._hotloop is None, reason="the compiled scanner was not built here")
+compiled = pytest.mark.skipif(kernel.COMPILED is None, reason="the compiled kernel was not built here")
+KERNELS = [k for k in (kernel.COMPILED, kernel.PYTHON) if k is not None]
 
 
 def test_compiled_scanner_is_built_where_ci_requires_it():
     if not os.environ.get("HTTPERR_DOCTOR_REQUIRE_COMPILED"):
         pytest.skip("HTTPERR_DOCTOR_REQUIRE_COMPILED is not set (only CI insists)")
-    assert httperr._hotloop is not None, "setup.py's optional extension failed to build: see the pip log"
+    assert kernel.COMPILED is not None, "setup.py's optional extension failed to build: see the pip log"
 
 
-def parse_three_ways(path: Path, monkeypatch) -> list:
-    """(stats, skips, notes, data lines) from the compiled scanner, the Python bytes loop and the line path."""
+def test_the_environment_chooses_the_python_twin(monkeypatch):
+    monkeypatch.delenv(kernel.PURE_PYTHON_ENV, raising=False)
+    assert kernel.choose() is (kernel.COMPILED or kernel.PYTHON)
+    monkeypatch.setenv(kernel.PURE_PYTHON_ENV, "1")
+    assert kernel.choose() is kernel.PYTHON and kernel.choose(kernel.COMPILED) is kernel.COMPILED
+
+
+def parse_three_ways(path: Path) -> list:
+    """(stats, skips, notes, data lines) from the compiled kernel, its Python twin and the reference line path."""
     outcomes = []
-    for scanner, blocks in ((httperr._hotloop, True), (None, True), (None, False)):
-        monkeypatch.setattr(httperr, "_hotloop", scanner)
+    for chosen, blocks in ((kernel.COMPILED, True), (kernel.PYTHON, True), (kernel.PYTHON, False)):
         file = EvidenceFile.from_path(path)
         lines = file.lines()
         if not blocks:
             lines = Lines(lines.path, lines._lines)
         try:
-            result = httperr.parse(lines)
+            result = httperr.parse(lines, chosen)
         except Exception as error:  # NotThisKind must be the same on every path too
             outcomes.append(repr(error))
             continue
@@ -65,7 +74,7 @@ def test_compiled_equals_python_on_every_httperr_file_we_have(block_bytes, tmp_p
     logs += [mangled(busiest, tmp_path / f"mangled{seed}.log", seed) for seed in range(2)]
     assert len(logs) > 20
     for path in logs:
-        compiled_path, python_path, line_path = parse_three_ways(path, monkeypatch)
+        compiled_path, python_path, line_path = parse_three_ways(path)
         assert compiled_path == python_path == line_path, path
 
 
@@ -117,8 +126,7 @@ def test_compiled_equals_python_on_generated_logs(lines, crlf, block_bytes, limi
     with monkeypatch.context() as patch:
         patch.setattr(reader, "BLOCK_BYTES", block_bytes)
         patch.setattr(reader, "MAX_LINE_BYTES", limit)
-        patch.setattr(httperr, "MAX_LINE_BYTES", limit)
-        compiled_path, python_path, line_path = parse_three_ways(path, patch)
+        compiled_path, python_path, line_path = parse_three_ways(path)
     assert compiled_path == python_path == line_path
 
 
@@ -132,7 +140,7 @@ def test_a_wrapped_line_waits_for_the_reference_path_even_across_blocks(block_by
                     "2025-01-01 10:00:00 10.0.0.1 80\n"
                     "2025-12-31 09:59:31 10.0.0.1 5123 10.0.0.1 80 HTTP/1.1 GET / 503 1 QueueFull -\n"
                     "HTTP/1.1 GET /x - 1 Connection_Dropped DefaultAppPool\n")
-    compiled_path, python_path, line_path = parse_three_ways(path, monkeypatch)
+    compiled_path, python_path, line_path = parse_three_ways(path)
     assert compiled_path == python_path == line_path
     assert compiled_path[1] == [(2, "4 fields where the #Fields: header has 13, and no single reason phrase to rescue")]
 
@@ -155,63 +163,65 @@ def test_overflowing_minute_widens_the_day_exactly():
     assert stats.last_seen["Connections_Refused"] == "2025-03-01 10:00:03"
 
 
-@compiled
-def test_scanner_refuses_tables_out_of_step_rather_than_writing_past_them():
-    scan = httperr._hotloop.scan
-    block = b"2025-03-01 10:00:01 - - - - - - - - - Timer_ConnectionIdle -\n"
-    minutes = httperr.MinuteCounts()
-    good = dict(ids={b"- - Timer_ConnectionIdle -": 0}, keys=[("Timer_ConnectionIdle", 1)],
-                reason_of=array("I", [0]), want=bytearray([1]), ends=array("q", [0]), bounds=bytearray(38), order=[],
-                days=minutes.days, dates={b"2025-03-01"}, open_day=minutes.open_day, found=[])
+def scan_state(columns=bytes([8, 9, 11, 12]), **change) -> ScanState:
+    """A ScanState for the default layout knowing one key, its attributes changed as asked."""
+    counts = minutes.MinuteCounts()
+    tables = ScanTables()
+    tables.register(b"- - Timer_ConnectionIdle -", ("Timer_ConnectionIdle", 1, None, None, "-", False), 1)
+    state = ScanState(columns, 12, tables, counts, {b"2025-03-01"})
+    for name, value in change.items():
+        setattr(tables if hasattr(tables, name) and name not in ScanState.__slots__ else state, name, value)
+    return state
 
-    def call(**change):
-        args = {**good, **change}
-        return scan(block, 0, 1, bytes([8, 9, 11, 12]), 12, 65536, *args.values())
+
+@pytest.mark.parametrize("chosen", KERNELS)
+def test_scanner_refuses_tables_out_of_step_rather_than_writing_past_them(chosen):
+    block = b"2025-03-01 10:00:01 - - - - - - - - - Timer_ConnectionIdle -\n"
+
+    def call(columns=bytes([8, 9, 11, 12]), **change):
+        return chosen.scan(scan_state(columns, **change), block, 0, 1)
 
     with pytest.raises(ValueError):
         call(ids={b"- - Timer_ConnectionIdle -": 5})
-    with pytest.raises(ValueError):
-        call(ends=array("q"))
-    with pytest.raises(ValueError):
-        call(bounds=bytearray(3))
-    with pytest.raises(TypeError):
-        call(days=[])
-    with pytest.raises(ValueError):  # a reason id past the wishes
-        call(reason_of=array("I", [3]))
-    with pytest.raises(ValueError):
-        call(reason_of=array("H", [0]))
-    with pytest.raises(TypeError):
-        call(keys=["Timer_ConnectionIdle"])
     with pytest.raises(ZeroDivisionError):  # whatever the day factory raises reaches Python
         call(open_day=lambda key: 1 / 0, days={})
-    with pytest.raises(ValueError):  # a key column past the last field
-        scan(block, 0, 1, bytes([8, 13]), 12, 65536, *good.values())
-    with pytest.raises(TypeError):
-        scan(block)
-    minutes, ends, found = httperr.MinuteCounts(), array("q", [0]), []
-    assert call(days=minutes.days, open_day=minutes.open_day, ends=ends, found=found)[:3] == (
-        httperr._hotloop.DONE, len(block), 2)
-    assert ends[0] == 1 and minutes.days[("Timer_ConnectionIdle", "2025-03-01")][600] == 1 and found == [(0, 1)]
+    with pytest.raises((ValueError, IndexError)):  # a reason id past the wishes
+        call(reason_of=array("I", [3]))
+    if chosen is kernel.COMPILED:  # checks the twin leaves to Python itself
+        for change in (dict(ends=array("q")), dict(bounds=bytearray(3)), dict(reason_of=array("H", [0]))):
+            with pytest.raises(ValueError):
+                call(**change)
+        with pytest.raises(TypeError):
+            call(days=[])
+        with pytest.raises(TypeError):
+            call(keys=["Timer_ConnectionIdle"])
+        with pytest.raises(ValueError):  # a key column past the last field
+            call(bytes([8, 13]))
+        with pytest.raises(TypeError):
+            chosen.scan(block)
+    state = scan_state()
+    assert chosen.scan(state, block, 0, 1)[:3] == (chosen.DONE, len(block), 2)
+    assert state.tables.ends[0] == 1 and state.days[("Timer_ConnectionIdle", "2025-03-01")][600] == 1
+    assert state.found == [(0, 1)]
 
 
 @compiled
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(busy=st.dictionaries(st.integers(0, 1439), st.integers(1, 65535), max_size=900))
-def test_compiled_sparse_day_equals_python(busy, monkeypatch):
+def test_compiled_sparse_day_equals_python(busy):
     day = array("H", bytes(2 * 1440))
     for slot, n in busy.items():
         day[slot] = n
-    compiled_form = httperr._quiet_form(day)
-    with monkeypatch.context() as patch:
-        patch.setattr(httperr, "_hotloop", None)
-        python_form = httperr._quiet_form(day)
+    compiled_form = minutes._quiet_form(day, kernel.COMPILED)
+    python_form = minutes._quiet_form(day, kernel.PYTHON)
     assert compiled_form == python_form
-    if len(busy) < httperr.SPARSE_BELOW:
+    if len(busy) < minutes.SPARSE_BELOW:
         assert list(compiled_form) == sorted(busy) + [busy[s] for s in sorted(busy)]
     else:
         assert compiled_form is None
-    with pytest.raises(ValueError):
-        httperr._hotloop.busy_minutes(array("I", day), 720)
+    for chosen in KERNELS:
+        with pytest.raises(ValueError):
+            chosen.busy_minutes(array("I", day), 720)
 
 
 @compiled
@@ -221,7 +231,7 @@ def test_url_scan_past_the_cap_is_cut_the_same_way(tmp_path, monkeypatch):
     lines = [f"2025-03-01 10:{i // 600 % 60:02d}:{i % 60:02d} 10.0.0.9 5123 10.0.0.1 80 HTTP/1.1 GET /probe{i}.php 404 1 NotFound -"
              for i in range(6000)]
     path.write_text("\n".join(lines) + "\n")
-    compiled_path, python_path, line_path = parse_three_ways(path, monkeypatch)
+    compiled_path, python_path, line_path = parse_three_ways(path)
     assert compiled_path == python_path == line_path
     urls = compiled_path[0]["urls"]["NotFound"]
     assert httperr.URL_CAP // 2 <= len(urls) <= httperr.URL_CAP and compiled_path[0]["reasons"]["NotFound"] == 6000
@@ -235,7 +245,7 @@ def test_examples_are_the_first_lines_of_each_reason_even_with_many_reasons(tmp_
     lines = [f"2025-03-01 10:00:{i % 60:02d} 10.0.0.9 5123 10.0.0.1 80 HTTP/1.1 GET / 400 1 {reasons[i % 40]} -"
              for i in range(400)]
     path.write_text("\n".join(lines) + "\n")
-    compiled_path, python_path, line_path = parse_three_ways(path, monkeypatch)
+    compiled_path, python_path, line_path = parse_three_ways(path)
     assert compiled_path == python_path == line_path
     examples = compiled_path[0]["examples"]
     assert [ref.line for ref in examples["Reason_07"]] == [8, 48, 88, 128, 168]
@@ -244,20 +254,21 @@ def test_examples_are_the_first_lines_of_each_reason_even_with_many_reasons(tmp_
 @compiled
 @given(data=st.binary(max_size=2000))
 def test_compiled_newline_count_equals_bytes_count(data):
-    assert httperr._hotloop.newlines(data) == data.count(b"\n")
-    assert httperr._hotloop.newlines(b"\n" * 1000 + data) == 1000 + data.count(b"\n")  # past the 255-byte chunks
+    assert kernel.COMPILED.newlines(data) == kernel.PYTHON.newlines(data) == data.count(b"\n")
+    assert kernel.COMPILED.newlines(b"\n" * 1000 + data) == 1000 + data.count(b"\n")  # past the 255-byte chunks
 
 
 @compiled
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first=st.lists(minute_entry, max_size=12), second=st.lists(minute_entry, max_size=12), compact=st.booleans())
-def test_compiled_minute_reads_equal_python(first, second, compact, monkeypatch):
+def test_compiled_minute_reads_equal_python(first, second, compact):
     """peaks, span and buckets read by the compiled helpers, dense days and sparse alike."""
-    counts = httperr.MinuteCounts()
-    for part in (first, second):
-        one = filled(list(expand(part)))
-        counts.update(one.compact() if compact else one)
-    compiled_reads = reads(counts)
-    with monkeypatch.context() as patch:
-        patch.setattr(httperr, "_hotloop", None)
-        assert reads(counts) == compiled_reads
+    built = []
+    for chosen in (kernel.COMPILED, kernel.PYTHON):
+        counts = minutes.MinuteCounts()
+        for part in (first, second):
+            one = filled(list(expand(part)))
+            counts.update(one.compact(chosen) if compact else one, chosen)
+        built.append(counts)
+    assert built[0].days.keys() == built[1].days.keys() and built[0].sparse == built[1].sparse
+    assert reads(built[0], kernel.COMPILED) == reads(built[0], kernel.PYTHON) == reads(built[1], kernel.PYTHON)

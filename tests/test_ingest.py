@@ -12,7 +12,7 @@ from conftest import REAL, ROOT
 from httperr_doctor.engine.diagnosis import diagnose, read_inputs
 from httperr_doctor.engine.evidence import httperr, reader
 from httperr_doctor.engine.evidence.base import Lines
-from httperr_doctor.engine.evidence.httperr import MinuteCounts
+from httperr_doctor.engine.evidence.minutes import MinuteCounts
 from httperr_doctor.engine.evidence.reader import EvidenceFile
 from httperr_doctor.engine import ingest
 from httperr_doctor.engine.ingest import Progress, plan_workers

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from httperr_doctor.engine.evidence import httperr
-from httperr_doctor.engine.evidence.httperr import SPARSE_BELOW, HttpErrStats, MinuteCounts, minute_number
+from httperr_doctor.engine.evidence.httperr import HttpErrStats
+from httperr_doctor.engine.evidence.minutes import SPARSE_BELOW, MinuteCounts, minute_number
 
 REASONS = ("Connection_Dropped", "Timer_ConnectionIdle", "Connections_Refused")
 DAYS = ("2024-02-28", "2024-02-29", "2024-03-01")
@@ -38,18 +39,18 @@ def filled(adds) -> MinuteCounts:
     return counts
 
 
-def reads(counts: MinuteCounts) -> dict:
-    """Everything a reader can ask of MinuteCounts."""
+def reads(counts: MinuteCounts, kernel=None) -> dict:
+    """Everything a reader can ask of MinuteCounts (with `kernel` where a read goes through one)."""
     per_reason = {r: (counts.peak(r), counts.minutes(r),
-                      [counts.buckets(r, minute_number(f"{DAYS[0]} 00:00") - shift, width)
+                      [counts.buckets(r, minute_number(f"{DAYS[0]} 00:00") - shift, width, kernel)
                        for width, shift in ((1, 0), (5, 3), (360, 7), (1440, 0), (1440, 61))])
                   for r in REASONS}
-    per_reason["all"] = [counts.buckets_by_reason(minute_number(f"{DAYS[0]} 00:00") - shift, width)
+    per_reason["all"] = [counts.buckets_by_reason(minute_number(f"{DAYS[0]} 00:00") - shift, width, kernel=kernel)
                          for width, shift in ((30, 5), (720, 0), (1440, 0), (1440, 61))]
-    per_reason["peaks"] = {r: n for r, n in counts.peaks().items()}
+    per_reason["peaks"] = {r: n for r, n in counts.peaks(kernel).items()}
     assert per_reason["peaks"] == {r: counts.peak(r) for r in counts.reasons() | set(per_reason["peaks"])}
     keys = [(r, f"{d} {CLOCK[s]}") for r in REASONS for d in DAYS for s in (0, 1, 719, 1438, 1439)]
-    return {"items": sorted(counts.items()), "len": len(counts), "reasons": counts.reasons(), "span": counts.span(),
+    return {"items": sorted(counts.items()), "len": len(counts), "reasons": counts.reasons(), "span": counts.span(kernel),
             "get": [counts[k] for k in keys] + [counts.get((r, f"{DAYS[1]} 99:99")) for r in REASONS],
             "per_reason": per_reason, "keys": sorted(counts.keys()), "values": sorted(counts.values())}
 
@@ -104,11 +105,12 @@ def test_a_quiet_day_is_stored_sparse_and_a_busy_one_dense():
     assert counts.span() == ("2025-06-01 00:00", "2025-06-01 23:58")
 
 
-def test_add_many_after_compaction_adds_to_the_sparse_day():
+def test_adding_after_compaction_adds_to_the_sparse_day():
     counts = MinuteCounts()
     counts.add("URL", "2025-01-01 00:01", 2)
     counts.compact()
-    counts.add_many({("URL", b"2025-01-01 00:01"): 5, ("URL", b"2025-01-01 23:59"): 1})
+    counts.add("URL", "2025-01-01 00:01", 5)
+    counts.add("URL", "2025-01-01 23:59", 1)
     assert dict(counts.items()) == {("URL", "2025-01-01 00:01"): 7, ("URL", "2025-01-01 23:59"): 1}
     assert not counts.sparse and len(counts.days[("URL", "2025-01-01")]) == 1440
     # What a scanner writing straight into day arrays does with a day that may be compacted.
@@ -126,7 +128,7 @@ def test_a_parsed_file_leaves_quiet_days_sparse(tmp_path, monkeypatch):
     from httperr_doctor.engine.evidence.reader import EvidenceFile
 
     parsed = httperr.parse(EvidenceFile.from_path(path).lines()).stats
-    monkeypatch.setattr(MinuteCounts, "compact", lambda self: self)
+    monkeypatch.setattr(MinuteCounts, "compact", lambda self, kernel=None: self)
     unpacked = httperr.parse(EvidenceFile.from_path(path).lines()).stats
     assert set(parsed.per_minute.sparse) == {("BadRequest", "2025-03-01"), ("BadRequest", "2025-03-02")}
     assert not parsed.per_minute.days and len(unpacked.per_minute.days) == 2

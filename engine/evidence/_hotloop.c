@@ -1,10 +1,10 @@
 /*
- * Compiled fast paths for reading a farm's HTTPERR logs (engine/evidence/httperr.py).
+ * The compiled kernel for reading a farm's HTTPERR logs (engine/evidence/httperr/fastpath.py).
  *
  * Why C: a year of a web farm's error logs is millions of lines; the pure-Python
  * loop costs microseconds per line, awk a fraction of one. Every function here has
- * a pure-Python twin that stays the reference (used where this was not built, or
- * with HTTPERR_DOCTOR_PURE_PYTHON=1), and tests/test_hotloop.py checks they agree.
+ * a pure-Python twin (kernel_twin.py; kernel.py chooses which runs: the twin where this
+ * was not built, or with HTTPERR_DOCTOR_PURE_PYTHON=1), and tests/test_hotloop.py checks they agree.
  *
  *   scan          the hot loop. It walks one block of whole ASCII lines and, for each
  *                 line that looks like a plain data line of the current #Fields:
@@ -26,6 +26,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stddef.h>
 #include <string.h>
 
 enum {
@@ -33,7 +34,6 @@ enum {
     SLOW = 1,      /* the line at pos needs the reference path */
     NEW_TAIL = 2,  /* aux: the line's key (bytes) Python has not seen yet */
     NEW_DATE = 3,  /* aux: b"YYYY-MM-DD" Python has not vouched for yet */
-    /* 4 was NEW_DAY: the scanner now makes missing day arrays itself with `new_day`. */
     EXAMPLE = 5,   /* examples were put in `found` for more reasons than one call keeps track of */
     LONG = 6,      /* the line at pos is over the length limit: the rest of the block is read by the line reader */
 };
@@ -148,277 +148,372 @@ static int hold(Held *h, PyObject *obj, const char *format, Py_ssize_t itemsize)
 }
 
 PyDoc_STRVAR(scan_doc,
-"scan(block, pos, number, columns, spaces, max_line, ids, keys, reason_of, want, ends, bounds, order,\n"
-"     days, dates, open_day, found) -> (status, pos, number, aux)\n\n"
+"scan(state, block, pos, number) -> (status, pos, number, aux)\n\n"
 "Count plain HTTPERR data lines of `block` from byte `pos` (line `number`) until the\n"
-"end of the block or the first line Python must handle; see engine/evidence/httperr.py.\n"
-"keys[i] starts (reason, count); open_day(key) puts a missing (reason, day) array in days.\n"
-"A line whose reason still wants examples (want[reason_of[key]] of them) goes into `found` as (key, line).");
+"end of the block or the first line Python must handle (engine/evidence/httperr/fastpath.py).\n"
+"`state` (a ScanState) has columns, spaces, max_line, days, open_day, dates, found and\n"
+"tables (ids, keys, reason_of, want, ends, bounds, order). keys[i] starts (reason, count);\n"
+"open_day(key) puts a missing (reason, day) array in days. A line whose reason still wants\n"
+"examples (want[reason_of[key]] of them) goes into `found` as (key, line).");
+
+/* What one scan() call works with: the caller's objects (references taken from the
+ * state's attributes, buffers held for the call) and what it remembers between lines. */
+enum { A_COLUMNS, A_DAYS, A_OPEN_DAY, A_DATES, A_FOUND, A_TABLES, A_IDS, A_KEYS, A_REASON_OF, A_WANT, A_ENDS,
+       A_BOUNDS, A_ORDER, N_ATTRS };
+
+typedef struct {
+    PyObject *attr[N_ATTRS];
+    const unsigned char *columns;       /* key columns, rising field numbers */
+    Py_ssize_t n_columns, spaces, max_line, known, n_reasons;
+    Held ends, reason_of;
+    long long *ended;                   /* lines per key since the last flush */
+    const unsigned int *reason_ids;     /* reason number per key */
+    const unsigned char *wanted;        /* examples still wanted per reason */
+    char *bound;                        /* first and last stamp per key */
+    struct { PyObject *reason; Held day; } cached[DAY_CACHE];  /* day arrays of the current date */
+    int n_cached;
+    struct { unsigned int reason; int taken; } took[EXAMPLE_REASONS];  /* examples put in `found` per reason */
+    int n_took;
+    char line_keys[2][MAX_KEY];         /* this line's key and the previous line's (most lines repeat it) */
+    int this_key;
+    Py_ssize_t key_len, last_key_len, idx;
+    char date[10];
+    PyObject *date_text;                /* "YYYY-MM-DD" of `date`, owned */
+} Scan;
+
+static void scan_close(Scan *s)
+{
+    while (s->n_cached)
+        release(&s->cached[--s->n_cached].day);
+    release(&s->ends);
+    release(&s->reason_of);
+    Py_CLEAR(s->date_text);
+    for (int i = 0; i < N_ATTRS; i++)
+        Py_CLEAR(s->attr[i]);
+}
+
+static int scan_attrs(Scan *s, PyObject *state)
+{
+    static const char *names[N_ATTRS] = {"columns", "days", "open_day", "dates", "found", "tables", "ids", "keys",
+                                         "reason_of", "want", "ends", "bounds", "order"};
+    for (int i = 0; i < N_ATTRS; i++) {
+        s->attr[i] = PyObject_GetAttrString(i < A_IDS ? state : s->attr[A_TABLES], names[i]);
+        if (!s->attr[i])
+            return -1;
+    }
+    if (!PyBytes_Check(s->attr[A_COLUMNS]) || !PyDict_Check(s->attr[A_IDS]) || !PyList_Check(s->attr[A_KEYS])
+        || !PyByteArray_Check(s->attr[A_WANT]) || !PyByteArray_Check(s->attr[A_BOUNDS])
+        || !PyList_Check(s->attr[A_ORDER]) || !PyList_Check(s->attr[A_FOUND]) || !PyDict_Check(s->attr[A_DAYS])
+        || !PyAnySet_Check(s->attr[A_DATES])) {
+        PyErr_SetString(PyExc_TypeError, "scan(): a state attribute of the wrong type");
+        return -1;
+    }
+    PyObject *spaces = PyObject_GetAttrString(state, "spaces"), *max_line = PyObject_GetAttrString(state, "max_line");
+    s->spaces = spaces ? PyLong_AsSsize_t(spaces) : -1;
+    s->max_line = max_line ? PyLong_AsSsize_t(max_line) : -1;
+    Py_XDECREF(spaces);
+    Py_XDECREF(max_line);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* Key columns that rise and exist in every line; tables with one slot per key. */
+static int scan_tables(Scan *s)
+{
+    s->columns = (const unsigned char *)PyBytes_AS_STRING(s->attr[A_COLUMNS]);
+    s->n_columns = PyBytes_GET_SIZE(s->attr[A_COLUMNS]);
+    if (s->n_columns < 1 || s->n_columns > MAX_COLUMNS || s->spaces >= 255) {
+        PyErr_SetString(PyExc_ValueError, "scan(): between 1 and 8 key columns, under 255 fields");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < s->n_columns; i++) {
+        if (s->columns[i] > s->spaces || (i && s->columns[i] <= s->columns[i - 1])) {
+            PyErr_SetString(PyExc_ValueError, "scan(): key columns must rise and exist in every line");
+            return -1;
+        }
+    }
+    s->known = PyList_GET_SIZE(s->attr[A_KEYS]);
+    if (PyByteArray_GET_SIZE(s->attr[A_BOUNDS]) != s->known * BOUNDS) {
+        PyErr_SetString(PyExc_ValueError, "scan(): tail tables out of step");
+        return -1;
+    }
+    int ok = hold(&s->ends, s->attr[A_ENDS], "q", 8);
+    if (ok > 0 && s->ends.view.len == s->known * 8)
+        ok = hold(&s->reason_of, s->attr[A_REASON_OF], "I", 4);
+    if (ok <= 0 || s->ends.view.len != s->known * 8 || s->reason_of.view.len != s->known * 4) {
+        if (ok >= 0)
+            PyErr_SetString(PyExc_ValueError, "scan(): ends (array 'q') and reason_of (array 'I') need one slot per key");
+        return -1;
+    }
+    s->ended = (long long *)s->ends.view.buf;
+    s->reason_ids = (const unsigned int *)s->reason_of.view.buf;
+    s->wanted = (const unsigned char *)PyByteArray_AS_STRING(s->attr[A_WANT]);
+    s->n_reasons = PyByteArray_GET_SIZE(s->attr[A_WANT]);
+    s->bound = PyByteArray_AS_STRING(s->attr[A_BOUNDS]);
+    return 0;
+}
+
+/* The key of a line: the columns the parser reads (cs-uri, sc-status, s-reason,
+ * s-queuename), in order, joined by single spaces. They are the last few, and with
+ * the space count exact the k-th token from the end is known: found walking back.
+ * Returns SLOW for a key too long to keep. */
+static int line_key(Scan *s, const char *line, Py_ssize_t len)
+{
+    Py_ssize_t from[MAX_COLUMNS], to[MAX_COLUMNS], token = s->spaces, stop = len;
+    for (Py_ssize_t i = len - 1, column = s->n_columns - 1; column >= 0; i--) {
+        if (i < 0 || line[i] == ' ') {
+            if (token == s->columns[column]) {
+                from[column] = i + 1;
+                to[column] = stop;
+                column--;
+            }
+            token--;
+            stop = i;
+        }
+    }
+    char *key = s->line_keys[s->this_key];
+    s->key_len = s->n_columns - 1;
+    for (Py_ssize_t column = 0; column < s->n_columns; column++)
+        s->key_len += to[column] - from[column];
+    if (s->key_len > MAX_KEY)
+        return SLOW;
+    for (Py_ssize_t column = 0, at = 0; column < s->n_columns; column++) {
+        if (column)
+            key[at++] = ' ';
+        memcpy(key + at, line + from[column], (size_t)(to[column] - from[column]));
+        at += to[column] - from[column];
+    }
+    return 0;
+}
+
+/* The line's date, if Python has vouched for it (NEW_DATE with it in *aux if not). */
+static int vouch_date(Scan *s, const char *line, PyObject **aux)
+{
+    if (s->date_text && memcmp(s->date, line, 10) == 0)
+        return 0;
+    PyObject *stamp_date = PyBytes_FromStringAndSize(line, 10);
+    if (!stamp_date)
+        return -1;
+    int vouched = PySet_Contains(s->attr[A_DATES], stamp_date);
+    if (vouched <= 0) {
+        if (vouched == 0)
+            *aux = stamp_date;
+        else
+            Py_DECREF(stamp_date);
+        return vouched < 0 ? -1 : NEW_DATE;
+    }
+    Py_DECREF(stamp_date);
+    Py_XSETREF(s->date_text, PyUnicode_DecodeASCII(line, 10, NULL));
+    if (!s->date_text)
+        return -1;
+    memcpy(s->date, line, 10);
+    while (s->n_cached)
+        release(&s->cached[--s->n_cached].day);
+    return 0;
+}
+
+/* s->idx for this line's key (NEW_TAIL with the key in *aux if Python has not seen it). */
+static int find_key(Scan *s, PyObject **aux)
+{
+    const char *key = s->line_keys[s->this_key];
+    if (s->key_len == s->last_key_len && memcmp(key, s->line_keys[!s->this_key], (size_t)s->key_len) == 0)
+        return 0;
+    PyObject *name = PyBytes_FromStringAndSize(key, s->key_len);
+    if (!name)
+        return -1;
+    PyObject *found = PyDict_GetItemWithError(s->attr[A_IDS], name);
+    if (!found) {
+        if (PyErr_Occurred()) {
+            Py_DECREF(name);
+            return -1;
+        }
+        *aux = name;
+        return NEW_TAIL;
+    }
+    Py_DECREF(name);
+    s->idx = PyLong_AsSsize_t(found);
+    if (s->idx < 0 || s->idx >= s->known) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "scan(): tail id out of range");
+        return -1;
+    }
+    s->last_key_len = s->key_len;
+    s->this_key = !s->this_key;
+    return 0;
+}
+
+/* The dense uint16 day array of (reason, current date), made by open_day if missing;
+ * NULL with *status SLOW when the day is not in that form (widened after an overflow). */
+static unsigned short *day_slots(Scan *s, PyObject *reason, int *status)
+{
+    int at = 0;
+    while (at < s->n_cached && s->cached[at].reason != reason)
+        at++;
+    if (at < s->n_cached)
+        return (unsigned short *)s->cached[at].day.view.buf;
+    if (s->n_cached == DAY_CACHE) {  /* more reasons in one day than slots: start over */
+        while (s->n_cached)
+            release(&s->cached[--s->n_cached].day);
+        at = 0;
+    }
+    *status = -1;
+    PyObject *key = PyTuple_Pack(2, reason, s->date_text);
+    if (!key)
+        return NULL;
+    PyObject *array = PyDict_GetItemWithError(s->attr[A_DAYS], key), *opened = NULL;
+    if (!array && !PyErr_Occurred())
+        array = opened = PyObject_CallOneArg(s->attr[A_OPEN_DAY], key);
+    Py_DECREF(key);
+    if (!array)
+        return NULL;
+    Held *day = &s->cached[at].day;
+    day->held = 0;
+    int dense = hold(day, array, "H", 2);  /* the held view keeps the array alive */
+    Py_XDECREF(opened);
+    if (dense < 0)
+        return NULL;
+    if (!dense || day->view.len != DAY_SLOTS * 2) {
+        release(day);
+        *status = SLOW;
+        return NULL;
+    }
+    s->cached[at].reason = reason;
+    s->n_cached++;
+    return (unsigned short *)day->view.buf;
+}
+
+/* One more line of key s->idx: its minute, its count, its first/last stamp. */
+static int count_line(Scan *s, const char *line)
+{
+    PyObject *about = PyList_GET_ITEM(s->attr[A_KEYS], s->idx);
+    if (!PyTuple_Check(about) || PyTuple_GET_SIZE(about) < 2) {
+        PyErr_SetString(PyExc_TypeError, "scan(): keys[i] is a tuple (reason, count, ...)");
+        return -1;
+    }
+    long long count = PyLong_AsLongLong(PyTuple_GET_ITEM(about, 1));
+    if (count == -1 && PyErr_Occurred())
+        return -1;
+    int status = 0;
+    unsigned short *slots = day_slots(s, PyTuple_GET_ITEM(about, 0), &status);
+    if (!slots)
+        return status;
+    int slot = two_digits(line + 11) * 60 + two_digits(line + 14);
+    if (count < 0 || slots[slot] + count > 0xFFFF)
+        return SLOW;
+    slots[slot] += (unsigned short)count;
+    if (s->ended[s->idx]++ == 0) {
+        PyObject *id = PyLong_FromSsize_t(s->idx);
+        int failed = !id || PyList_Append(s->attr[A_ORDER], id) < 0;
+        Py_XDECREF(id);
+        if (failed)
+            return -1;
+    }
+    char *first = s->bound + s->idx * BOUNDS, *last = first + STAMP;
+    if (first[0] == 0) {
+        memcpy(first, line, STAMP);
+        memcpy(last, line, STAMP);
+    } else if (memcmp(line, first, STAMP) < 0) {
+        memcpy(first, line, STAMP);
+    } else if (memcmp(line, last, STAMP) > 0) {
+        memcpy(last, line, STAMP);
+    }
+    return 0;
+}
+
+/* The line into `found` while its reason wants examples: at most want[reason] per call.
+ * EXAMPLE when more reasons gave examples than one call keeps track of. */
+static int take_example(Scan *s, Py_ssize_t number)
+{
+    unsigned int rid = s->reason_ids[s->idx];
+    if (rid >= s->n_reasons) {
+        PyErr_SetString(PyExc_ValueError, "scan(): reason id out of range");
+        return -1;
+    }
+    if (!s->wanted[rid])
+        return 0;
+    int t = 0;
+    while (t < s->n_took && s->took[t].reason != rid)
+        t++;
+    int untracked = t == EXAMPLE_REASONS;
+    if (t == s->n_took && !untracked) {
+        s->took[s->n_took].reason = rid;
+        s->took[s->n_took++].taken = 0;
+    }
+    if (!untracked && s->took[t].taken >= s->wanted[rid])
+        return 0;
+    PyObject *example = Py_BuildValue("(nn)", s->idx, number);
+    int failed = !example || PyList_Append(s->attr[A_FOUND], example) < 0;
+    Py_XDECREF(example);
+    if (failed)
+        return -1;
+    if (untracked)
+        return EXAMPLE;
+    s->took[t].taken++;
+    return 0;
+}
+
+/* Everything about one line short of counting it: SLOW, NEW_DATE, NEW_TAIL or 0. */
+static int check_line(Scan *s, const char *line, Py_ssize_t len, PyObject **aux)
+{
+    while (len && line[len - 1] == '\r')  /* the reader strips trailing CRs, keeps any other */
+        len--;
+    int stray_cr;
+    Py_ssize_t seen = count_spaces(line, len, &stray_cr);
+    if (seen != s->spaces || stray_cr || len <= STAMP || !good_stamp(line))
+        return SLOW;
+    int status = line_key(s, line, len);
+    if (status == 0)
+        status = vouch_date(s, line, aux);
+    if (status == 0)
+        status = find_key(s, aux);
+    return status;
+}
 
 static PyObject *scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 17) {
-        PyErr_SetString(PyExc_TypeError, "scan() takes 17 arguments");
+    (void)module;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "scan() takes 4 arguments");
         return NULL;
     }
-    PyObject *block = args[0], *columns = args[3], *ids = args[6], *keys = args[7], *reason_of_obj = args[8],
-             *want = args[9], *ends_obj = args[10], *bounds = args[11], *order = args[12], *days = args[13],
-             *dates = args[14], *open_day = args[15], *found = args[16];
-    if (!PyBytes_Check(block) || !PyBytes_Check(columns) || !PyDict_Check(ids) || !PyList_Check(keys)
-        || !PyByteArray_Check(want) || !PyByteArray_Check(bounds) || !PyList_Check(order) || !PyList_Check(found)
-        || !PyDict_Check(days) || !PyAnySet_Check(dates)) {
-        PyErr_SetString(PyExc_TypeError, "scan(): argument of the wrong type");
-        return NULL;
-    }
-    Py_ssize_t pos = PyLong_AsSsize_t(args[1]), number = PyLong_AsSsize_t(args[2]);
-    Py_ssize_t spaces = PyLong_AsSsize_t(args[4]), max_line = PyLong_AsSsize_t(args[5]);
-    if (PyErr_Occurred())
-        return NULL;
-
-    /* The key of a line: the columns the parser reads (cs-uri, sc-status, s-reason,
-     * s-queuename), in order, joined by single spaces. */
-    const unsigned char *wanted_columns = (const unsigned char *)PyBytes_AS_STRING(columns);
-    Py_ssize_t n_columns = PyBytes_GET_SIZE(columns);
-    if (n_columns < 1 || n_columns > MAX_COLUMNS || spaces >= 255) {
-        PyErr_SetString(PyExc_ValueError, "scan(): between 1 and 8 key columns, under 255 fields");
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n_columns; i++) {
-        if (wanted_columns[i] > spaces || (i && wanted_columns[i] <= wanted_columns[i - 1])) {
-            PyErr_SetString(PyExc_ValueError, "scan(): key columns must rise and exist in every line");
-            return NULL;
-        }
-    }
+    Scan s;
+    memset(&s, 0, offsetof(Scan, line_keys));
+    s.last_key_len = s.idx = -1;
+    s.this_key = 0;
+    s.date_text = NULL;
+    PyObject *block = args[1], *aux = NULL, *out = NULL;
+    Py_ssize_t pos = PyLong_AsSsize_t(args[2]), number = PyLong_AsSsize_t(args[3]);
+    if (!PyErr_Occurred() && !PyBytes_Check(block))
+        PyErr_SetString(PyExc_TypeError, "scan(): block is bytes");
+    else if (!PyErr_Occurred() && pos < 0)
+        PyErr_SetString(PyExc_ValueError, "scan(): pos out of the block");
+    if (PyErr_Occurred() || scan_attrs(&s, args[0]) < 0 || scan_tables(&s) < 0)
+        goto done;
     const char *base = PyBytes_AS_STRING(block);
     Py_ssize_t size = PyBytes_GET_SIZE(block);
-    Py_ssize_t known = PyList_GET_SIZE(keys);
-    if (PyByteArray_GET_SIZE(bounds) != known * BOUNDS || pos < 0) {
-        PyErr_SetString(PyExc_ValueError, "scan(): tail tables out of step");
-        return NULL;
-    }
-    Held ends = {0}, reason_of = {0};
-    /* Day arrays of the current date, per reason (a handful), held while scanning. */
-    struct { PyObject *reason; Held day; } cached[DAY_CACHE];
-    int n_cached = 0;
-    struct { unsigned int reason; int taken; } took[EXAMPLE_REASONS];  /* examples put in `found` per reason */
-    int n_took = 0;
-    int ok = hold(&ends, ends_obj, "q", 8);
-    if (ok > 0 && ends.view.len == known * 8)
-        ok = hold(&reason_of, reason_of_obj, "I", 4);
-    if (ok <= 0 || ends.view.len != known * 8 || reason_of.view.len != known * 4) {
-        if (ok >= 0)
-            PyErr_SetString(PyExc_ValueError, "scan(): ends (array 'q') and reason_of (array 'I') need one slot per key");
-        release(&ends);
-        release(&reason_of);
-        return NULL;
-    }
-    long long *ended = (long long *)ends.view.buf;
-    const unsigned int *reason_ids = (const unsigned int *)reason_of.view.buf;
-    const unsigned char *wanted = (const unsigned char *)PyByteArray_AS_STRING(want);
-    Py_ssize_t n_reasons = PyByteArray_GET_SIZE(want);
-    char *bound = PyByteArray_AS_STRING(bounds);
-
-    char line_keys[2][MAX_KEY];         /* this line's key and the previous line's (most lines repeat it) */
-    int this_key = 0;
-    Py_ssize_t last_key_len = -1, idx = -1;
-    char date[10];
-    PyObject *date_text = NULL;         /* "YYYY-MM-DD" of `date`, owned */
-    PyObject *out = NULL;
-
+    int status = DONE;
     while (pos < size) {
-        const char *line = base + pos;
-        const char *newline = memchr(line, '\n', (size_t)(size - pos));
-        Py_ssize_t len = newline ? newline - line : size - pos;
-        Py_ssize_t next = pos + len + (newline != NULL);
-        if (len >= max_line) {  /* as the line reader counts it: with any CRs */
-            out = result(LONG, pos, number, NULL);
-            goto done;
+        const char *line = base + pos, *newline = memchr(line, '\n', (size_t)(size - pos));
+        Py_ssize_t len = newline ? newline - line : size - pos, next = pos + len + (newline != NULL);
+        status = len >= s.max_line ? LONG : check_line(&s, line, len, &aux);  /* the length with any CRs */
+        if (status == 0)
+            status = count_line(&s, line);
+        if (status == 0)
+            status = take_example(&s, number);
+        if (status == EXAMPLE) {
+            pos = next;
+            number++;
         }
-        while (len && line[len - 1] == '\r')  /* the reader strips trailing CRs, keeps any other */
-            len--;
-        int stray_cr;
-        Py_ssize_t seen = count_spaces(line, len, &stray_cr);
-        if (seen != spaces || stray_cr || len <= STAMP || !good_stamp(line)) {
-            out = result(SLOW, pos, number, NULL);
-            goto done;
-        }
-        /* The key columns, found walking back from the end (they are the last few,
-         * and with the space count exact the k-th token from the end is known). */
-        Py_ssize_t from[MAX_COLUMNS], to[MAX_COLUMNS], token = spaces, stop = len;
-        for (Py_ssize_t i = len - 1, column = n_columns - 1; column >= 0; i--) {
-            if (i < 0 || line[i] == ' ') {
-                if (token == wanted_columns[column]) {
-                    from[column] = i + 1;
-                    to[column] = stop;
-                    column--;
-                }
-                token--;
-                stop = i;
-            }
-        }
-        char *key = line_keys[this_key];
-        Py_ssize_t key_len = n_columns - 1;
-        for (Py_ssize_t column = 0; column < n_columns; column++)
-            key_len += to[column] - from[column];
-        if (key_len > MAX_KEY) {
-            out = result(SLOW, pos, number, NULL);
-            goto done;
-        }
-        for (Py_ssize_t column = 0, at = 0; column < n_columns; column++) {
-            if (column)
-                key[at++] = ' ';
-            memcpy(key + at, line + from[column], (size_t)(to[column] - from[column]));
-            at += to[column] - from[column];
-        }
-        if (!date_text || memcmp(date, line, 10) != 0) {
-            PyObject *stamp_date = PyBytes_FromStringAndSize(line, 10);
-            if (!stamp_date)
-                goto done;
-            int vouched = PySet_Contains(dates, stamp_date);
-            if (vouched < 0) {
-                Py_DECREF(stamp_date);
-                goto done;
-            }
-            if (vouched == 0) {
-                out = result(NEW_DATE, pos, number, stamp_date);
-                goto done;
-            }
-            Py_DECREF(stamp_date);
-            Py_XSETREF(date_text, PyUnicode_DecodeASCII(line, 10, NULL));
-            if (!date_text)
-                goto done;
-            memcpy(date, line, 10);
-            while (n_cached)
-                release(&cached[--n_cached].day);
-        }
-        if (key_len != last_key_len || memcmp(key, line_keys[!this_key], (size_t)key_len) != 0) {
-            PyObject *name = PyBytes_FromStringAndSize(key, key_len);
-            if (!name)
-                goto done;
-            PyObject *found = PyDict_GetItemWithError(ids, name);
-            if (!found) {
-                if (PyErr_Occurred())
-                    Py_DECREF(name);
-                else
-                    out = result(NEW_TAIL, pos, number, name);
-                goto done;
-            }
-            Py_DECREF(name);
-            idx = PyLong_AsSsize_t(found);
-            if (idx < 0 || idx >= known) {
-                if (!PyErr_Occurred())
-                    PyErr_SetString(PyExc_ValueError, "scan(): tail id out of range");
-                goto done;
-            }
-            last_key_len = key_len;
-            this_key = !this_key;
-        }
-        PyObject *about = PyList_GET_ITEM(keys, idx);
-        if (!PyTuple_Check(about) || PyTuple_GET_SIZE(about) < 2) {
-            PyErr_SetString(PyExc_TypeError, "scan(): keys[i] is a tuple (reason, count, ...)");
-            goto done;
-        }
-        PyObject *reason = PyTuple_GET_ITEM(about, 0);
-        long long count = PyLong_AsLongLong(PyTuple_GET_ITEM(about, 1));
-        if (count == -1 && PyErr_Occurred())
-            goto done;
-        int at = 0;
-        while (at < n_cached && cached[at].reason != reason)
-            at++;
-        if (at == n_cached) {
-            if (n_cached == DAY_CACHE) {  /* more reasons in one day than slots: start over */
-                while (n_cached)
-                    release(&cached[--n_cached].day);
-                at = 0;
-            }
-            PyObject *key = PyTuple_Pack(2, reason, date_text);
-            if (!key)
-                goto done;
-            PyObject *array = PyDict_GetItemWithError(days, key), *opened = NULL;
-            if (!array && !PyErr_Occurred())
-                array = opened = PyObject_CallOneArg(open_day, key);
-            Py_DECREF(key);
-            if (!array)
-                goto done;
-            Held *day = &cached[at].day;
-            day->held = 0;
-            int dense = hold(day, array, "H", 2);  /* the held view keeps the array alive */
-            Py_XDECREF(opened);
-            if (dense < 0)
-                goto done;
-            if (!dense || day->view.len != DAY_SLOTS * 2) {
-                /* Widened after an overflow, or not the dense form: Python adds this line. */
-                release(day);
-                out = result(SLOW, pos, number, NULL);
-                goto done;
-            }
-            cached[at].reason = reason;
-            n_cached++;
-        }
-        unsigned short *slots = (unsigned short *)cached[at].day.view.buf;
-        int slot = two_digits(line + 11) * 60 + two_digits(line + 14);
-        if (count < 0 || slots[slot] + count > 0xFFFF) {
-            out = result(SLOW, pos, number, NULL);
-            goto done;
-        }
-        /* Every check passed: count the line. */
-        slots[slot] += (unsigned short)count;
-        if (ended[idx]++ == 0) {
-            PyObject *id = PyLong_FromSsize_t(idx);
-            if (!id || PyList_Append(order, id) < 0) {
-                Py_XDECREF(id);
-                goto done;
-            }
-            Py_DECREF(id);
-        }
-        char *first = bound + idx * BOUNDS, *last = first + STAMP;
-        if (first[0] == 0) {
-            memcpy(first, line, STAMP);
-            memcpy(last, line, STAMP);
-        } else if (memcmp(line, first, STAMP) < 0) {
-            memcpy(first, line, STAMP);
-        } else if (memcmp(line, last, STAMP) > 0) {
-            memcpy(last, line, STAMP);
-        }
-        unsigned int rid = reason_ids[idx];
-        if (rid >= n_reasons) {
-            PyErr_SetString(PyExc_ValueError, "scan(): reason id out of range");
-            goto done;
-        }
-        if (wanted[rid]) {
-            /* At most want[rid] lines per reason in one call; Python keeps the first few. */
-            int t = 0;
-            while (t < n_took && took[t].reason != rid)
-                t++;
-            int untracked = t == EXAMPLE_REASONS;
-            if (t == n_took && !untracked) {
-                took[n_took].reason = rid;
-                took[n_took++].taken = 0;
-            }
-            if (untracked || took[t].taken < wanted[rid]) {
-                PyObject *example = Py_BuildValue("(nn)", idx, number);
-                if (!example || PyList_Append(found, example) < 0) {
-                    Py_XDECREF(example);
-                    goto done;
-                }
-                Py_DECREF(example);
-                if (untracked) {
-                    out = result(EXAMPLE, next, number + 1, NULL);
-                    goto done;
-                }
-                took[t].taken++;
-            }
-        }
+        if (status != 0)
+            break;
         pos = next;
         number++;
     }
-    out = result(DONE, pos, number, NULL);
+    if (status >= 0)
+        out = result(status, pos, number, aux);
+    else
+        Py_XDECREF(aux);
 done:
-    while (n_cached)
-        release(&cached[--n_cached].day);
-    release(&ends);
-    release(&reason_of);
-    Py_XDECREF(date_text);
+    scan_close(&s);
     return out;
 }
 
@@ -445,105 +540,99 @@ static int add_to(PyObject *counter, PyObject *key, long long n)
 }
 
 PyDoc_STRVAR(count_keys_doc,
-"count_keys(order, ends, keys, reasons, reason_lines, urls, queues, statuses, unknown, new_counter, cap_urls, url_cap)\n"
-"-> lines\n\n"
-"Add the lines counted per key (ends[i] for i in order) to the aggregate's Counters, as\n"
-"`_Parser._count_tails` does; keys[i] is (reason, count, url|None, (reason, queue)|None,\n"
-"status, unknown). Zeroes the counts it took.");
+"count_keys(tables, stats) -> lines\n\n"
+"Add the lines counted per key (tables.ends[i] for i in tables.order) to the HttpErrStats'\n"
+"counters; keys[i] is (reason, count, url|None, (reason, queue)|None, status, unknown), and a\n"
+"URL goes in through stats.add_url(reason, url, n). Zeroes the counts it took.");
+
+enum { C_ORDER, C_ENDS, C_KEYS, C_REASONS, C_REASON_LINES, C_QUEUES, C_STATUSES, C_UNKNOWN, C_ADD_URL, N_COUNTED };
+
+/* One key's lines into the counters (c[] as named above). */
+static int count_key(PyObject **c, PyObject *key, long long n)
+{
+    if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 6) {
+        PyErr_SetString(PyExc_TypeError, "count_keys(): a key is a 6-tuple");
+        return -1;
+    }
+    PyObject *reason = PyTuple_GET_ITEM(key, 0), *url = PyTuple_GET_ITEM(key, 2),
+             *queue = PyTuple_GET_ITEM(key, 3), *status = PyTuple_GET_ITEM(key, 4);
+    long long per_line = PyLong_AsLongLong(PyTuple_GET_ITEM(key, 1)), total;
+    if (per_line == -1 && PyErr_Occurred())
+        return -1;
+    if (__builtin_mul_overflow(n, per_line, &total)) {
+        PyErr_SetString(PyExc_OverflowError, "count_keys(): count too large");
+        return -1;
+    }
+    if (add_to(c[C_REASONS], reason, total) < 0 || add_to(c[C_REASON_LINES], reason, n) < 0)
+        return -1;
+    if (url != Py_None) {
+        PyObject *added = PyObject_CallFunction(c[C_ADD_URL], "OOL", reason, url, total);
+        if (!added)
+            return -1;
+        Py_DECREF(added);
+    }
+    if (queue != Py_None && add_to(c[C_QUEUES], queue, total) < 0)
+        return -1;
+    if (add_to(c[C_STATUSES], status, total) < 0)
+        return -1;
+    int unknown = PyObject_IsTrue(PyTuple_GET_ITEM(key, 5));
+    return unknown < 0 || (unknown && add_to(c[C_UNKNOWN], reason, n) < 0) ? -1 : 0;
+}
 
 static PyObject *count_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
-    if (nargs != 12) {
-        PyErr_SetString(PyExc_TypeError, "count_keys() takes 12 arguments");
+    static const char *names[N_COUNTED] = {"order", "ends", "keys", "reasons", "reason_lines", "queues", "statuses",
+                                           "unknown_reasons", "add_url"};
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "count_keys() takes 2 arguments");
         return NULL;
     }
-    PyObject *order = args[0], *keys = args[2], *reasons = args[3], *reason_lines = args[4], *urls = args[5],
-             *queues = args[6], *statuses = args[7], *unknown = args[8], *new_counter = args[9], *cap_urls = args[10];
-    Py_ssize_t url_cap = PyLong_AsSsize_t(args[11]);
-    if (url_cap == -1 && PyErr_Occurred())
-        return NULL;
-    if (!PyList_Check(order) || !PyList_Check(keys) || !PyDict_Check(reasons) || !PyDict_Check(reason_lines)
-        || !PyDict_Check(urls) || !PyDict_Check(queues) || !PyDict_Check(statuses) || !PyDict_Check(unknown)) {
-        PyErr_SetString(PyExc_TypeError, "count_keys(): argument of the wrong type");
-        return NULL;
-    }
+    PyObject *c[N_COUNTED] = {NULL}, *out = NULL;
     Held ends = {0};
-    int ok = hold(&ends, args[1], "q", 8);
+    for (int i = 0; i < N_COUNTED; i++)
+        if (!(c[i] = PyObject_GetAttrString(i < C_REASONS ? args[0] : args[1], names[i])))
+            goto done;
+    if (!PyList_Check(c[C_ORDER]) || !PyList_Check(c[C_KEYS]) || !PyDict_Check(c[C_REASONS])
+        || !PyDict_Check(c[C_REASON_LINES]) || !PyDict_Check(c[C_QUEUES]) || !PyDict_Check(c[C_STATUSES])
+        || !PyDict_Check(c[C_UNKNOWN])) {
+        PyErr_SetString(PyExc_TypeError, "count_keys(): argument of the wrong type");
+        goto done;
+    }
+    int ok = hold(&ends, c[C_ENDS], "q", 8);
     if (ok <= 0) {
         if (ok == 0)
             PyErr_SetString(PyExc_ValueError, "count_keys(): ends must be an array('q')");
-        return NULL;
+        goto done;
     }
     long long *ended = (long long *)ends.view.buf, lines = 0;
     Py_ssize_t known = ends.view.len / 8;
-    PyObject *out = NULL;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(order); i++) {
-        Py_ssize_t idx = PyLong_AsSsize_t(PyList_GET_ITEM(order, i));
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(c[C_ORDER]); i++) {
+        Py_ssize_t idx = PyLong_AsSsize_t(PyList_GET_ITEM(c[C_ORDER], i));
         if (idx == -1 && PyErr_Occurred())
             goto done;
-        if (idx < 0 || idx >= known || idx >= PyList_GET_SIZE(keys)) {
+        if (idx < 0 || idx >= known || idx >= PyList_GET_SIZE(c[C_KEYS])) {
             PyErr_SetString(PyExc_ValueError, "count_keys(): key id out of range");
             goto done;
         }
-        PyObject *key = PyList_GET_ITEM(keys, idx);
-        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 6) {
-            PyErr_SetString(PyExc_TypeError, "count_keys(): a key is a 6-tuple");
-            goto done;
-        }
-        PyObject *reason = PyTuple_GET_ITEM(key, 0), *url = PyTuple_GET_ITEM(key, 2),
-                 *queue = PyTuple_GET_ITEM(key, 3), *status = PyTuple_GET_ITEM(key, 4);
-        long long n = ended[idx], per_line = PyLong_AsLongLong(PyTuple_GET_ITEM(key, 1)), total;
-        if (per_line == -1 && PyErr_Occurred())
-            goto done;
-        if (__builtin_mul_overflow(n, per_line, &total)) {
-            PyErr_SetString(PyExc_OverflowError, "count_keys(): count too large");
-            goto done;
-        }
+        long long n = ended[idx];
         ended[idx] = 0;
         lines += n;
-        if (add_to(reasons, reason, total) < 0 || add_to(reason_lines, reason, n) < 0)
-            goto done;
-        if (url != Py_None) {
-            PyObject *by_url = PyDict_GetItemWithError(urls, reason);
-            if (!by_url) {
-                if (PyErr_Occurred())
-                    goto done;
-                PyObject *fresh = PyObject_CallNoArgs(new_counter);
-                if (!fresh)
-                    goto done;
-                int failed = PyDict_SetItem(urls, reason, fresh);
-                Py_DECREF(fresh);
-                if (failed)
-                    goto done;
-                by_url = fresh;  /* kept alive by `urls` */
-            }
-            if (add_to(by_url, url, total) < 0)
-                goto done;
-            if (PyDict_Size(by_url) > url_cap) {
-                PyObject *capped = PyObject_CallOneArg(cap_urls, reason);
-                if (!capped)
-                    goto done;
-                Py_DECREF(capped);
-            }
-        }
-        if (queue != Py_None && add_to(queues, queue, total) < 0)
-            goto done;
-        if (add_to(statuses, status, total) < 0)
-            goto done;
-        if (PyObject_IsTrue(PyTuple_GET_ITEM(key, 5)) && add_to(unknown, reason, n) < 0)
+        if (count_key(c, PyList_GET_ITEM(c[C_KEYS], idx), n) < 0)
             goto done;
     }
     out = PyLong_FromLongLong(lines);
 done:
     release(&ends);
+    for (int i = 0; i < N_COUNTED; i++)
+        Py_XDECREF(c[i]);
     return out;
 }
 
 PyDoc_STRVAR(busy_minutes_doc,
 "busy_minutes(day, limit) -> list | None\n\n"
 "[slot, ..., count, ...] of the busy minutes of a dense uint16 day of 1,440 slots,\n"
-"or None when `limit` or more are busy (MinuteCounts' sparse form, httperr.py).");
+"or None when `limit` or more are busy (MinuteCounts' sparse form, minutes.py).");
 
 static PyObject *busy_minutes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -591,7 +680,7 @@ done:
     return out;
 }
 
-/* ---- reading a MinuteCounts (httperr.py): dense days of 1,440 slots, sparse days of
+/* ---- reading a MinuteCounts (minutes.py): dense days of 1,440 slots, sparse days of
  * busy slots followed by their counts; arrays of type H, I or q. */
 
 static int open_counts(PyObject *array, Py_buffer *view)
@@ -869,7 +958,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_hotloop",
-    "Compiled fast path for the HTTPERR hot loop; the pure-Python loop in httperr.py is the reference.",
+    "Compiled kernel of the HTTPERR fast path; kernel_twin.py is its pure-Python twin.",
     -1, methods,
 };
 

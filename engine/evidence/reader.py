@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from .base import Lines, Skip
+from .kernel import choose
 
-try:  # the compiled helper counts a block's lines several times faster than bytes.count
-    from ._hotloop import newlines as count_newlines
-except ImportError:  # pragma: no cover - not built here
-    def count_newlines(block: bytes) -> int:
-        return block.count(b"\n")
+
+def count_newlines(block: bytes) -> int:
+    """The block's lines (the compiled kernel counts them several times faster than bytes.count)."""
+    return choose().newlines(block)
+
 
 MAX_LINE_BYTES = 64 * 1024
 HEAD_BYTES = 16 * 1024
