@@ -26,10 +26,11 @@ from typing import Any, Iterable, Mapping
 
 from httperr_doctor.kb.schema import Question
 
-from .diagnosis import engine_for
+from .assessment import engine_for
 from .facts import Facts, with_answers
 from .inference import InferenceResult, RuleEngine
 from .knowledge import KnowledgeBase, default_kb
+from .needs import held_by_rule, rule_in_play
 from .ranking import rank
 from .templates import format_value
 
@@ -107,6 +108,16 @@ class Candidate:
                 ruled = [cause in o.standing.ruled_out for o in self.outcomes]
                 spread[cause] = max(values) - min(values) + (0.01 if any(ruled) and not all(ruled) else 0.0)
         return [c for c, s in sorted(spread.items(), key=lambda item: (-item[1], item[0])) if s > MEANINGFUL]
+
+
+class _KnownApart:
+    """The facts known in `values` apart from `reach` (those the answer would set or change)."""
+
+    def __init__(self, values: Mapping[str, Any], reach: set[str]):
+        self.values, self.reach = values, reach
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.values and name not in self.reach
 
 
 def standing_of(inference: InferenceResult, kb: KnowledgeBase) -> Standing:
@@ -342,16 +353,15 @@ class Questioner:
                   standing: Standing) -> tuple[float, list[str]]:
         """How much of the rules still in play this question's fact would complete, and their causes."""
         reach = self._feeds.get(question.fact, {question.fact})
+        known = _KnownApart(values, reach)
+        held = held_by_rule(base)
         total = 0.0
         causes: list[str] = []
-        for rule_id in {r for name in reach for r in self._rules_on.get(name, ())}:
+        for rule_id in sorted({r for name in reach for r in self._rules_on.get(name, ())}):
             rule = self.kb.rules[rule_id]
-            if rule_id in base.fired or rule.cause in standing.ruled_out:
-                continue
-            held = {i for (rid, i) in base.conditions_held if rid == rule_id}
-            blocked = any(c.fact in values and c.fact not in reach and i not in held for i, c in enumerate(rule.when))
-            if not blocked:
-                total += abs(rule.certainty) * (1 + len(held)) / len(rule.when)
+            play = None if rule.cause in standing.ruled_out else rule_in_play(self.kb, rule, base, known, held)
+            if play is not None:
+                total += play.weight
                 causes.append(rule.cause)
         return total, sorted(set(causes))
 

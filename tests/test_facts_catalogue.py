@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, FIXTURES
-from httperr_doctor.engine.diagnosis import group_by_host, read_inputs
+from httperr_doctor.engine.diagnosis import read_inputs
+from httperr_doctor.engine.hosts import group_by_host
 from httperr_doctor.engine.evidence.phrases import known_reasons, phrase_names
 from httperr_doctor.engine.facts import catalogue, derive_facts
 from httperr_doctor.engine.facts.combine import SOURCES

@@ -108,7 +108,7 @@ def test_runs_leave_nothing_behind_in_the_engine():
     wizard's look-ahead or a long fuzz run grew to gigabytes)."""
     import os
 
-    from httperr_doctor.engine.diagnosis import engine_for
+    from httperr_doctor.engine.assessment import engine_for
     from httperr_doctor.engine.knowledge import default_kb
 
     kb = default_kb()

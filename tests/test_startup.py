@@ -8,7 +8,7 @@ import sys
 from importlib.metadata import version
 
 from conftest import EXAMPLES, run_cli
-from httperr_doctor.engine.diagnosis import tool_version
+from httperr_doctor.engine.assemble import tool_version
 
 # Run in a fresh interpreter, as the console script does (main() reads sys.argv): the
 # test process itself has imported everything.

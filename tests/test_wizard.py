@@ -246,3 +246,24 @@ def test_a_session_and_its_evidence_can_move_together(tmp_path, refused_without_
     report = json.loads(text)
     assert report["causes"][0]["id"] == "nonpaged-pool-exhausted"
     assert report["servers"][0]["facts"]["memory.npp_free_mb"] == 19
+
+
+def test_two_servers_evidence_stays_apart_and_is_read_once(tmp_path, monkeypatch):
+    """The questions use one server's facts (not both servers' merged), and the final
+    report is the diagnosis of what was read, not a second reading of every file."""
+    import httperr_doctor.wizard.interactive as interactive
+    from httperr_doctor.engine.diagnosis import diagnose
+    from httperr_doctor.engine.render.json_report import render_json
+
+    dropped = EXAMPLES / "connection-dropped"
+    reads = []
+    real = interactive.read_inputs
+    monkeypatch.setattr(interactive, "read_inputs", lambda paths, *a, **k: reads.append(list(paths)) or real(paths, *a, **k))
+    wiz, out = wizard(tmp_path, Script())
+    assert wiz.load([str(REFUSED), str(dropped)]) > 0
+    assert "covers 2 servers (WEB01, WEB02); the questions are about WEB01" in " ".join(out.getvalue().split())
+    assert wiz.evidence.value("host.name") == "WEB01"
+    assert "httperr.reason.Connection_Dropped.count" not in wiz.evidence  # WEB02's drops stay WEB02's
+    report = wiz.build_report()
+    assert reads == [[str(REFUSED)], [str(dropped)]]
+    assert render_json(report) == render_json(diagnose([str(REFUSED), str(dropped)]))

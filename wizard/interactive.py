@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from httperr_doctor.engine.diagnosis import diagnose, read_inputs
+from httperr_doctor.engine.diagnosis import diagnose, diagnose_files, evidence_by_server, read_inputs
 from httperr_doctor.engine.evidence import ReadFile
-from httperr_doctor.engine.facts import Facts, evidence_facts, with_answers
+from httperr_doctor.engine.facts import Facts, with_answers
 from httperr_doctor.engine.inference import FactTypeError, check_type
 from httperr_doctor.engine.knowledge import KnowledgeBase, default_kb
 from httperr_doctor.engine.questioning import Candidate, Questioner, Standing
@@ -80,6 +80,8 @@ class Wizard:
         self.session_path = Path(session_path)
         self.report_path = Path(report_path) if report_path else None
         self.files: list[ReadFile] = []
+        self.loaded: set[str] = set()
+        self.host: str | None = None
         self.evidence = Facts()
         self.report: Report | None = None
         self.asked = 0
@@ -134,7 +136,10 @@ class Wizard:
             if not os.path.exists(path):
                 self.say(f"Not found: {clean(path)}")
                 continue
+            if path in self.loaded:
+                continue
             files = read_inputs([path])
+            self.loaded.add(path)
             for item in files:
                 if item.result is None:
                     why = item.error or "not a kind of evidence httperr-doctor knows"
@@ -145,8 +150,22 @@ class Wizard:
             self.files += files
             if path not in self.session.evidence:
                 self.session.evidence.append(path)
-        self.evidence = evidence_facts([f.result for f in self.files if f.result is not None], self.kb)
+        self._choose_server()
         return usable
+
+    def _choose_server(self) -> None:
+        """The questions are about one server: the one whose leading cause is strongest."""
+        servers = evidence_by_server(self.files, self.kb)
+
+        def lead(host: str) -> float:
+            ranked = self.questioner.standing(with_answers(servers[host][1], {}, self.kb).values()).ranked
+            return ranked[0][1] if ranked else 0.0
+
+        self.host = min(servers, key=lambda host: (-lead(host), host))
+        self.evidence = servers[self.host][1]
+        if len(servers) > 1:
+            self.say(f"The evidence covers {len(servers)} servers ({', '.join(clean(h) for h in servers)}); "
+                     f"the questions are about {clean(self.host)}, the report covers them all.")
 
     def _existing_or_empty(self, text: str) -> bool | str:
         text = text.strip()
@@ -334,7 +353,9 @@ class Wizard:
 
     # -- the end ---------------------------------------------------------------------
     def build_report(self) -> Report:
-        self.report = diagnose(list(self.session.evidence), self.session.known(), self.kb)
+        if self.session.evidence and not self.files:
+            self.files = read_inputs(list(self.session.evidence))
+        self.report = diagnose_files(self.files, self.session.known(), self.kb)
         return self.report
 
     def checklist(self, cause: CauseOut) -> None:

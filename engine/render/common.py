@@ -78,7 +78,7 @@ def bar(confidence: float, width: int = 10, full: str = "#", empty: str = ".") -
 
 def server_title(report: Report, server: ServerDiagnosis) -> str | None:
     """Heading for a server's section, or None when the run has one unnamed server."""
-    from ..diagnosis import UNNAMED_HOST
+    from ..hosts import UNNAMED_HOST
 
     if len(report.servers) > 1 or server.host != UNNAMED_HOST:
         return f"Server {server.host}"

@@ -1,0 +1,101 @@
+"""One server's differential diagnosis: run the rules on its facts and explain each
+ranked cause with its evidence, reasoning, remediation and references."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from . import report as out
+from .facts import Facts
+from .hosts import UNNAMED_HOST
+from .inference import RuleEngine
+from .knowledge import KnowledgeBase
+from .needs import open_needs, settle_unevaluated
+from .ranking import CauseScore, rank
+from .templates import format_value, render, render_first
+
+_engines: dict[int, tuple[KnowledgeBase, RuleEngine]] = {}
+
+
+def engine_for(kb: KnowledgeBase) -> RuleEngine:
+    """One compiled engine per knowledge base, built on first use."""
+    entry = _engines.get(id(kb))
+    if entry is None or entry[0] is not kb:
+        entry = _engines[id(kb)] = (kb, RuleEngine(kb.rules.values(), kb.fact_types))
+    return entry[1]
+
+
+def assess(facts: Facts, kb: KnowledgeBase, host: str = UNNAMED_HOST,
+           inputs: Iterable[str] = (), timeline: out.Timeline | None = None) -> out.ServerDiagnosis:
+    """Run the rules on facts and build one server's differential diagnosis."""
+    inference = engine_for(kb).run(facts.values())
+    ranking = rank(kb, inference)
+    values = facts.values()
+    causes = [_cause_out(kb, score, facts) for score in ranking.ranked]
+    ruled_out = [out.RuledOut(id=s.cause, title=kb.causes[s.cause].title,
+                              reasons=[_step(kb, r, values) for r in (s.ruled_out_by or s.opposing)])
+                 for s in ranking.ruled_out if s.cause in kb.causes]
+    return out.ServerDiagnosis(
+        host=host,
+        causes=causes,
+        ruled_out=ruled_out,
+        not_evaluated=ranking.unevaluated,
+        needs=open_needs(kb, inference, facts, [c.id for c in causes]),
+        inputs=list(inputs),
+        facts={name: values[name] for name in sorted(values)},
+        unused_facts=sorted(inference.unused_facts),
+        timeline=timeline,
+        not_evaluated_detail=settle_unevaluated(kb, inference, facts, ranking.unevaluated),
+    )
+
+
+def _fact_text(kb: KnowledgeBase, facts: Facts, name: str) -> out.Evidence:
+    fact = facts[name]
+    spec = kb.facts.get(name)
+    label = spec.description if spec else name
+    shown = format_value(fact.value, spec.unit if spec else None)
+    unit = f" {spec.unit}" if spec and spec.unit and spec.unit != "share" else ""
+    text = f"{label}: {shown}{unit}"
+    if fact.how:
+        text += f" ({fact.how})"
+    return out.Evidence(fact=name, value=fact.value, text=text, sources=[str(s) for s in fact.sources])
+
+
+def _step(kb: KnowledgeBase, rule, values: dict[str, Any]) -> out.ReasoningStep:
+    try:
+        text = render(rule.because, values, kb.fact_units)
+    except KeyError:
+        text = rule.title
+    return out.ReasoningStep(rule=rule.id, title=rule.title, text=text, certainty=rule.certainty,
+                             direction="for" if rule.certainty > 0 else "against", references=rule.references)
+
+
+def _evidence(kb: KnowledgeBase, rules, facts: Facts) -> list[out.Evidence]:
+    names = []
+    for rule in rules:
+        for condition in rule.when:
+            if condition.fact in facts and condition.fact not in names:
+                names.append(condition.fact)
+    return [_fact_text(kb, facts, name) for name in names]
+
+
+def _cause_out(kb: KnowledgeBase, score: CauseScore, facts: Facts) -> out.CauseOut:
+    cause = kb.causes[score.cause]
+    values = facts.values()
+    refs = list(dict.fromkeys(cause.references + [r for rule in score.supporting for r in rule.references]))
+    return out.CauseOut(
+        id=cause.id,
+        title=cause.title,
+        category=cause.category,
+        confidence=score.confidence,
+        certainty_factor=round(score.certainty, 3),
+        certainty_explained=score.explain(),
+        summary=render_first(cause.summary, values, kb.fact_units),
+        evidence=_evidence(kb, score.supporting, facts),
+        evidence_against=_evidence(kb, score.opposing, facts),
+        reasoning=[_step(kb, r, values) for r in sorted(score.supporting + score.opposing, key=lambda r: (-abs(r.certainty), r.id))],
+        remediation=[out.RemediationStep(number=i, **step.model_dump()) for i, step in enumerate(cause.remediation, start=1)],
+        verify=cause.verify,
+        escalation=cause.escalation,
+        references=[out.ReferenceOut(id=r, title=kb.references[r].title if r in kb.references else r,
+                                     url=kb.references[r].url if r in kb.references else None) for r in refs],
+    )

@@ -1,0 +1,131 @@
+"""What is still open after a rule run: the rules still in play, and the unknown facts
+that would complete them (the report's "find out next" list, a way to settle each cause
+no rule spoke to, and the wizard's measure of how far a question gets)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Container
+
+from httperr_doctor.kb.schema import Condition, Rule
+
+from . import report as out
+from .inference import InferenceResult
+from .knowledge import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class InPlay:
+    """A rule that has not fired and that no known fact contradicts."""
+
+    rule: Rule
+    # How many of its conditions already hold on evidence (constants, known on every
+    # server, do not count).
+    evidence_held: int
+    # Its conditions on facts not known yet (an `absent` condition needs nothing).
+    unknown: tuple[Condition, ...]
+
+    @property
+    def weight(self) -> float:
+        """How much completing this rule would matter: its certainty, more the more of it holds."""
+        return abs(self.rule.certainty) * (1 + self.evidence_held) / len(self.rule.when)
+
+
+def held_by_rule(inference: InferenceResult) -> dict[str, set[int]]:
+    """rule id -> indices of its conditions that held."""
+    held: dict[str, set[int]] = defaultdict(set)
+    for rule_id, index in inference.conditions_held:
+        held[rule_id].add(index)
+    return held
+
+
+def rule_in_play(kb: KnowledgeBase, rule: Rule, inference: InferenceResult, known: Container[str],
+                 held: dict[str, set[int]] | None = None) -> InPlay | None:
+    """The rule's standing when it is still in play, else None (it fired, or one of its
+    conditions on a `known` fact failed). `held` is `held_by_rule(inference)`, when the
+    caller asks about many rules."""
+    if rule.id in inference.fired:
+        return None
+    held_here = (held if held is not None else held_by_rule(inference)).get(rule.id, set())
+    if any(c.fact in known and i not in held_here for i, c in enumerate(rule.when)):
+        return None
+    evidence_held = sum(1 for i in held_here if not getattr(kb.facts.get(rule.when[i].fact), "constant", False))
+    unknown = tuple(c for c in rule.when if c.fact not in known and c.operator != "absent")
+    return InPlay(rule, evidence_held, unknown)
+
+
+def collectable(kb: KnowledgeBase, fact: str, known: Container[str]) -> list[str]:
+    """The unknown facts a person can actually provide behind `fact` (derived facts expand)."""
+    spec = kb.facts.get(fact)
+    if spec is None or not spec.derived_from:
+        return [fact]
+    found: list[str] = []
+    for source in spec.derived_from:
+        if source not in known:
+            found += [f for f in collectable(kb, source, known) if f not in found]
+    return found
+
+
+def open_needs(kb: KnowledgeBase, inference: InferenceResult, known: Container[str], ranked: list[str]) -> list[out.Need]:
+    """What to find out next: unknown facts that would complete a rule still in play.
+
+    Only rules with some evidence behind them count: one of their conditions on real
+    evidence already holds, or their cause is among the ranked ones.
+    """
+    held = held_by_rule(inference)
+    needs: dict[str, out.Need] = {}
+    weight: dict[str, float] = defaultdict(float)
+    for rule in kb.rules.values():
+        play = rule_in_play(kb, rule, inference, known, held)
+        if play is None or not play.unknown or not (play.evidence_held or rule.cause in ranked):
+            continue
+        bonus = 2.0 if rule.cause in ranked[:3] else 1.0
+        for condition in play.unknown:
+            for fact in collectable(kb, condition.fact, known):
+                need = needs.setdefault(fact, need_for(kb, fact))
+                if rule.cause not in need.causes:
+                    need.causes.append(rule.cause)
+                if rule.id not in need.rules:
+                    need.rules.append(rule.id)
+                weight[fact] += play.weight * bonus
+    return sorted(needs.values(), key=lambda n: (-weight[n.fact], n.fact))
+
+
+def need_for(kb: KnowledgeBase, fact: str, causes: list[str] | None = None, rules: list[str] | None = None) -> out.Need:
+    question = kb.question_for(fact)
+    spec = kb.facts.get(fact)
+    return out.Need(
+        fact=fact,
+        ask=question.text if question else (spec.description if spec else fact),
+        how=question.how.strip() if question else (spec.how if spec else ""),
+        question=question.id if question else None,
+        causes=list(causes or []), rules=list(rules or []),
+    )
+
+
+def settle_unevaluated(kb: KnowledgeBase, inference: InferenceResult, known: Container[str],
+                       causes: list[str]) -> list[out.NotEvaluated]:
+    """For each cause no rule spoke to: the fewest unknown facts that would let one of its rules fire.
+
+    Only a supporting rule still in play settles it; nor does one that needs more
+    HTTPERR lines of some reason when the HTTPERR log was read and has none.
+    """
+    held = held_by_rule(inference)
+    httperr_read = "httperr.lines" in known
+    found = []
+    for cause in causes:
+        options = []
+        for rule in kb.rules_for(cause):
+            play = rule_in_play(kb, rule, inference, known, held) if rule.certainty > 0 else None
+            if play is None:
+                continue
+            missing = [f for c in play.unknown for f in collectable(kb, c.fact, known)]
+            if not missing or (httperr_read and any(f.startswith("httperr.") for f in missing)):
+                continue
+            options.append((len(set(missing)), -rule.certainty, rule.id, list(dict.fromkeys(missing))))
+        settle = []
+        if options:
+            _, _, rule_id, missing = min(options)
+            settle = [need_for(kb, fact, [cause], [rule_id]) for fact in missing[:3]]
+        found.append(out.NotEvaluated(id=cause, title=kb.causes[cause].title, settle=settle))
+    return found
