@@ -55,9 +55,12 @@ class Problem:
     path: str
     line: int
     message: str
+    # "error" fails `kb lint`; a "warning" is printed and does not.
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {'warning: ' if self.severity == 'warning' else ''}{self.message}"
 
 
 class KBError(Exception):

@@ -181,3 +181,31 @@ def test_lint_finds_questions_without_how_and_phrases_without_rules(kb_copy):
     problems = [str(p) for p in lint(load_kb(kb_copy), run_cases=False)]
     assert "kb/questions/ram.yaml:1: question ram does not say how to find the answer (`how`)" in problems
     assert any("reason phrase Made_Up is used by no rule" in p for p in problems)
+
+
+def test_a_silent_case_that_sets_none_of_its_rules_facts_is_an_error(kb_copy):
+    cases = kb_copy / "rules" / "app_pool" / "APPOFFLINE_LOGGED.cases.yaml"
+    cases.write_text(cases.read_text().replace("{httperr.reason.AppOffline.count: 0, httperr.reason.QueueFull.count: 3}",
+                                               "{httperr.reason.QueueFull.count: 3}"))
+    problems = lint(load_kb(kb_copy), run_cases=False)
+    found = [p for p in problems if "must stay silent but sets none of the facts rule APPOFFLINE_LOGGED tests" in p.message]
+    assert [(p.path, p.line, p.severity) for p in found] == [("kb/rules/app_pool/APPOFFLINE_LOGGED.cases.yaml", 5, "error")]
+
+
+def test_a_warning_is_shown_but_does_not_fail_the_lint(kb_copy, monkeypatch, cli):
+    from httperr_doctor.engine import knowledge
+
+    question = kb_copy / "questions" / "unused.yaml"
+    question.write_text("id: unused\nfact: host.name\nkind: choice\ntext: Which server?\nhow: Read Host Name in systeminfo.\n"
+                        "choices: [{value: WEB01, label: WEB01}, {value: WEB02, label: WEB02}]\n")
+    monkeypatch.setattr(knowledge.load_kb, "__defaults__", (kb_copy,))
+    code, text = cli("kb", "lint")
+    assert "kb/questions/unused.yaml:1: warning: question unused asks for host.name, which no rule uses" in text
+    assert code == 0 and "0 problem(s), 1 warning(s)" in text
+
+
+def test_every_validator_has_a_unique_name_and_a_severity():
+    from httperr_doctor.engine.lint import ERROR, VALIDATORS, WARNING
+
+    names = [v.name for v in VALIDATORS]
+    assert len(names) == len(set(names)) and all(v.severity in (ERROR, WARNING) for v in VALIDATORS)

@@ -230,8 +230,11 @@ def _cmd_kb(args) -> int:
     problems = lint(kb)
     for problem in problems:
         print(problem)
-    print(f"{len(kb.rules)} rules, {len(kb.causes)} causes, {len(kb.questions)} questions, {len(problems)} problem(s)")
-    return EXIT_KB if problems else EXIT_OK
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = len(problems) - len(errors)
+    print(f"{len(kb.rules)} rules, {len(kb.causes)} causes, {len(kb.questions)} questions, {len(errors)} problem(s)"
+          + (f", {warnings} warning(s)" if warnings else ""))
+    return EXIT_KB if errors else EXIT_OK
 
 
 def _kb_coverage(kb) -> int:
