@@ -81,70 +81,17 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
-def _colour_terminal(output: str | None) -> bool:
-    """Colour only for a person at a terminal: not into files or pipes, not with NO_COLOR (no-color.org)."""
-    return (output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-            and os.environ.get("TERM") != "dumb")
-
-
 def _render(report, args) -> str:
-    # Each form imports only its own renderer: rich alone costs about 0.1 s of start-up,
-    # which a `--format json` run in a script should not pay.
-    if getattr(args, "redact", False):
-        from httperr_doctor.engine.redact import redact
+    from .startup import render_report
 
-        report = redact(report)
-    if args.format == "html":
-        from httperr_doctor.engine.render.html import render_html
-
-        return render_html(report, top_steps=max(args.steps, 3))
-    if args.format == "json":
-        from httperr_doctor.engine.render.json_report import render_json
-
-        return render_json(report)
-    if args.format == "markdown":
-        from httperr_doctor.engine.render.markdown import render_markdown
-
-        return render_markdown(report, top_steps=args.steps)
-    if _colour_terminal(args.output):
-        import shutil
-
-        from httperr_doctor.engine.render.terminal import render_terminal
-
-        return render_terminal(report, top_steps=args.steps, width=min(shutil.get_terminal_size().columns, 120))
-    from httperr_doctor.engine.render.text import render_text
-
-    return render_text(report, top_steps=args.steps)
-
-
-def _prepare_diagnosis(process_start: bool = False) -> None:
-    # Runs while the workers parse: the rest of the engine imports, the KB loads and
-    # its rules compile in parallel with the reading, not before it. These are objects
-    # that live as long as the process (modules, classes, the KB, the rules), so the
-    # cycle collector is paused meanwhile and, in a process started for this one
-    # command, they are then frozen out of every later collection and of the
-    # collection at exit (a small diagnosis: 8% fewer instructions, ~20% less time,
-    # the collector's walks being all cache misses). Not when main()
-    # is called in-process (tests): freezing would also keep that caller's garbage.
-    import gc
-
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        from httperr_doctor.engine.diagnosis import prepare
-
-        prepare()
-    finally:
-        if process_start:
-            gc.freeze()
-        if paused:
-            gc.enable()
+    return render_report(report, args.format, args.steps, args.output, getattr(args, "redact", False))
 
 
 def _cmd_diagnose(args) -> int:
     from httperr_doctor.engine.ingest import read_inputs
 
     from .progress import reading_progress
+    from .startup import prepare_diagnosis
 
     missing = [p for p in args.paths if not os.path.exists(p)]
     if len(missing) == len(args.paths):
@@ -160,7 +107,7 @@ def _cmd_diagnose(args) -> int:
             print(f"httperr-doctor: --tz: {error}", file=sys.stderr)
             return EXIT_USAGE
     with reading_progress(sys.stderr) as progress:
-        files = read_inputs(args.paths, progress, args.jobs, meanwhile=lambda: _prepare_diagnosis(args.process_start))
+        files = read_inputs(args.paths, progress, args.jobs, meanwhile=lambda: prepare_diagnosis(args.process_start))
     from httperr_doctor.engine.diagnosis import diagnose_files
 
     report = diagnose_files(files, zone=zone)
@@ -201,8 +148,10 @@ def _cmd_wizard(args) -> int:
         return EXIT_USAGE
     from httperr_doctor.wizard.prompts import questionary_ask
 
+    from .startup import colour_terminal
+
     console = Console(questionary_ask(), sys.stdout, width=min(shutil.get_terminal_size((80, 24)).columns, 100),
-                      colour=_colour_terminal(None))
+                      colour=colour_terminal(None))
     wizard = Wizard(console, session, session_path=args.resume or args.session, report_path=args.report or REPORT_FILE,
                     lookahead=True)
     return wizard.run(gather=not (session.evidence or session.answers))
