@@ -2,6 +2,7 @@
 the JSON Schema check that every JSON report the test-suite produces goes through."""
 from __future__ import annotations
 
+import fnmatch
 import functools
 import io
 import json
@@ -14,6 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from httperr_doctor.engine.render import json_report
 from httperr_doctor.wizard.cli import main
@@ -21,9 +23,13 @@ from httperr_doctor.wizard.cli import main
 # Property tests: modest and repeatable by default (the suite runs on a 2-core CI box);
 # `HYPOTHESIS_PROFILE=fuzz` for the long randomised run (bench/RESULTS.md, "Fuzzing").
 _QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
-settings.register_profile("default", max_examples=25, deadline=None, derandomize=True, suppress_health_check=_QUIET)
+# Derandomized runs keep no example database; the fuzz profile keeps its finds in the
+# repository's git-ignored .hypothesis/, wherever pytest was started from.
+settings.register_profile("default", max_examples=25, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=_QUIET)
 settings.register_profile("fuzz", max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "20000")),
-                          deadline=None, suppress_health_check=_QUIET)
+                          deadline=None, suppress_health_check=_QUIET,
+                          database=DirectoryBasedExampleDatabase(Path(__file__).resolve().parent.parent / ".hypothesis" / "examples"))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # The validated-KB cache (engine/kbcache.py) of this test session, not the user's; set
@@ -36,6 +42,48 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REAL = FIXTURES / "real"
+
+
+def _ignored_patterns(root: Path) -> list[str]:
+    lines = (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    return [line.strip().rstrip("/") for line in lines if line.strip() and not line.startswith("#")] + [".git"]
+
+
+def repo_listing(root: Path = ROOT) -> set[str]:
+    """Every file and folder of a checkout (relative), less what its .gitignore leaves to tools."""
+    ignored = _ignored_patterns(root)
+    found, folders = set(), [root]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                relative = Path(entry.path).relative_to(root).as_posix()
+                if any(fnmatch.fnmatch(entry.name, p) or fnmatch.fnmatch(relative, p) for p in ignored):
+                    continue
+                found.add(relative)
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+    return found
+
+
+def stray_writes(workdir: Path, before: set[str], root: Path = ROOT) -> list[str]:
+    """What a test left in its working folder or added to the checkout since `before`."""
+    return ([f"current folder: {p.name}" for p in sorted(workdir.iterdir())]
+            + [f"checkout: {p}" for p in sorted(repo_listing(root) - before)])
+
+
+@pytest.fixture(autouse=True)
+def _tests_write_only_under_their_temporary_folders(tmp_path_factory, monkeypatch):
+    """A test runs in an empty folder of its own and fails if it leaves anything there or in the checkout.
+
+    A wizard test once saved its session as `Skip` (a scripted reply that reached the
+    "Save as:" prompt) in whatever folder pytest was started from, and it was committed.
+    """
+    workdir = tmp_path_factory.mktemp("cwd")
+    monkeypatch.chdir(workdir)
+    before = repo_listing()
+    yield
+    problems = stray_writes(workdir, before)
+    assert not problems, "the test wrote outside tmp_path:\n  " + "\n  ".join(problems)
 
 
 @functools.cache

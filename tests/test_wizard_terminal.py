@@ -58,14 +58,19 @@ def test_questionary_prompts_through_a_pipe(tmp_path):
 
 
 class Tmux:
-    def __init__(self, folder, command: str, env: dict[str, str]):
+    """One terminal on a tmux server of its own (-L), so other tmux users on the machine cannot disturb it."""
+
+    def __init__(self, folder, command: str, env: dict[str, str], width: int = 80, height: int = 24):
         self.name = f"httperr-doctor-test-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         script = f"cd {shlex.quote(str(folder))} && env {exports} {command}; echo EXIT=$?; sleep 60"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", script], check=True)
+        self.tmux("new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), script, check=True)
+
+    def tmux(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+        return subprocess.run(["tmux", "-L", self.name, "-f", os.devnull, *args], capture_output=True, text=True, check=check)
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+        return self.tmux("capture-pane", "-p", "-t", self.name).stdout
 
     def wait_for(self, text: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
@@ -77,10 +82,10 @@ class Tmux:
         raise AssertionError(f"{text!r} never appeared; screen:\n{self.screen()}")
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        self.tmux("send-keys", "-t", self.name, *keys, check=True)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        self.tmux("kill-server")
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")

@@ -26,6 +26,7 @@ from httperr_doctor.engine.render.json_report import render_json
 from httperr_doctor.engine.render.markdown import render_markdown
 from httperr_doctor.engine.render.terminal import render_terminal
 from httperr_doctor.engine.render.text import clean, render_text
+from httperr_doctor.engine.render.wrapping import fold
 from httperr_doctor.engine.report import CauseOut, Report
 from httperr_doctor.engine.templates import format_value
 
@@ -89,14 +90,18 @@ class Wizard:
         self.lookahead = lookahead
 
     # -- output --------------------------------------------------------------------
-    def say(self, text: str = "", indent: str = "") -> None:
+    def say(self, text: str = "", indent: str = "", keep: tuple[str, ...] = ()) -> None:
+        """Prose folded to the terminal; a path or number is never split (nor a string in `keep`)."""
         if not text:
             self.console.out.write("\n")
             return
         for paragraph in text.split("\n"):
-            lines = textwrap.wrap(paragraph, self.console.width - 1, initial_indent=indent,
-                                  subsequent_indent=indent + "  ") or [indent]
-            self.console.out.write("\n".join(lines) + "\n")
+            self.console.out.write("\n".join(fold(paragraph, self.console.width - 1, indent, keep=keep)) + "\n")
+        self.console.out.flush()
+
+    def say_whole(self, line: str) -> None:
+        """A line the reader may copy (a path, a command): never folded, so it pastes back whole."""
+        self.console.out.write(line + "\n")
         self.console.out.flush()
 
     def show_text(self, text: str) -> None:
@@ -134,7 +139,7 @@ class Wizard:
         usable = 0
         for path in paths:
             if not os.path.exists(path):
-                self.say(f"Not found: {clean(path)}")
+                self.say_whole(f"Not found: {clean(path)}")
                 continue
             if path in self.loaded:
                 continue
@@ -143,10 +148,10 @@ class Wizard:
             for item in files:
                 if item.result is None:
                     why = item.error or "not a kind of evidence httperr-doctor knows"
-                    self.say(f"  skipped {clean(item.path)}: {clean(why)}")
+                    self.say(f"  skipped {clean(item.path)}: {clean(why)}", keep=(clean(item.path),))
                 else:
                     usable += 1
-                    self.say(f"  read {clean(item.path)} ({item.kind})")
+                    self.say_whole(f"  read {clean(item.path)} ({item.kind})")
             self.files += files
             if path not in self.session.evidence:
                 self.session.evidence.append(path)
@@ -418,12 +423,12 @@ class Wizard:
             self.checklist(report.causes[0])
         self.session.finished = True
         if self.report_path is not None:
-            self.say(f"Report written to {self.write_report(self.report_path)}")
+            self.say_whole(f"Report written to {self.write_report(self.report_path)}")
         if self.console.ask(Prompt("confirm", "Save this session (evidence paths and answers) for the ticket?", default=True)):
             path = self.console.ask(Prompt("path", "Save as:", default=str(self.session_path)))
             saved = save_session(self.session, Path(str(path).strip() or self.session_path))
-            self.say(f"Session saved to {saved}. Replay it with:")
-            self.console.out.write(f"  httperr-doctor wizard --answers {saved}\n")
+            self.say_whole(f"Session saved to {saved}. Replay it with:")
+            self.say_whole(f"  httperr-doctor wizard --answers {saved}")
 
     def run(self, gather: bool = True) -> int:
         """The whole conversation. Ctrl-C saves the session and returns 130."""
@@ -441,8 +446,8 @@ class Wizard:
         except KeyboardInterrupt:
             path = save_session(self.session, self.session_path)
             self.say()
-            self.say(f"Stopped. Session saved to {path}. Continue with:")
-            self.console.out.write(f"  httperr-doctor wizard --resume {path}\n")
+            self.say_whole(f"Stopped. Session saved to {path}. Continue with:")
+            self.say_whole(f"  httperr-doctor wizard --resume {path}")
             return 130
 
 
