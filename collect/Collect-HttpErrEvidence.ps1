@@ -30,7 +30,7 @@
     Seconds between two counter samples.
 
 .PARAMETER PoolSnapshots
-    How many PoolMon snapshots to take, spread over the sampling time (0 for none).
+    How many PoolMon snapshots to take, spread over the sampling time (0 for none, at most 9).
 
 .PARAMETER OutputDirectory
     Where the zip is written (default: the folder holding this script).
@@ -59,7 +59,7 @@ param(
     [int] $SampleSeconds = 600,
     [ValidateRange(1, 3600)]
     [int] $IntervalSeconds = 15,
-    [ValidateRange(0, 20)]
+    [ValidateRange(0, 9)]
     [int] $PoolSnapshots = 3,
     [string] $OutputDirectory = $PSScriptRoot,
     [string] $PoolmonPath = '',

@@ -318,3 +318,14 @@ def test_a_collected_bundle_diagnoses_to_the_full_request_queue(tmp_path):
     ranked = [c["id"] for c in report["causes"][:3]]
     assert "nonpaged-pool-exhausted" not in ranked and "pool-leak-driver" not in ranked
     assert "Europe/Berlin" in report["time_note"] and "bias -60" in report["time_note"]
+
+
+def test_poolmon_snapshots_appended_to_one_file_are_told_apart():
+    # `poolmon /n` appends and, without /r, writes no Memory/Pool N lines: only the repeated
+    # column header separates the runs, and the tag that grew between them is the leak.
+    facts = diagnose_json(COLLECTED / "variants" / "server2003-by-hand")["servers"][0]["facts"]
+    assert facts["poolmon.snapshots"] == 2
+    assert facts["poolmon.growth_tag"] == "AvSc"
+    assert round(facts["poolmon.growth_tag_mb"], 1) == 5.5
+    web05 = diagnose_json(BUNDLE)["servers"][0]["facts"]
+    assert web05["poolmon.snapshots"] == 3 and web05["poolmon.top_npp_tag"] == "Ntfx"

@@ -11,6 +11,8 @@ the bracketed change columns)::
 
 A file may hold several captures taken over time; each starts a new snapshot, and a
 tag whose bytes keep growing across snapshots is the leak (WDK PoolMon guidance).
+`poolmon /n FILE` appends to FILE, and without `/r` writes no `Memory:`/`Pool N:`
+header, so there a repeated column header is what starts the next snapshot.
 
 >>> from httperr_doctor.engine.evidence.base import Lines
 >>> result = parse(Lines("poolmon.txt", [
@@ -55,6 +57,7 @@ def parse(lines: Lines) -> ParseResult:
     snapshot = -1
     pool_n = pool_p = memory = None
     in_table = False
+    rows_in_snapshot = 0
     for number, line in lines:
         if not line.strip():
             continue
@@ -63,16 +66,21 @@ def parse(lines: Lines) -> ParseResult:
             memory = int(MEMORY.match(line).group("mem"))
             pool_n = pool_p = None
             in_table = False
+            rows_in_snapshot = 0
             continue
         totals = POOL_TOTALS.search(line)
         if totals:
             if snapshot < 0 or pool_n is not None:
                 snapshot += 1
+                rows_in_snapshot = 0
             pool_n, pool_p = int(totals.group("n")), int(totals.group("p"))
             continue
         if COLUMN_HEADER.match(line):
-            if snapshot < 0:
-                snapshot = 0
+            if snapshot < 0 or rows_in_snapshot:
+                # No header lines came before this table: the totals above belong to the last one.
+                snapshot += 1
+                rows_in_snapshot = 0
+                pool_n = pool_p = memory = None
             in_table = True
             continue
         if "System pool information" in line:
@@ -95,6 +103,7 @@ def parse(lines: Lines) -> ParseResult:
                 "memory_kb": memory,
             }
             result.records.append(Record(KIND, lines.ref(number), data))
+            rows_in_snapshot += 1
             continue
         if TOTAL_LINE.match(line):
             continue
