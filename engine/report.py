@@ -9,7 +9,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 # default_factory functions of our own rather than `list` / `dict`: pydantic reads a
@@ -122,6 +122,17 @@ class Series(Model):
     sources: list[str] = Field(default_factory=_new_list, description="files the series was read from")
 
 
+class Incident(Model):
+    start: str = Field(description="first minute (UTC) of the burst of problem reason phrases")
+    end: str = Field(description="last minute (UTC) of the burst")
+    reasons: list[str] = Field(description="the problem reason phrases that burst, most entries first")
+    entries: int = Field(description="entries of those reason phrases from start to end")
+    window_start: str = Field(description="first minute of the zoomed window drawn around the burst")
+    window_end: str = Field(description="last minute of the zoomed window (at most 8 hours after window_start)")
+    series: list[Series] = Field(default_factory=_new_list, description="the series that have data in the window, one point a minute; their "
+                                "sources are left empty (the same series in the timeline's `series` names them)")
+
+
 class Timeline(Model):
     bucket: str = Field(default="minute", description="width of one point")
     bucket_minutes: int = Field(default=1, ge=1, description="width of one point in minutes: 1 for runs up to two days; wider for longer runs, "
@@ -130,6 +141,9 @@ class Timeline(Model):
     start: Optional[str] = Field(default=None, description="first minute with data")
     end: Optional[str] = Field(default=None, description="last minute with data")
     series: list[Series] = Field(default_factory=_new_list)
+    incidents: list[Incident] = Field(default_factory=_new_list, description="bursts of problem reason phrases against their own usual level, "
+                                      "the largest few in time order, each with its window at one point a minute; added in schema 1.1")
+    incidents_found: int = Field(default=0, ge=0, description="bursts found in all; more than len(incidents) when smaller ones were left out")
 
 
 class NotEvaluated(Model):

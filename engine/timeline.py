@@ -29,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from . import incidents as incident_finder
 from . import report as out
 from .evidence.base import ParseResult
 from .evidence.httperr import HttpErrStats, minute_number, text_of_minute
@@ -193,12 +194,74 @@ def build_timeline(results: Iterable[tuple[str, ParseResult]] | Iterable[ParseRe
     if not minutes:
         return None
     start, end = min(minutes), max(minutes)
+    bursts, found, hourly = _bursts(httperr, set(benign), series)
+    incidents = [_incident(burst, httperr, hourly, set(benign), series, start, end) for burst in bursts]
     width = bucket_width(minute_number(end) - minute_number(start) + 1)
     if width > 1:
         series = [_widen(s, start, width) for s in series]
     series = _reason_series(httperr, httperr_paths, set(benign), start, width) + series
     return out.Timeline(bucket="minute" if width == 1 else f"{width} minutes", bucket_minutes=width,
-                        start=start, end=end, series=series)
+                        start=start, end=end, series=series, incidents=incidents, incidents_found=found)
+
+
+def _hour_of(minute: str) -> int:
+    number = minute_number(minute)
+    return number - number % incident_finder.HOUR
+
+
+def _bursts(httperr: HttpErrStats, benign: set[str],
+            others: list[out.Series]) -> tuple[list[incident_finder.Burst], int, dict[str, dict[int, int]]]:
+    """Bursts of the problem reason phrases, each against its own usual hourly level.
+
+    The hours the logs cover are those with anything in them (any reason, request or
+    sample): an hour no source speaks for is not counted as a quiet one.
+    """
+    counts = httperr.per_minute
+    span = counts.span()
+    if span is None:
+        return [], 0, {}
+    hourly = counts.buckets_by_reason(_hour_of(span[0]), incident_finder.HOUR)
+    covered = {hour for by_hour in hourly.values() for hour in by_hour}
+    covered.update(_hour_of(minute) for s in others for minute, _ in s.points)
+    problems = [reason for reason in sorted(hourly) if reason not in benign]
+
+    def minute_counts(reason: str, first: int, last: int) -> dict[int, float]:
+        return {m: float(n) for m in range(first, last + 1) if (n := counts[reason, text_of_minute(m)])}
+
+    bursts, found = incident_finder.find_bursts(problems, hourly, covered, minute_counts)
+    return bursts, found, hourly
+
+
+def _incident(burst: incident_finder.Burst, httperr: HttpErrStats, hourly: dict[str, dict[int, int]], benign: set[str],
+              others: list[out.Series], start: str, end: str) -> out.Incident:
+    """One burst with every series that has data in its window, one point a minute.
+
+    The window's series leave `sources` empty: the whole-span series of the same name list them.
+    """
+    first, last = incident_finder.window(burst, minute_number(start), minute_number(end))
+    low, high = text_of_minute(first), text_of_minute(last)
+    minutes = [text_of_minute(m) for m in range(first, last + 1)]
+    counts = httperr.per_minute
+    order = sorted(counts.reasons(), key=lambda r: (r in benign, -httperr.reasons[r], r))
+    series = []
+    hours = range(first - first % incident_finder.HOUR, last + 1, incident_finder.HOUR)
+    for reason in order:
+        if not any(hour in hourly.get(reason, {}) for hour in hours):
+            continue
+        points = [(minute, float(n)) for minute in minutes if (n := counts[reason, minute])]
+        if points:
+            series.append(out.Series(name=f"httperr.reason.{reason}", label=reason, group="reason", unit="entries per minute",
+                                     points=points, benign=reason in benign))
+    for s in others:
+        points = [(minute, value) for minute, value in s.points if low <= minute <= high]
+        if points:
+            series.append(s.model_copy(update={"points": points, "sources": []}))
+    entries = sum(counts[reason, text_of_minute(m)] for reason in burst.by_name for m in range(burst.start, burst.end + 1))
+    # Where the logs stop (or start) inside the window, the window stops too: empty minutes say nothing.
+    seen = [minute for s in series for minute in (s.points[0][0], s.points[-1][0])]
+    low, high = min(seen), max(seen)
+    return out.Incident(start=text_of_minute(burst.start), end=text_of_minute(burst.end), reasons=burst.names,
+                        entries=entries, window_start=low, window_end=high, series=series)
 
 
 def bucket_width(span: int) -> int:

@@ -17,7 +17,23 @@ def test_schema_command_prints_the_schema_the_tests_use():
     assert schema == json.loads(json_report.json_schema())
     assert schema["additionalProperties"] is False  # unknown fields are contract breaks, not noise
     assert {"timeline", "time_zone"} <= set(schema["$defs"]["ServerDiagnosis"]["properties"])
+    assert {"incidents", "incidents_found"} <= set(schema["$defs"]["Timeline"]["properties"])  # added in 1.1
+    assert set(schema["$defs"]["Incident"]["required"]) == {"start", "end", "reasons", "entries", "window_start", "window_end"}
     assert "redacted" in schema["properties"]
+
+
+def test_a_long_span_report_carries_its_incident_windows_and_says_schema_1_1():
+    from test_timeline import LONG_SPAN
+
+    _, out = run_cli("diagnose", "-f", "json", *LONG_SPAN)
+    data = assert_valid_report(out)
+    assert data["schema_version"] == "1.1"
+    timeline = data["servers"][0]["timeline"]
+    assert timeline["bucket_minutes"] == 1440 and timeline["incidents_found"] == 1
+    incident = timeline["incidents"][0]
+    assert (incident["start"], incident["end"], incident["reasons"]) == ("2007-11-13 20:01", "2007-11-13 20:31", ["Connections_Refused"])
+    minutes = [point[0] for s in incident["series"] for point in s["points"]]
+    assert min(minutes) == incident["window_start"] and max(minutes) == incident["window_end"]
 
 
 def test_every_bound_json_renderer_is_the_checking_one():

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from html import escape
 
-from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis
+from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis, Timeline
 from .common import REDACTED_NOTE, clean, esc, key_numbers, no_cause_text, problem_where, server_title
-from .svg import timeline_svg
+from .svg import incident_svg, overview_bucket, per_text, timeline_svg, zoom_needed
 
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -52,6 +52,8 @@ th{background:var(--soft);font-weight:600}td.num,th.num{text-align:right;white-s
 .chips span{display:inline-block;border:1px solid var(--line);border-radius:12px;padding:1px 9px;margin:2px;background:var(--soft);font-size:13px}
 .timeline{width:100%;height:auto;border:1px solid var(--line);border-radius:8px;background:#fff}
 .timeline text{font:11px sans-serif;fill:var(--muted)}.timeline .panel-title{font:600 12.5px sans-serif;fill:var(--ink)}
+.timeline .legend{font:11.5px sans-serif;fill:var(--ink)}.timeline .tick.day{font-weight:600}
+.timeline .incident-band{fill:#fdecea}h4.incident{margin:18px 0 6px;font-size:14.5px}
 .timeline .benign{fill:var(--muted)}.timeline .grid{stroke:#eef1f4}.timeline .axis,.timeline .tickline{stroke:#8c959f}
 .timeline .marker text,.timeline .threshold text{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 .timeline .marker line{stroke:var(--high);stroke-width:1.2;stroke-dasharray:5 4}.timeline .marker text{fill:var(--high);font-weight:600}
@@ -154,14 +156,34 @@ def _numbers(server: ServerDiagnosis) -> str:
     return f'<div class="cards">{cards}</div>' if cards else ""
 
 
+def _timeline(timeline: Timeline, host: str) -> str:
+    """The whole span, then each incident a minute at a time when the whole span cannot show minutes."""
+    svg = timeline_svg(timeline, f"Timeline of {host}")
+    if not svg:
+        return ""
+    parts = [f"<h3>Timeline (UTC)</h3>{svg}<p class=\"note\">Bars and lines share one time axis: read down "
+             "from the moment a reason phrase starts to the counters below it.</p>"]
+    if not zoom_needed(timeline):
+        return "".join(parts)
+    shown, found = len(timeline.incidents), timeline.incidents_found
+    more = (f" The {shown} largest of {found} bursts are shown." if found > shown else "")
+    parts.append(f'<p class="note">The whole span is drawn in buckets of {per_text(overview_bucket(timeline))}; each burst of '
+                 f"problem reason phrases follows, one minute at a time, the burst itself shaded.{more}</p>")
+    for number, incident in enumerate(timeline.incidents, start=1):
+        same_day = incident.start[:10] == incident.end[:10]
+        until = incident.end[11:16] if same_day else incident.end
+        parts.append(f'<h4 class="incident" id="incident-{number}">Incident {number} of {shown}: '
+                     f'<time class="start">{esc(incident.start)}</time> to <time class="end">{esc(until)}</time> UTC, '
+                     f"{esc(', '.join(incident.reasons))} ({incident.entries:,} entries)</h4>"
+                     + incident_svg(incident, f"Incident {number} on {host}"))
+    return "".join(parts)
+
+
 def _server(report: Report, index: int, server: ServerDiagnosis, top_steps: int) -> str:
     title = server_title(report, server) or "Diagnosis"
     parts = [f'<section class="server" id="server-{index}"><h2>{esc(title)}</h2>', _numbers(server)]
     if server.timeline is not None:
-        svg = timeline_svg(server.timeline, f"Timeline of {clean(server.host)}")
-        if svg:
-            parts.append(f"<h3>Timeline (UTC)</h3>{svg}<p class=\"note\">Bars and lines share one time axis: read down "
-                         "from the moment a reason phrase starts to the counters below it.</p>")
+        parts.append(_timeline(server.timeline, clean(server.host)))
     parts.append("<h3>Ranked causes</h3>")
     if server.causes:
         rows = "".join(f'<li class="{_level(c.confidence)}"><span>{rank}.</span>{_bar(c.confidence)}'

@@ -1,9 +1,14 @@
 """The timeline as inline SVG: reason phrases, requests and counters on one time axis.
 
 Panels are stacked with a shared x axis, so the minute refusals start sits straight
-above the minute the non-paged pool crossed the line at which http.sys refuses. Pure
-SVG (no script, no fonts, no fetches); every label is escaped, since reason phrases
-and series names can come from evidence.
+above the minute the non-paged pool crossed the line at which http.sys refuses. Logs
+that span months or years are drawn in wide buckets, which would hide that minute:
+then each incident the timeline found gets a chart of its own, one point a minute,
+and the whole-span chart only says where the incidents are (markers never give a
+time more exactly than the data behind them knows it). Pure SVG (no script, no
+fonts, no fetches); every label is escaped, since reason phrases and series names
+can come from evidence. Text widths are estimated on the generous side
+(`ticks.text_width`), so axis labels and wrapped legends stay apart and inside.
 """
 from __future__ import annotations
 
@@ -11,14 +16,19 @@ import math
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from ..report import Series, Timeline
+from ..report import Incident, Series, Timeline
 from .common import esc as escape
+from .ticks import text_width, ticks as time_ticks
 
 WIDTH = 960
 LEFT, RIGHT = 64, 16
 PANEL_HEIGHT = 96
 PANEL_GAP = 34
-AXIS_HEIGHT = 30
+AXIS_HEIGHT = 40  # tick labels and the date (or year) line under them
+ROW_HEIGHT = 16  # a row of the panel title and legend
+MARKER_ROW = 16
+TITLE_SIZE, LEGEND_SIZE, TICK_SIZE = 12.5, 11.5, 11.0  # font sizes the page's style gives them
+LEGEND_GAP = 12
 MAX_BUCKETS = 480
 REASON_COLOURS = ("#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#1f77b4")
 BENIGN_COLOUR = "#9aa0a6"
@@ -51,14 +61,26 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:,.1f}"
 
 
-class _Axis:
-    """Maps minutes to x pixels over the timeline's span, in buckets of whole minutes."""
+def per_text(minutes: int) -> str:
+    """A bucket width in words.
 
-    def __init__(self, timeline: Timeline):
-        self.start = _minute(timeline.start)
-        self.end = _minute(timeline.end)
+    >>> [per_text(m) for m in (1, 15, 60, 360, 1440, 4320, 10080, 20160)]
+    ['minute', '15 minutes', 'hour', '6 hours', 'day', '3 days', 'week', '2 weeks']
+    """
+    for size, unit in ((10080, "week"), (1440, "day"), (60, "hour")):
+        if minutes % size == 0:
+            count = minutes // size
+            return unit if count == 1 else f"{count} {unit}s"
+    return "minute" if minutes == 1 else f"{minutes} minutes"
+
+
+class _Axis:
+    """Maps minutes to x pixels from `start` to `end`, in buckets of whole multiples of the data's own bucket."""
+
+    def __init__(self, start: str, end: str, base: int = 1):
+        self.start = _minute(start)
+        self.end = _minute(end)
         span = int((self.end - self.start).total_seconds() // 60) + 1
-        base = timeline.bucket_minutes  # the report's own bucket: draw whole multiples of it
         self.bucket = base * max(1, math.ceil(span / MAX_BUCKETS / base))
         self.buckets = math.ceil(span / self.bucket)
         self.step = (WIDTH - LEFT - RIGHT) / self.buckets
@@ -68,6 +90,9 @@ class _Axis:
 
     def x(self, index: float) -> float:
         return LEFT + index * self.step
+
+    def x_of(self, moment: datetime) -> float:
+        return self.x((moment - self.start).total_seconds() / 60 / self.bucket)
 
     def values(self, series: Series, combine) -> list[float | None]:
         slots: list[list[float]] = [[] for _ in range(self.buckets)]
@@ -105,10 +130,13 @@ def _line(axis: _Axis, values: list[float | None], top: float, scale: float, col
     return f'<g class="line" fill="none" stroke="{colour}" stroke-width="1.6"{dash}><title>{escape(label)}</title>{paths}</g>'
 
 
-def _frame(top: float, title: str, low: float, high: float) -> str:
+def _frame(top: float, title_rows: list[str], low: float, high: float) -> str:
+    """A panel's grid and value ticks, its title (and legend) in rows above it."""
     bottom = top + PANEL_HEIGHT
     middle = (low + high) / 2
-    return (f'<text class="panel-title" x="{LEFT}" y="{top - 8:.1f}">{title}</text>'
+    rows = "".join(f'<g transform="translate(0 {top - 8 - ROW_HEIGHT * (len(title_rows) - 1 - i):.1f})">{row}</g>'
+                   for i, row in enumerate(title_rows))
+    return (rows +
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top:.1f}" y2="{top:.1f}"/>'
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top + PANEL_HEIGHT / 2:.1f}" y2="{top + PANEL_HEIGHT / 2:.1f}"/>'
             f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom:.1f}" y2="{bottom:.1f}"/>'
@@ -135,28 +163,33 @@ def _range(values: list[float], unit: str = "") -> tuple[float, float]:
     return float(start), float(start + 4 * quarter)
 
 
-def _legend(entries: list[tuple[str, str, bool]]) -> str:
-    return " ".join(f'<tspan fill="{colour}">\u25a0</tspan> <tspan class="{"benign" if benign else ""}">{escape(name)}</tspan>'
-                    for name, colour, benign in entries)
+def _title_rows(title: str, legend: list[tuple[str, str, bool]] = ()) -> list[str]:
+    """The panel title, then one legend entry after another, wrapped into rows inside the chart's width.
+
+    Each row is drawn at y=0 (the caller moves it); widths are estimates on the generous side.
+    """
+    rows: list[list[str]] = [[f'<text class="panel-title" x="{LEFT}" y="0">{escape(title)}</text>']]
+    x = LEFT + text_width(title, TITLE_SIZE) + LEGEND_GAP
+    for name, colour, benign in legend:
+        width = text_width("\u25a0 " + name, LEGEND_SIZE)
+        if x + width > WIDTH - RIGHT and x > LEFT:
+            rows.append([])
+            x = LEFT
+        rows[-1].append(f'<text class="legend{" benign" if benign else ""}" x="{x:.1f}" y="0">'
+                        f'<tspan fill="{colour}">\u25a0</tspan> {escape(name)}</text>')
+        x += width + LEGEND_GAP
+    return ["".join(row) for row in rows]
 
 
 def _ticks(axis: _Axis, bottom: float) -> str:
-    span_minutes = axis.buckets * axis.bucket
-    candidates = (5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
-    every = next((c for c in candidates if span_minutes / c <= 10), 10080)
-    first = axis.start.replace(minute=0) if every >= 60 else axis.start.replace(minute=axis.start.minute - axis.start.minute % every)
-    if every >= 1440:
-        first = first.replace(hour=0)
-    show_date = axis.start.date() != axis.end.date()
-    parts, moment = [], first
-    while moment <= axis.end + timedelta(minutes=axis.bucket):
-        if moment >= axis.start:
-            offset = (moment - axis.start).total_seconds() / 60 / axis.bucket
-            x = axis.x(offset)
-            label = moment.strftime("%m-%d %H:%M" if show_date else "%H:%M")
-            parts.append(f'<line class="tickline" x1="{x:.1f}" x2="{x:.1f}" y1="{bottom:.1f}" y2="{bottom + 4:.1f}"/>'
-                         f'<text class="tick" x="{x:.1f}" y="{bottom + 16:.1f}" text-anchor="middle">{label}</text>')
-        moment += timedelta(minutes=every)
+    parts = []
+    for tick in time_ticks(axis.start, axis.end + timedelta(minutes=axis.bucket), axis.x_of,
+                           (LEFT, WIDTH - RIGHT), (0, WIDTH), TICK_SIZE):
+        parts.append(f'<line class="tickline" x1="{tick.x:.1f}" x2="{tick.x:.1f}" y1="{bottom:.1f}" y2="{bottom + 4:.1f}"/>'
+                     f'<text class="tick" x="{tick.x:.1f}" y="{bottom + 16:.1f}" text-anchor="middle">{escape(tick.label)}</text>')
+        if tick.context:
+            parts.append(f'<text class="tick day" x="{tick.context_x:.1f}" y="{bottom + 29:.1f}" '
+                         f'text-anchor="middle">{escape(tick.context)}</text>')
     return "".join(parts)
 
 
@@ -168,51 +201,99 @@ def _marker(axis: _Axis, minute: str, label_y: float, bottom: float, label: str,
             f'<text x="{x + dx:.1f}" y="{label_y:.1f}" text-anchor="{anchor}">{escape(label)}</text></g>')
 
 
-def _markers(reasons: list[Series], counters: list[Series]) -> list[tuple[str, str, str]]:
-    """Moments worth a line across every panel: the first problem reason, and each counter crossing its line."""
+def _when(minute: str, width: int, with_date: bool) -> str:
+    """A moment as exactly as the data knows it: one minute, or the bucket it fell in.
+
+    >>> _when("2007-11-13 20:01", 1, False), _when("2007-11-13 14:00", 1440, True)
+    ('20:01', 'between 2007-11-13 14:00 and 2007-11-14 13:59')
+    """
+    if width == 1:
+        return minute[:16] if with_date else minute[11:16]
+    last = _minute(minute) + timedelta(minutes=width - 1)
+    return f"between {minute[:16]} and {last:%Y-%m-%d %H:%M}"
+
+
+def _first_crossing(series: Series) -> str | None:
+    if series.threshold is None:
+        return None
+    return next((minute for minute, value in series.points if value >= series.threshold), None)
+
+
+def _crossings(counters: list[Series], width: int, with_date: bool,
+               exact: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """Each counter's first minute over its line; `exact` gives minutes known more finely than `width`."""
     found = []
-    starts = [s for s in reasons if not s.benign and s.points]  # most frequent first
-    if starts:
-        first = min(starts, key=lambda s: s.points[0][0])
-        minute = first.points[0][0]
-        found.append((minute, f"{first.label} starts {minute[11:16]}", "start"))
     for s in counters:
-        if s.threshold is not None:
-            crossed = next((minute for minute, value in s.points if value >= s.threshold), None)
-            if crossed:
-                found.append((crossed, f"{s.label} crosses the refusal line {crossed[11:16]}", "cross"))
+        crossed = _first_crossing(s)
+        if crossed:
+            known = (exact or {}).get(s.name)
+            when = _when(known, 1, with_date) if known else _when(crossed, width, with_date)
+            found.append((known or crossed, f"{s.label} crosses the refusal line {when}", "cross"))
     return found
 
 
-def timeline_svg(timeline: Timeline, title: str = "Timeline") -> str:
-    """The whole timeline as one <svg> element (empty string when there is nothing to draw)."""
-    if not timeline.series or not timeline.start or not timeline.end:
-        return ""
-    axis = _Axis(timeline)
-    per = "minute" if axis.bucket == 1 else f"{axis.bucket} minutes"
-    reasons = [s for s in timeline.series if s.group == "reason"]
-    requests = [s for s in timeline.series if s.group == "requests"]
-    counters = [s for s in timeline.series if s.group == "counter"]
-    markers = _markers(reasons, counters)
+def _markers(timeline: Timeline, reasons: list[Series], counters: list[Series]) -> list[tuple[str, str, str]]:
+    """Moments worth a line across every panel, as exactly as the data knows them: each
+    incident's start (else the first problem reason), and each counter crossing its line."""
+    with_date = timeline.start[:10] != timeline.end[:10]
+    width = timeline.bucket_minutes
+    found = []
+    if timeline.incidents:
+        for number, incident in enumerate(timeline.incidents, start=1):
+            found.append((incident.start, f"Incident {number}: {incident.reasons[0]} from "
+                                          f"{_when(incident.start, 1, with_date)}", "start"))
+    else:
+        starts = [s for s in reasons if not s.benign and s.points]  # most frequent first
+        if starts:
+            first = min(starts, key=lambda s: s.points[0][0])
+            minute = first.points[0][0]
+            found.append((minute, f"{first.label} starts {_when(minute, width, with_date)}", "start"))
+    exact: dict[str, str] = {}
+    for incident in timeline.incidents:
+        for s in incident.series:
+            crossed = _first_crossing(s)
+            if crossed and s.name not in exact:
+                exact[s.name] = crossed
+    return found + _crossings(counters, width, with_date, exact if width > 1 else None)
+
+
+def _stack(axis: _Axis, series: list[Series], markers: list[tuple[str, str, str]],
+           band: tuple[str, str] | None = None) -> tuple[list[str], float]:
+    """Reason, request and counter panels on one time axis, markers across them; returns (parts, height)."""
+    per = per_text(axis.bucket)
+    reasons = [s for s in series if s.group == "reason"]
+    requests = [s for s in series if s.group == "requests"]
+    counters = [s for s in series if s.group == "counter"]
     body: list[str] = []
-    top = 34.0 + 16 * len(markers)
+    top = 34.0 + MARKER_ROW * len(markers)
+    tops: list[float] = []
+
+    def place(rows: list[str]) -> float:
+        nonlocal top
+        top += ROW_HEIGHT * (len(rows) - 1)
+        tops.append(top)
+        return top
 
     if reasons:
         values = {s.name: axis.values(s, sum) for s in reasons}
         peak = _nice_max(max((v for vs in values.values() for v in vs if v), default=0))
         scale = PANEL_HEIGHT / peak
-        legend, colours = [], iter(REASON_COLOURS * 4)
+        legend, colours, drawn = [], iter(REASON_COLOURS * 4), []
         for s in sorted(reasons, key=lambda s: s.benign, reverse=True):  # benign underneath
             colour = BENIGN_COLOUR if s.benign else next(colours)
             legend.append((s.label + (" (background noise)" if s.benign else ""), colour, s.benign))
+            drawn.append((s, colour))
+        rows = _title_rows(f"HTTPERR entries per {per}:", sorted(legend, key=lambda e: e[2]))
+        body.append(_frame(place(rows), rows, 0, peak))
+        for s, colour in drawn:
             draw = _line if s.benign or len(reasons) > 3 else _bars
             body.append(draw(axis, values[s.name], top, scale, colour, f"{s.label}: HTTPERR entries per {per}"))
-        body.insert(0, _frame(top, f"HTTPERR entries per {per}: " + _legend(sorted(legend, key=lambda e: e[2])), 0, peak))
         top += PANEL_HEIGHT + PANEL_GAP
     for s in requests:
         values = axis.values(s, sum)
         peak = _nice_max(max((v for v in values if v), default=0))
-        body.append(_frame(top, f"{escape(s.label)} per {per}", 0, peak))
+        rows = _title_rows(f"{s.label} per {per}")
+        body.append(_frame(place(rows), rows, 0, peak))
         body.append(_bars(axis, values, top, PANEL_HEIGHT / peak, REQUEST_COLOUR, f"{s.label} per {per}"))
         top += PANEL_HEIGHT + PANEL_GAP
     for n, s in enumerate(counters):
@@ -221,7 +302,8 @@ def timeline_svg(timeline: Timeline, title: str = "Timeline") -> str:
         low, high = _range([v for v in values if v is not None] + ([s.threshold] if s.threshold is not None else []) or [0], s.unit)
         scale = PANEL_HEIGHT / (high - low)
         unit = f", {s.unit}" if s.unit else ""
-        body.append(_frame(top, f"{escape(s.label)}{escape(unit)} (highest in each {per})", low, high))
+        rows = _title_rows(f"{s.label}{unit} (highest in each {per})")
+        body.append(_frame(place(rows), rows, low, high))
         body.append(_line(axis, values, top, scale, colour, s.label, low=low))
         if s.threshold is not None:
             y = top + PANEL_HEIGHT - (s.threshold - low) * scale
@@ -232,11 +314,62 @@ def timeline_svg(timeline: Timeline, title: str = "Timeline") -> str:
         top += PANEL_HEIGHT + PANEL_GAP
 
     bottom = top - PANEL_GAP
+    if band is not None and tops:
+        left = axis.x_of(_minute(band[0]))
+        right = max(axis.x_of(_minute(band[1]) + timedelta(minutes=1)), left + 2)
+        body.insert(0, f'<rect class="incident-band" x="{left:.1f}" y="{tops[0]:.1f}" width="{right - left:.1f}" '
+                       f'height="{bottom - tops[0]:.1f}"/>')
     for k, (minute, label, css) in enumerate(markers):
-        body.append(_marker(axis, minute, 16 + 16 * k, bottom, label, css))
+        body.append(_marker(axis, minute, 16 + MARKER_ROW * k, bottom, label, css))
     body.append(_ticks(axis, bottom))
-    height = bottom + AXIS_HEIGHT
-    dates = timeline.start[:10] if timeline.start[:10] == timeline.end[:10] else f"{timeline.start[:10]} to {timeline.end[:10]}"
+    return body, bottom + AXIS_HEIGHT
+
+
+def _svg(body: list[str], height: float, title: str, dates: str) -> str:
     return (f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}" '
-            f'role="img" aria-label="{escape(title)}"><title>{escape(title)}, {escape(dates)} (UTC)</title>'
+            f'role="img" aria-label="{escape(title)}"><title>{escape(title)}, {escape(dates)}</title>'
             + "".join(body) + "</svg>")
+
+
+def _dates(start: str, end: str) -> str:
+    return f"{start[:10]} (UTC)" if start[:10] == end[:10] else f"{start[:10]} to {end[:10]} (UTC)"
+
+
+def timeline_svg(timeline: Timeline, title: str = "Timeline") -> str:
+    """The whole span as one <svg> element (empty string when there is nothing to draw)."""
+    if not timeline.series or not timeline.start or not timeline.end:
+        return ""
+    axis = _Axis(timeline.start, timeline.end, timeline.bucket_minutes)
+    reasons = [s for s in timeline.series if s.group == "reason"]
+    counters = [s for s in timeline.series if s.group == "counter"]
+    body, height = _stack(axis, timeline.series, _markers(timeline, reasons, counters))
+    return _svg(body, height, title, _dates(timeline.start, timeline.end))
+
+
+def overview_bucket(timeline: Timeline) -> int:
+    """Minutes in one bucket of the whole-span chart."""
+    if not timeline.start or not timeline.end:
+        return timeline.bucket_minutes
+    return _Axis(timeline.start, timeline.end, timeline.bucket_minutes).bucket
+
+
+def zoom_needed(timeline: Timeline) -> bool:
+    """Incidents get charts of their own when the whole-span chart draws buckets wider than a minute."""
+    return bool(timeline.incidents) and overview_bucket(timeline) > 1
+
+
+def incident_svg(incident: Incident, title: str = "Incident") -> str:
+    """One incident's window at one point a minute: the burst shaded, its reasons' starts marked."""
+    if not incident.series:
+        return ""
+    axis = _Axis(incident.window_start, incident.window_end, 1)
+    with_date = incident.window_start[:10] != incident.window_end[:10]
+    markers = []
+    for name in incident.reasons[:2]:
+        line = next((s for s in incident.series if s.group == "reason" and s.label == name), None)
+        first = next((minute for minute, _ in line.points if minute >= incident.start), None) if line else None
+        if first:
+            markers.append((first, f"{name} starts {_when(first, 1, with_date)}", "start"))
+    markers += _crossings([s for s in incident.series if s.group == "counter"], 1, with_date)
+    body, height = _stack(axis, incident.series, markers, (incident.start, incident.end))
+    return _svg(body, height, title, _dates(incident.window_start, incident.window_end))
