@@ -193,10 +193,11 @@ class _Loader:
                 yield str(name), item, line_of(node, (name,))
 
 
-def yaml_hazards(text: str) -> list[tuple[int, str]]:
-    """What makes a YAML text unsafe to compose as KB data: (1-based line, message) each.
+def yaml_hazards(text: str, files: str = "KB files") -> list[tuple[int, str]]:
+    """What makes a YAML text unsafe to compose as plain data: (1-based line, message) each.
 
     The parser emits events without recursion, so this check is safe on any input.
+    `files` names what the text is for the messages (saved wizard sessions use it too).
 
     >>> yaml_hazards("a: &x [1]\\nb: *x\\nc: !!python/name:os.system x\\n")
     [(1, 'YAML anchors (&x) are not allowed in KB files'), (2, 'YAML aliases (*x) are not allowed in KB files'), (3, 'YAML tags (!!python/name:os.system) are not allowed in KB files')]
@@ -209,14 +210,14 @@ def yaml_hazards(text: str) -> list[tuple[int, str]]:
         for event in yaml.parse(text, Loader=safe_loader()):
             line = event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent):
-                found.append((line, f"YAML aliases (*{event.anchor}) are not allowed in KB files"))
+                found.append((line, f"YAML aliases (*{event.anchor}) are not allowed in {files}"))
                 continue
             if getattr(event, "anchor", None):
-                found.append((line, f"YAML anchors (&{event.anchor}) are not allowed in KB files"))
+                found.append((line, f"YAML anchors (&{event.anchor}) are not allowed in {files}"))
             tag = getattr(event, "tag", None)
             if tag:
                 shown = tag.replace("tag:yaml.org,2002:", "!!")
-                found.append((line, f"YAML tags ({shown}) are not allowed in KB files"))
+                found.append((line, f"YAML tags ({shown}) are not allowed in {files}"))
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_KB_NESTING:

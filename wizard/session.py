@@ -6,10 +6,16 @@ case); and a finished session can be saved for either. YAML or JSON, by extensio
 
 Files are written to a temporary file in the same folder and moved into place with
 `os.replace`, so a crash or a full disk never leaves half a session behind.
+
+A session file may come from someone else (a ticket), so it is read as the KB loader
+reads its own files: over `MAX_SESSION_BYTES`, not UTF-8 text, YAML anchors, aliases or
+tags, nesting deeper than the KB allows, or an answer that is not one plain value are
+refused with one line, before anything is built from it.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -18,8 +24,12 @@ from typing import Any
 
 import yaml
 
+from httperr_doctor.engine.knowledge import yaml_hazards
+
 FORMAT = "httperr-doctor-session"
 VERSION = 1
+# A session holds a few dozen short answers: a few KB. Far more is not a session.
+MAX_SESSION_BYTES = 1024 * 1024
 
 
 class SessionError(ValueError):
@@ -119,25 +129,86 @@ def save_session(session: Session, path: str | Path) -> Path:
 
 def load_session(path: str | Path) -> Session:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SessionError(f"cannot read session file {path}: {error.strerror or error}") from error
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as error:
-        raise SessionError(f"{path} is not a valid session file: {error}") from error
+    data = _session_data(path, _session_text(path))
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SessionError(f"{path} is not an httperr-doctor session file (no `format: {FORMAT}`)")
     if data.get("version") != VERSION:
-        raise SessionError(f"{path} is a session of version {data.get('version')!r}; this httperr-doctor reads version {VERSION}")
+        raise SessionError(f"{path} is a session of version {_short(data.get('version'))}; this httperr-doctor reads version {VERSION}")
     try:
-        answers = [Answer(question=str(a["question"]), fact=str(a["fact"]), value=a.get("value"),
+        answers = [Answer(question=_word(a["question"]), fact=_word(a["fact"]), value=_plain_value(a.get("value")),
                           unknown=bool(a.get("unknown", False))) for a in data.get("answers") or []]
-        ticks = [Tick(**{k: str(t[k]) for k in ("cause", "item", "title", "status")}) for t in data.get("checklist") or []]
-        evidence = [str(p) for p in data.get("evidence") or []]
-    except (KeyError, TypeError, AttributeError) as error:
-        raise SessionError(f"{path}: an answer or checklist entry is incomplete ({error})") from error
+        ticks = [Tick(**{k: _word(t[k]) for k in ("cause", "item", "title", "status")}) for t in data.get("checklist") or []]
+        evidence = [_word(p) for p in data.get("evidence") or []]
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise SessionError(f"{path}: an answer or checklist entry is incomplete or not plain text ({_short(error)})") from error
     base = path.resolve().parent
     evidence = [p if Path(p).is_absolute() else str(base / p) for p in evidence]
     return Session(evidence=evidence, answers=answers, checklist=ticks, finished=bool(data.get("finished")))
+
+
+def _session_text(path: Path) -> str:
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_SESSION_BYTES + 1)
+    except OSError as error:
+        raise SessionError(f"cannot read session file {path}: {error.strerror or error}") from error
+    if len(raw) > MAX_SESSION_BYTES:
+        raise SessionError(f"{path} is over {MAX_SESSION_BYTES:,} bytes; a saved session is a few KB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SessionError(f"{path} is not a session file: it is not UTF-8 text") from None
+    if "\x00" in text:
+        raise SessionError(f"{path} is not a session file: it holds NUL bytes (a binary file?)")
+    return text
+
+
+def _session_data(path: Path, text: str) -> Any:
+    """The file's data, parsed only once it is known to be plain, shallow YAML or JSON."""
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text, parse_constant=_no_constant)
+        except RecursionError:
+            raise SessionError(f"{path} is not a valid session file: nested too deeply") from None
+        except ValueError as error:
+            raise SessionError(f"{path} is not a valid session file: {_short(error)}") from None
+    hazards = yaml_hazards(text, "session files")
+    if hazards:
+        line, message = hazards[0]
+        raise SessionError(f"{path}:{line}: {message}")
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise SessionError(f"{path}{where} is not a valid session file: {_short(getattr(error, 'problem', None) or error)}") from None
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number a session can hold")
+
+
+def _word(value: Any) -> str:
+    """A name, path or title: text (or a number written as text), never a structure."""
+    if isinstance(value, (dict, list)) or value is None:
+        raise ValueError(f"expected text, found {type(value).__name__}")
+    return str(value)
+
+
+def _plain_value(value: Any) -> Any:
+    """An answer: yes/no, a finite number, a word, or nothing."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError(f"the number {value} is not finite")
+        return value
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"an answer must be one value, found {type(value).__name__}")
+
+
+def _short(value: Any) -> str:
+    """One line of at most 120 characters, for a message about a file someone else wrote."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= 120 else text[:117] + "..."
