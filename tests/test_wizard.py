@@ -270,3 +270,34 @@ def test_two_servers_evidence_stays_apart_and_is_read_once(tmp_path, monkeypatch
     report = wiz.build_report()
     assert reads == [[str(REFUSED)], [str(dropped)]]
     assert render_json(report) == render_json(diagnose([str(REFUSED), str(dropped)]))
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+@pytest.mark.parametrize("colour", [True, False])
+def test_the_final_report_on_screen_keeps_its_boxes_and_escapes_whole(tmp_path, width, colour):
+    from screen_checks import screen_problems, visible
+
+    out = io.StringIO()
+    wiz = Wizard(Console(Script("Stop the checklist", False), out, width, colour),
+                 Session(evidence=[str(REFUSED), str(EXAMPLES / "connection-dropped")]), session_path=tmp_path / "s.yaml")
+    wiz.finish()
+    text = out.getvalue()
+    assert ("\x1b[" in text) == colour
+    assert screen_problems(text, width, whole=(str(EXAMPLES),)) == []
+    shown = visible(text)
+    assert shown.count("╭") == sum(len(s.causes) for s in wiz.report.servers) and "Evidence read" in shown
+    assert "nonpaged-pool-exhausted" in shown and "logging-timeout-under-load" in shown
+
+
+def test_the_screen_check_sees_a_report_folded_a_second_time():
+    from screen_checks import screen_problems
+    from httperr_doctor.engine.diagnosis import diagnose
+    from httperr_doctor.engine.render.terminal import render_terminal
+
+    import textwrap
+
+    text = render_terminal(diagnose([str(REFUSED)]), width=79)
+    assert screen_problems(text, 80, whole=(str(EXAMPLES),)) == []
+    folded = "\n".join(textwrap.fill(line, 79) for line in text.splitlines())  # what the wizard used to do
+    problems = screen_problems(folded, 80)
+    assert any("escape sequence" in p for p in problems) and any("does not end with" in p for p in problems)

@@ -128,3 +128,28 @@ def test_the_real_program_in_tmux_80x24_no_color_ctrl_c_then_resume(tmp_path):
         term.close()
     written = report.read_text()
     assert "logging-timeout-under-load" in written and "[x] logging-timeout-under-load 1:" in written
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.parametrize("width", [80, 160])
+def test_the_final_report_in_a_colour_terminal_is_drawn_whole(tmp_path, width):
+    from screen_checks import screen_problems
+
+    command = (f"{shlex.quote(sys.executable)} -m httperr_doctor.wizard wizard "
+               f"{shlex.quote(str(DROPPED_LOG))} --session session.yaml --report report.txt")
+    env = {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    term = Tmux(tmp_path, command, env, width=width, height=50)
+    try:
+        term.wait_for("Stop asking and show the report")
+        term.keys("Up", "Enter")                             # the menu wraps round to its last choice: stop
+        term.wait_for("Ticked off?")
+        term.keys("Up", "Enter")                             # stop the checklist
+        term.wait_for("Save this session")
+        term.keys("n")
+        term.wait_for("EXIT=0")
+        screen = term.tmux("capture-pane", "-p", "-S", "-", "-t", term.name).stdout
+    finally:
+        term.close()
+    report = screen[screen.index("root-cause report"):screen.index("Fix it, one step at a time")]
+    assert "Evidence read" in report and "╭" in report and "logging-timeout-under-load" in report
+    assert screen_problems(report, width) == []

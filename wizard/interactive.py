@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import textwrap
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,14 +103,14 @@ class Wizard:
         self.console.out.write(line + "\n")
         self.console.out.flush()
 
-    def show_text(self, text: str) -> None:
-        """Preformatted text (the report), folded to the terminal width with its indentation kept."""
-        for line in text.rstrip("\n").split("\n"):
-            indent = line[: len(line) - len(line.lstrip())]
-            if len(line) < self.console.width:
-                self.console.out.write(line + "\n")
-            else:
-                self.console.out.write("\n".join(textwrap.wrap(line, self.console.width - 1, subsequent_indent=indent + "  ")) + "\n")
+    def show_report(self, report: Report) -> None:
+        """The report laid out by rich for this width, written as it comes.
+
+        Folding it again would count escape bytes as columns and split boxes, tables
+        and escape sequences.
+        """
+        self.console.out.write(render_terminal(report, top_steps=0, width=self.console.width - 1,
+                                               color_system="standard" if self.console.colour else None))
         self.console.out.flush()
 
     @staticmethod
@@ -417,8 +416,7 @@ class Wizard:
     def finish(self) -> None:
         report = self.build_report()
         self.say()
-        self.show_text(render_terminal(report, top_steps=0, width=self.console.width - 1,
-                                       color_system="standard" if self.console.colour else None))
+        self.show_report(report)
         if report.causes:
             self.checklist(report.causes[0])
         self.session.finished = True

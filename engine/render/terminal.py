@@ -8,6 +8,8 @@ only ever reaches rich as `Text` objects after `clean()`, never as markup, so a
 from __future__ import annotations
 
 import io
+import os
+import re
 
 from rich.console import Console, Group
 from rich.padding import Padding
@@ -18,6 +20,9 @@ from rich.text import Text
 
 from ..report import CauseOut, Report, ServerDiagnosis
 from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, problem_where, server_title, ruled_out_why
+
+
+_LINE = re.compile(r"^(.*?)((?::[0-9]+)?)$", re.S)
 
 
 def _t(text: object, style: str = "") -> Text:
@@ -66,25 +71,25 @@ def _grid() -> Table:
     return grid
 
 
-def _evidence(items, mark: str, style: str) -> Table:
+def _evidence(items, mark: str, style: str, folder: str) -> Table:
     grid = _grid()
     for item in items:
         body = _t(item.text)
         if item.sources:
-            body.append(Text("\nat " + clean(", ".join(item.sources[:3])), style="dim"))
+            body.append(Text("\nat " + clean(", ".join(_short(s, folder) for s in item.sources[:3])), style="dim"))
         grid.add_row(Text(f"  {mark}", style=style), body)
     return grid
 
 
-def _cause(rank: int, cause: CauseOut) -> Panel:
+def _cause(rank: int, cause: CauseOut, folder: str) -> Panel:
     parts: list = [_t(cause.summary)]
     if cause.servers:
         parts.append(_t(f"servers: {', '.join(cause.servers)}", "dim"))
     parts.append(Text("Evidence for", style="bold green"))
-    parts.append(_evidence(cause.evidence, "+", "green"))
+    parts.append(_evidence(cause.evidence, "+", "green", folder))
     if cause.evidence_against:
         parts.append(Text("Evidence against", style="bold magenta"))
-        parts.append(_evidence(cause.evidence_against, "-", "magenta"))
+        parts.append(_evidence(cause.evidence_against, "-", "magenta", folder))
     parts.append(Text("Reasoning", style="bold"))
     grid = _grid()
     for step in cause.reasoning:
@@ -120,7 +125,7 @@ def _steps(cause: CauseOut) -> Group:
                  Padding(_t(f"Escalate: {cause.escalation}", "dim"), (0, 0, 0, 2)))
 
 
-def _server(console: Console, report: Report, server: ServerDiagnosis, top_steps: int) -> None:
+def _server(console: Console, report: Report, server: ServerDiagnosis, top_steps: int, folder: str) -> None:
     title = server_title(report, server)
     if title:
         console.print(Rule(_t(title, "bold")))
@@ -135,7 +140,7 @@ def _server(console: Console, report: Report, server: ServerDiagnosis, top_steps
         console.print(_ranking(server))
         console.print()
     for rank, cause in enumerate(server.causes, start=1):
-        console.print(_cause(rank, cause))
+        console.print(_cause(rank, cause, folder))
     if server.ruled_out:
         console.print(Text("Ruled out", style="bold"))
         for item in server.ruled_out:
@@ -169,17 +174,45 @@ def _fleet(console: Console, report: Report) -> None:
     console.print()
 
 
-def _inputs(console: Console, report: Report) -> None:
+def _common_folder(paths: list[str]) -> str:
+    """The folder every input lies in ('' if none): the table then shows short paths that need no folding.
+
+    >>> _common_folder(["/srv/case/HTTPERR/a.log", "/srv/case/boot.ini"]), _common_folder(["/srv/case/boot.ini"])
+    ('/srv/case', '/srv/case')
+    """
+    try:
+        common = os.path.commonpath(paths)
+    except ValueError:  # none, or relative and absolute mixed
+        return ""
+    return os.path.dirname(common) if common in paths else common
+
+
+def _short(source: str, folder: str) -> str:
+    """A path (with its optional `:line`) relative to the evidence folder named at the top.
+
+    >>> _short("/srv/case/boot.ini:5", "/srv/case"), _short("/srv/case/HTTPERR/a.log", "/srv/case")
+    ('boot.ini:5', 'HTTPERR/a.log')
+    """
+    if not folder:
+        return source
+    path, line = _LINE.match(source).groups()
+    inside = os.path.relpath(path, folder) if os.path.isabs(path) == os.path.isabs(folder) else path
+    return (path if inside.startswith(os.pardir) else inside) + line
+
+
+def _inputs(console: Console, report: Report, folder: str) -> None:
+    """One row a file; the path comes last, with all the room left, and its problems under it."""
     table = Table(title="Evidence read", title_style="bold", header_style="bold", title_justify="left")
-    table.add_column("file", overflow="fold", ratio=3)
     table.add_column("kind")
     table.add_column("records", justify="right")
     table.add_column("skipped", justify="right")
-    table.add_column("problems", overflow="fold", ratio=2)
+    table.add_column("file, and what could not be read", overflow="fold")
     for item in report.inputs:
-        problems = "\n".join(f"{problem_where(p.line)}: {p.message}" for p in item.problems[:3])
-        table.add_row(_t(item.path), _t(item.kind), f"{item.records:,}",
-                      Text(f"{item.skipped:,}", style="yellow" if item.skipped else ""), _t(problems, "dim"))
+        where = _t(_short(item.path, folder))
+        for problem in item.problems[:3]:
+            where.append(_t(f"\n  {problem_where(problem.line)}: {problem.message}", "dim"))
+        table.add_row(_t(item.kind), f"{item.records:,}", Text(f"{item.skipped:,}", style="yellow" if item.skipped else ""),
+                      where)
     console.print(table)
 
 
@@ -191,11 +224,16 @@ def render_terminal(report: Report, top_steps: int = 1, width: int = 100, color_
     console.print(Text(f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version})", style="bold"))
     if report.redacted:
         console.print(Text(REDACTED_NOTE, style="yellow"))
+    folder = _common_folder([item.path for item in report.inputs])
+    if folder:
+        # Paths below are relative to it, short enough for a panel or a table column. soft_wrap:
+        # a folder wider than the screen is left to the terminal, never cut in two by rich.
+        console.print(Text("Evidence in ", style="bold").append(_t(folder)), soft_wrap=True)
     console.print()
     if len(report.servers) > 1:
         _fleet(console, report)
     for server in report.servers:
-        _server(console, report, server, top_steps)
-    _inputs(console, report)
+        _server(console, report, server, top_steps, folder)
+    _inputs(console, report, folder)
     console.print(Text(report.time_note, style="dim"))
     return buffer.getvalue()
