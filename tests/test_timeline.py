@@ -226,3 +226,16 @@ def test_a_long_legend_wraps_inside_the_chart():
         assert x + text_width("\u25a0 " + text, LEGEND_SIZE) <= 944
     first_panel = float(re.search(r'<line class="grid" x1="64" x2="944" y1="([\d.]+)"', svg).group(1))
     assert max(y for y, _, _ in legend) < first_panel
+
+
+def test_the_page_draws_each_kept_incident_and_says_how_many_were_left_out():
+    from httperr_doctor.engine.render.html import _timeline
+
+    start = datetime(2023, 1, 1)
+    entries = [m for day in (10, 40, 70, 100, 130) for m in every(start + timedelta(days=day, hours=3), 20, 1, 5 + day // 10)]
+    entries += every(start, 200 * 1440, 600)
+    page = _timeline(build_timeline([ParseResult(kind="httperr", stats=stats_with({"QueueFull": entries}))]), "WEB09")
+    assert "The 3 largest of 5 bursts are shown." in page
+    starts = re.findall(r'<h4 class="incident"[^>]*>Incident (\d) of 3: <time class="start">([^<]+)</time>', page)
+    assert starts == [("1", "2023-03-12 03:00"), ("2", "2023-04-11 03:00"), ("3", "2023-05-11 03:00")]
+    assert page.count('<svg class="timeline"') == 4 and page.count('class="incident-band"') == 3
