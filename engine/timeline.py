@@ -194,7 +194,7 @@ def build_timeline(results: Iterable[tuple[str, ParseResult]] | Iterable[ParseRe
     if not minutes:
         return None
     start, end = min(minutes), max(minutes)
-    bursts, found, hourly = _bursts(httperr, set(benign), series)
+    bursts, found, hourly = _bursts(httperr, set(benign), series, start)
     incidents = [_incident(burst, httperr, hourly, set(benign), series, start, end) for burst in bursts]
     width = bucket_width(minute_number(end) - minute_number(start) + 1)
     if width > 1:
@@ -209,20 +209,19 @@ def _hour_of(minute: str) -> int:
     return number - number % incident_finder.HOUR
 
 
-def _bursts(httperr: HttpErrStats, benign: set[str],
-            others: list[out.Series]) -> tuple[list[incident_finder.Burst], int, dict[str, dict[int, int]]]:
+def _bursts(httperr: HttpErrStats, benign: set[str], others: list[out.Series],
+            start: str) -> tuple[list[incident_finder.Burst], int, dict[str, dict[int, int]]]:
     """Bursts of the problem reason phrases, each against its own usual hourly level.
 
     The hours the logs cover are those with anything in them (any reason, request or
     sample): an hour no source speaks for is not counted as a quiet one.
     """
     counts = httperr.per_minute
-    span = counts.span()
-    if span is None:
+    hourly = counts.buckets_by_reason(_hour_of(start), incident_finder.HOUR)
+    if not hourly:
         return [], 0, {}
-    hourly = counts.buckets_by_reason(_hour_of(span[0]), incident_finder.HOUR)
     covered = {hour for by_hour in hourly.values() for hour in by_hour}
-    covered.update(_hour_of(minute) for s in others for minute, _ in s.points)
+    covered.update(minute_number(f"{hour}:00") for hour in {minute[:13] for s in others for minute, _ in s.points})
     problems = [reason for reason in sorted(hourly) if reason not in benign]
 
     def minute_counts(reason: str, first: int, last: int) -> dict[int, float]:

@@ -192,7 +192,7 @@ const found = [];
 document.querySelectorAll("svg.timeline").forEach((svg, n) => {
   const width = svg.viewBox.baseVal.width;
   const rows = {};
-  svg.querySelectorAll("text.tick[text-anchor=middle], text.legend, text.panel-title").forEach(t => {
+  svg.querySelectorAll("text.tick[text-anchor=middle], text.legend, text.panel-title, g.marker text").forEach(t => {
     const box = t.getBBox(), ctm = t.getCTM(), y = Math.round(box.y + ctm.f);
     if (box.x < 0 || box.x + box.width > width) found.push(`svg ${n}: "${t.textContent}" outside the chart`);
     (rows[y] = rows[y] || []).push([box.x, box.x + box.width, t.textContent]);

@@ -239,3 +239,21 @@ def test_the_page_draws_each_kept_incident_and_says_how_many_were_left_out():
     starts = re.findall(r'<h4 class="incident"[^>]*>Incident (\d) of 3: <time class="start">([^<]+)</time>', page)
     assert starts == [("1", "2023-03-12 03:00"), ("2", "2023-04-11 03:00"), ("3", "2023-05-11 03:00")]
     assert page.count('<svg class="timeline"') == 4 and page.count('class="incident-band"') == 3
+
+
+@pytest.mark.parametrize("crossing_day", [2, 150, 362])
+def test_a_marker_never_claims_a_minute_it_does_not_know_and_its_label_stays_in_the_chart(crossing_day):
+    from httperr_doctor.engine.report import Series, Timeline
+    from httperr_doctor.engine.render.svg import MARKER_SIZE
+
+    days = [(datetime(2024, 1, 1, 14, 2) + timedelta(days=d)).strftime("%Y-%m-%d %H:%M") for d in range(365)]
+    pool = Series(name="perf.npp_used_mb", label="Non-paged pool in use", group="counter", unit="MB", threshold=108,
+                  threshold_label="http.sys refuses above 108 MB in use",
+                  points=[(day, 120.0 if d >= crossing_day else 90.0) for d, day in enumerate(days)])
+    svg = timeline_svg(Timeline(bucket="1440 minutes", bucket_minutes=1440, start=days[0], end=days[-1], series=[pool]))
+    x, anchor, label = re.search(r'<g class="marker cross">.*?<text x="([\d.]+)" y="[\d.]+" text-anchor="(\w+)">([^<]+)</text>', svg).groups()
+    crossed = datetime(2024, 1, 1, 14, 2) + timedelta(days=crossing_day)
+    assert label.endswith(f"between {crossed:%Y-%m-%d %H:%M} and {crossed + timedelta(minutes=1439):%Y-%m-%d %H:%M}")
+    width = text_width(label, MARKER_SIZE)
+    low = float(x) - (width if anchor == "end" else 0)
+    assert 0 <= low and low + width <= 960

@@ -27,7 +27,7 @@ PANEL_GAP = 34
 AXIS_HEIGHT = 40  # tick labels and the date (or year) line under them
 ROW_HEIGHT = 16  # a row of the panel title and legend
 MARKER_ROW = 16
-TITLE_SIZE, LEGEND_SIZE, TICK_SIZE = 12.5, 11.5, 11.0  # font sizes the page's style gives them
+TITLE_SIZE, LEGEND_SIZE, TICK_SIZE, MARKER_SIZE = 12.5, 11.5, 11.0, 11.0  # font sizes the page's style gives them
 LEGEND_GAP = 12
 MAX_BUCKETS = 480
 REASON_COLOURS = ("#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#1f77b4")
@@ -194,11 +194,17 @@ def _ticks(axis: _Axis, bottom: float) -> str:
 
 
 def _marker(axis: _Axis, minute: str, label_y: float, bottom: float, label: str, css: str) -> str:
+    """A dashed line down the panels; its label on whichever side of it has room, else pushed inside the chart."""
     x = axis.x(axis.index(minute)) + axis.step / 2
-    anchor = "end" if x > WIDTH * 0.6 else "start"
-    dx = -5 if anchor == "end" else 5
+    width = text_width(label, MARKER_SIZE)
+    if x + 5 + width <= WIDTH - 2 and (x <= WIDTH * 0.6 or x - 5 - width < 2):
+        at, anchor = x + 5, "start"
+    elif x - 5 - width >= 2:
+        at, anchor = x - 5, "end"
+    else:
+        at, anchor = 2.0, "start"
     return (f'<g class="marker {css}"><line x1="{x:.1f}" x2="{x:.1f}" y1="{label_y - 10:.1f}" y2="{bottom:.1f}"/>'
-            f'<text x="{x + dx:.1f}" y="{label_y:.1f}" text-anchor="{anchor}">{escape(label)}</text></g>')
+            f'<text x="{at:.1f}" y="{label_y:.1f}" text-anchor="{anchor}">{escape(label)}</text></g>')
 
 
 def _when(minute: str, width: int, with_date: bool) -> str:
