@@ -87,7 +87,7 @@ def zip_member_pattern(file: str) -> str:
 
 def expected_kind(relative: str) -> str:
     if relative == "MANIFEST.txt":
-        return "unknown"
+        return "manifest"
     kinds = {row["Kind"] for row in all_rows() if fnmatch.fnmatch(relative, zip_member_pattern(row["File"]))}
     assert len(kinds) == 1, f"{relative} matches no file the collector writes (or several): {kinds}"
     return kinds.pop()
@@ -274,7 +274,7 @@ def fixture_folders() -> list[Path]:
 def test_fixtures_cover_every_file_the_collector_writes():
     seen = {expected_kind(path.relative_to(folder).as_posix())
             for folder in fixture_folders() for path in folder.rglob("*") if path.is_file()}
-    assert seen == {row["Kind"] for row in all_rows()} | {"unknown"}
+    assert seen == {row["Kind"] for row in all_rows()} | {"manifest"}
     for row in all_rows():
         pattern = zip_member_pattern(row["File"])
         assert any(fnmatch.fnmatch(p.relative_to(BUNDLE).as_posix(), pattern) for p in BUNDLE.rglob("*")) \
@@ -304,6 +304,17 @@ def test_manifest_rows_match_the_files_in_the_bundle():
     assert "'status   file                           what it came from | detail'" in script
     keys = [line.split(":", 1)[0] for line in lines[1:header - 1]]
     assert keys == re.findall(r'^        "([a-z ]+): ', script, re.MULTILINE)
+
+
+def test_the_manifest_lists_what_the_collector_could_not_collect_with_the_input(tmp_path):
+    report = diagnose_json(zip_like_the_collector([BUNDLE], tmp_path / "bundle.zip"))
+    manifest = next(entry for entry in report["inputs"] if entry["path"].endswith("/MANIFEST.txt"))
+    assert manifest["kind"] == "manifest" and manifest["host"] == "WEB05" and not manifest["skipped"]
+    collected = [p for p in BUNDLE.rglob("*") if p.is_file() and p.name != "MANIFEST.txt"]
+    assert manifest["records"] == len(collected) + 2  # one row per file, and the two skipped steps
+    assert [note.split(" (")[0] for note in manifest["notes"]] == [
+        "the collector skipped boot.ini", "the collector skipped W3SVC1\\*.log"]
+    assert all(entry["kind"] != "unknown" for entry in report["inputs"])
 
 
 def test_a_collected_bundle_diagnoses_to_the_full_request_queue(tmp_path):

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Iterator
 
 from . import (
-    appconfig, bcdedit, bootini, bundle, eventlog, evtxfile, httperr, iislog, netsh, netstat, perfmon, poolmon,
-    regquery, systeminfo,
+    appconfig, bcdedit, bootini, bundle, eventlog, evtxfile, httperr, iislog, manifest, netsh, netstat, perfmon,
+    poolmon, regquery, systeminfo,
 )
 from .base import NotThisKind, ParseResult, Skip
 from .reader import EvidenceFile, display_name, looks_binary
 
 # Binary formats first (they sniff raw bytes); the loosest text sniffs (netstat) last.
 PARSERS = (
-    evtxfile, httperr, iislog, poolmon, bootini, bcdedit, systeminfo, perfmon, eventlog, netsh, appconfig,
+    evtxfile, manifest, httperr, iislog, poolmon, bootini, bcdedit, systeminfo, perfmon, eventlog, netsh, appconfig,
     regquery, netstat,
 )
 

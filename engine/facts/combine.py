@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..evidence.base import ParseResult
 from ..timezones import Zone
-from . import (appconfig, bcdedit, bootini, eventlog, httperr, iislog, limits, load, memory, netsh, netstat, perfmon,
-               poolmon, regquery, systeminfo)
+from . import (appconfig, bcdedit, bootini, eventlog, httperr, iislog, limits, load, manifest, memory, netsh, netstat,
+               perfmon, poolmon, regquery, systeminfo)
 from .model import Context, Facts
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # (boot.ini wins where both speak); HTTPERR and IIS before what combines them.
 SOURCES = (systeminfo.SOURCE, bootini.SOURCE, bcdedit.SOURCE, regquery.SOURCE, perfmon.SOURCE, eventlog.SOURCE,
            appconfig.SOURCE, netsh.SOURCE, netstat.SOURCE, poolmon.SOURCE, httperr.SOURCE, iislog.SOURCE,
-           load.SOURCE)
+           load.SOURCE, manifest.SOURCE)
 DERIVATIONS = (memory.DERIVATION, limits.DERIVATION)
 
 
