@@ -8,6 +8,7 @@ from . import report as out
 from .evidence import ReadFile
 from .hosts import UNNAMED_HOST
 from .knowledge import KnowledgeBase
+from .rule_engines import engine_name
 
 PROBLEMS_SHOWN = 10
 
@@ -54,7 +55,7 @@ def _time_note(servers: list[out.ServerDiagnosis]) -> str:
 
 
 def build_report(kb: KnowledgeBase, servers: list[out.ServerDiagnosis], inputs: list[out.InputFile]) -> out.Report:
-    tool = out.Tool(version=tool_version(), kb_rules=len(kb.rules), kb_causes=len(kb.causes))
+    tool = out.Tool(version=tool_version(), kb_rules=len(kb.rules), kb_causes=len(kb.causes), engine=engine_name())
     time_note = _time_note(servers)
     if len(servers) == 1:
         only = servers[0]

@@ -7,20 +7,21 @@ from typing import Any, Iterable
 from . import report as out
 from .facts import Facts
 from .hosts import UNNAMED_HOST
-from .inference import RuleEngine
 from .knowledge import KnowledgeBase
 from .needs import open_needs, settle_unevaluated
 from .ranking import CauseScore, rank
+from .rule_engines import RuleEngine, engine_name, new_engine
 from .templates import format_value, render, render_first
 
-_engines: dict[int, tuple[KnowledgeBase, RuleEngine]] = {}
+_engines: dict[tuple[int, str], tuple[KnowledgeBase, RuleEngine]] = {}
 
 
 def engine_for(kb: KnowledgeBase) -> RuleEngine:
-    """One compiled engine per knowledge base, built on first use."""
-    entry = _engines.get(id(kb))
+    """One compiled engine per knowledge base and rule engine, built on first use."""
+    key = (id(kb), engine_name())
+    entry = _engines.get(key)
     if entry is None or entry[0] is not kb:
-        entry = _engines[id(kb)] = (kb, RuleEngine(kb.rules.values(), kb.fact_types))
+        entry = _engines[key] = (kb, new_engine(kb.rules.values(), kb.fact_types, engine=key[1]))
     return entry[1]
 
 

@@ -9,6 +9,7 @@ import os
 import re
 from collections import defaultdict
 from pathlib import PurePath
+from typing import Iterable
 
 from .evidence import ReadFile
 
@@ -30,7 +31,24 @@ def _folder_name(folder: PurePath) -> str:
     return folder.name.rsplit("!", 1)[-1].upper()
 
 
-def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
+def _common_folder(paths: Iterable[PurePath]) -> PurePath | None:
+    """The deepest folder holding every path, or None when they share none (two drives or shares).
+
+    >>> from pathlib import PureWindowsPath as W
+    >>> _common_folder([W(r"C:\\cases\\WEB01\\a.log"), W(r"c:\\Cases\\b.log")]), _common_folder([W("C:/a/x"), W("D:/a/y")])
+    (PureWindowsPath('C:/cases'), None)
+    """
+    folders = iter(dict.fromkeys(p.parent for p in paths))
+    common = next(folders)
+    for folder in folders:
+        while common != folder and common not in folder.parents:
+            if common == common.parent:
+                return None
+            common = common.parent
+    return common
+
+
+def group_by_host(files: list[ReadFile], flavour: type[PurePath] | None = None) -> dict[str, list[ReadFile]]:
     """Group parsed files by server.
 
     A file that names its host (systeminfo Host Name, `\\\\HOST\\` in counter paths, the
@@ -39,15 +57,22 @@ def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
     (the folder directly under the common root of the run). When the top folders are
     servers (named after their host, or naming several hosts), a top folder that names
     none is a server of its own, called by the folder's name. Otherwise the only host
-    in the run, and failing that the top folder's name or "(unnamed server)".
+    in the run, and failing that the top folder's name or "(unnamed server)". Paths on
+    different drives or shares have no common root: each one's top folder is then the
+    one under its drive or share.
+
+    Paths are made absolute first, so relative and absolute ones can be mixed; `flavour`
+    (tests: `PureWindowsPath`) reads the names as another system's paths, as given.
     """
     parsed = [f for f in files if f.result is not None]
     if not parsed:
         return {}
-    paths = {id(f): PurePath(f.path) for f in parsed}
-    root = PurePath(os.path.commonpath([str(p.parent) for p in paths.values()]) or ".")
+    paths = {id(f): PurePath(os.path.abspath(f.path)) if flavour is None else flavour(f.path) for f in parsed}
+    root = _common_folder(paths.values())
 
     def top_folder(path: PurePath) -> PurePath | None:
+        if root is None:
+            return path.parents[-2] if len(path.parents) > 1 else None
         inside = path.parent.relative_to(root).parts if path.parent != root else ()
         return root / inside[0] if inside else None
 
@@ -56,7 +81,7 @@ def group_by_host(files: list[ReadFile]) -> dict[str, list[ReadFile]]:
         if f.result.host:
             for folder in paths[id(f)].parents:
                 named_in[folder].add(host_key(f.result.host))
-    everyone = named_in.get(root, set())
+    everyone = named_in.get(root, set()) if root is not None else set()
     top_of = {key: top_folder(path) for key, path in paths.items()}  # once per file: thousands of files in a farm
     tops = set(top_of.values())
     named_tops = {top: named_in[top] for top in tops if top in named_in}

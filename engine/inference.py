@@ -1,12 +1,12 @@
-"""The one module that talks to durable-rules.
+"""The one module that talks to durable-rules (the other engine is engine/reference_inference.py).
 
 It compiles the KB's declarative conditions into durable-rules' JSON rulesets once,
 and hides the engine's quirks so that callers see a plain function
 `facts -> firings`:
 
 * rulesets: durable.lang keeps ruleset names in a process-global registry; we use
-  `engine.Host` directly, one private ruleset name per `RuleEngine`, and a fresh
-  session id per run, so any number of diagnoses can share a process.
+  `engine.Host` directly, one private ruleset name per `DurableEngine`, and one
+  session emptied after each run, so any number of diagnoses can share a process.
 * the Host starts two timer threads that poll forever and can run actions in the
   background; our host does not start them, so every action runs synchronously
   inside `run()`.
@@ -26,51 +26,21 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 try:
     from durable import engine as _durable
 except ImportError as error:  # pragma: no cover - depends on the interpreter
     raise ImportError(
-        "durable-rules could not be imported. httperr-doctor needs Python 3.11 or 3.12 "
-        "with durable-rules 2.0.28 built (pip needs a C compiler for it). "
+        "durable-rules cannot be imported (it is installed only on Linux and macOS with Python 3.11 "
+        "or 3.12, and needs a C compiler to build); the reference engine runs without it: "
+        "unset HTTPERR_DOCTOR_ENGINE or use --engine reference. "
         f"Original error: {error}"
     ) from error
 
 from httperr_doctor.kb.schema import Condition, Rule
 
-
-class RuleFailed(RuntimeError):
-    """A rule's action raised; durable-rules would have hidden it."""
-
-    def __init__(self, rule_id: str, error: BaseException):
-        self.rule_id = rule_id
-        self.error = error
-        super().__init__(f"rule {rule_id} failed: {type(error).__name__}: {error}")
-
-
-class FactTypeError(TypeError):
-    """A fact's value does not have the type the catalogue declares."""
-
-
-@dataclass(frozen=True)
-class Firing:
-    rule_id: str
-    facts: tuple[str, ...]
-
-
-@dataclass
-class InferenceResult:
-    firings: list[Firing] = field(default_factory=list)
-    unused_facts: list[str] = field(default_factory=list)
-    # (rule id, condition index) for every single condition that held: explains near
-    # misses and tells which unknown facts would complete a rule.
-    conditions_held: set[tuple[str, int]] = field(default_factory=set)
-
-    @property
-    def fired(self) -> set[str]:
-        return {f.rule_id for f in self.firings}
+from .rule_engines import DURABLE, CompiledRules, Firing, InferenceResult, RuleFailed, finish, grouped_by_fact
 
 
 class _QuietHost(_durable.Host):
@@ -78,17 +48,6 @@ class _QuietHost(_durable.Host):
 
     def _run(self) -> None:
         return None
-
-
-_TYPES: dict[str, tuple[type, ...]] = {"number": (int, float), "bool": (bool,), "string": (str,)}
-
-
-def check_type(name: str, value: Any, kind: str | None) -> None:
-    if kind is None:
-        return
-    ok = isinstance(value, _TYPES[kind]) and not (kind == "number" and isinstance(value, bool))
-    if not ok:
-        raise FactTypeError(f"fact {name} must be a {kind}, got {value!r}")
 
 
 def compile_condition(condition: Condition) -> dict:
@@ -137,22 +96,22 @@ _engine_ids = itertools.count(1)
 _PROBE = "#cond"
 
 
-class RuleEngine:
+class DurableEngine:
     """Compiled KB rules on durable-rules; `run(facts)` is deterministic and re-entrant."""
+
+    name = DURABLE
 
     def __init__(self, rules: Iterable[Rule], fact_types: Mapping[str, str] | None = None,
                  on_fire: Callable[[str], None] | None = None):
-        self._rules = {rule.id: rule for rule in rules}
+        self._compiled = CompiledRules.of(rules)
+        self._rules = self._compiled.rules
         self._fact_types = dict(fact_types or {})
         self._on_fire = on_fire
         self._lock = threading.Lock()
         self._session = "1"
         self._fired: dict[str, list[Firing]] = {}
         self._errors: dict[str, RuleFailed] = {}
-        self.referenced_facts = sorted({c.fact for rule in self._rules.values() for c in rule.when})
-        self._referenced = frozenset(self.referenced_facts)
-        # Only an `absent` pattern matches a `known: false` message.
-        self._absent = sorted({c.fact for rule in self._rules.values() for c in rule.when if c.operator == "absent"})
+        self.referenced_facts = self._compiled.referenced_facts
         self._name = f"httperr_doctor_{next(_engine_ids)}"
         self._host = _QuietHost()
         if self._rules:
@@ -163,9 +122,7 @@ class RuleEngine:
         for rule in self._rules.values():
             # One fact message can match only one alias of a rule, so several
             # conditions on the same fact are merged into one pattern.
-            by_fact: dict[str, list[Condition]] = {}
-            for cond in rule.when:
-                by_fact.setdefault(cond.fact, []).append(cond)
+            by_fact = grouped_by_fact(rule)
             aliases = [f"f{i}" for i in range(len(by_fact))]
             ruleset[rule.id] = {
                 "all": [{alias: _merge(conds)} for alias, conds in zip(aliases, by_fact.values())],
@@ -203,18 +160,12 @@ class RuleEngine:
             # state in the C engine for good (its delete_state can crash the process), and
             # every run retracts what it asserted, so the session is empty again afterwards.
             sid = self._session
-            messages = []
             # Every pattern names its fact, so a fact no rule names, or an unknown one no
             # `absent` condition names, could only be refused as not handled: those are
             # not sent to the engine at all (each send and retract costs a JSON round trip).
-            for name in sorted(facts):
-                value = facts[name]
-                check_type(name, value, self._fact_types.get(name))
-                if name in self._referenced:
-                    messages.append({"sid": sid, "name": name, "known": True, "value": value})
-                else:
-                    result.unused_facts.append(name)
-            for name in self._absent:
+            named, result.unused_facts = self._compiled.checked_split(facts, self._fact_types)
+            messages = [{"sid": sid, "name": name, "known": True, "value": facts[name]} for name in named]
+            for name in self._compiled.absent_facts:
                 if name not in facts:
                     messages.append({"sid": sid, "name": name, "known": False})
             try:
@@ -236,13 +187,11 @@ class RuleEngine:
                 error = self._errors.pop(sid, None)
         if error is not None:
             raise error
-        result.unused_facts.sort()
-        unique = {}
+        rule_firings = []
         for firing in firings:
             if _PROBE in firing.rule_id:
                 rule_id, _, index = firing.rule_id.partition(_PROBE)
                 result.conditions_held.add((rule_id, int(index)))
             else:
-                unique[(firing.rule_id, firing.facts)] = firing
-        result.firings = sorted(unique.values(), key=lambda f: f.rule_id)
-        return result
+                rule_firings.append(firing)
+        return finish(result, rule_firings)

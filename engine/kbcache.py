@@ -31,8 +31,8 @@ import os
 import stat
 import sys
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
+from typing import Any, Callable, Mapping
 
 CACHE_FORMAT = b"httperr-doctor kb cache 2 json\n"
 NO_CACHE_ENV = "HTTPERR_DOCTOR_NO_CACHE"
@@ -57,17 +57,27 @@ class CachedLoader:
 
 def cache_dir() -> Path | None:
     """Where cache files go, or None when the cache is off or no home folder is known."""
-    if os.environ.get(NO_CACHE_ENV):
+    where = cache_location(os.environ, os.name == "nt", os.path.expanduser("~"))
+    return None if where is None else Path(where)
+
+
+def cache_location(environ: Mapping[str, str], windows: bool, home: str) -> PurePath | None:
+    """The cache folder for this environment, as a Windows or a POSIX path (testable on either).
+
+    >>> cache_location({"LOCALAPPDATA": "C:/Users/amy/AppData/Local"}, True, "C:/Users/amy")
+    PureWindowsPath('C:/Users/amy/AppData/Local/httperr-doctor')
+    >>> cache_location({}, False, "/home/amy")
+    PurePosixPath('/home/amy/.cache/httperr-doctor')
+    """
+    if environ.get(NO_CACHE_ENV):
         return None
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base and os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA")
-    if not base:
-        home = os.path.expanduser("~")
-        if home == "~":
-            return None
-        base = os.path.join(home, ".cache")
-    return Path(base) / "httperr-doctor"
+    flavour = PureWindowsPath if windows else PurePosixPath
+    base = environ.get("XDG_CACHE_HOME") or (environ.get("LOCALAPPDATA") if windows else None)
+    if base:
+        return flavour(base) / "httperr-doctor"
+    if not home or home == "~":
+        return None
+    return flavour(home) / ("AppData/Local" if windows else ".cache") / "httperr-doctor"
 
 
 def _yaml_files(root: Path) -> list[str]:

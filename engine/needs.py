@@ -10,7 +10,7 @@ from typing import Container
 from httperr_doctor.kb.schema import Condition, Rule
 
 from . import report as out
-from .inference import InferenceResult
+from .rule_engines import InferenceResult
 from .knowledge import KnowledgeBase
 
 

@@ -28,10 +28,10 @@ from httperr_doctor.kb.schema import Question
 
 from .assessment import engine_for
 from .facts import Facts, with_answers
-from .inference import InferenceResult, RuleEngine
 from .knowledge import KnowledgeBase, default_kb
 from .needs import held_by_rule, rule_in_play
 from .ranking import rank
+from .rule_engines import InferenceResult, RuleEngine, new_engine
 from .templates import format_value
 
 TOP_CHANGE_BONUS = 0.5
@@ -207,7 +207,7 @@ class Questioner:
         if engine is None and rule_ids == self._all_rules:
             engine = self._engines[rule_ids] = engine_for(self.kb)
         elif engine is None:
-            engine = self._engines[rule_ids] = RuleEngine([self.kb.rules[r] for r in sorted(rule_ids)], self._types)
+            engine = self._engines[rule_ids] = new_engine([self.kb.rules[r] for r in sorted(rule_ids)], self._types)
         key = self._key(rule_ids, values, engine)
         wanted = [name for name, _ in key[1]]
         result = self._runs.get(key)

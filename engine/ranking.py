@@ -11,7 +11,7 @@ from functools import reduce
 
 from httperr_doctor.kb.schema import Rule
 
-from .inference import InferenceResult
+from .rule_engines import InferenceResult
 from .knowledge import KnowledgeBase
 
 

@@ -171,6 +171,7 @@ class Tool(Model):
     version: str
     kb_rules: int
     kb_causes: int
+    engine: str = Field(description="the rule engine that evaluated the KB: durable-rules, or reference (the pure-Python evaluator where durable-rules is not installed); added in schema 1.1")
 
 
 class Report(Model):

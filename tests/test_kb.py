@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from httperr_doctor.engine.inference import RuleEngine
 from httperr_doctor.engine.knowledge import KB_DIR, KBError, default_kb, load_kb
 from httperr_doctor.engine.lint import lint
+from httperr_doctor.engine.rule_engines import new_engine
 
 KB = default_kb()
 CASES = [(rule_id, case) for rule_id, cases in sorted(KB.cases.items()) for case in cases.cases]
-ENGINE = RuleEngine(KB.rules.values(), KB.fact_types)
+ENGINE = new_engine(KB.rules.values(), KB.fact_types)
 
 
 @pytest.mark.parametrize("rule_id,case", CASES, ids=[f"{r}:{c.name}" for r, c in CASES])

@@ -9,6 +9,7 @@ from importlib.metadata import version
 
 from conftest import EXAMPLES, run_cli
 from httperr_doctor.engine.assemble import tool_version
+from httperr_doctor.engine.rule_engines import DURABLE, REFERENCE, engine_name
 
 # Run in a fresh interpreter, as the console script does (main() reads sys.argv): the
 # test process itself has imported everything.
@@ -49,7 +50,10 @@ def test_a_json_diagnosis_loads_no_renderer_prompt_or_pool_it_does_not_use(tmp_p
     cold = loaded_by("diagnose", "--format", "json", "--jobs", "1", evidence, env=env)
     assert "yaml" in cold  # the first run reads the KB files and fills the cache
     warm = loaded_by("diagnose", "--format", "json", "--jobs", "1", evidence, env=env)
-    assert "httperr_doctor.engine.diagnosis" in warm and "durable.engine" in warm
+    engines = {DURABLE: "durable.engine", REFERENCE: "httperr_doctor.engine.reference_inference"}
+    used = engines.pop(engine_name())
+    assert "httperr_doctor.engine.diagnosis" in warm and used in warm
+    assert engines.popitem()[1] not in warm  # only the engine that runs is loaded
     assert sorted(m for m in NEVER_FOR_JSON if m in warm) == []
     assert "yaml" not in warm  # the KB came from the cache
 

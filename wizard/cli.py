@@ -34,8 +34,13 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Every command that runs the rules can choose the engine (HTTPERR_DOCTOR_ENGINE does the same).
+    engine = argparse.ArgumentParser(add_help=False)
+    engine.add_argument("--engine", choices=("auto", "durable", "reference"), default=None,
+                        help="rule engine: durable-rules, the pure-Python reference evaluator, or auto "
+                             "(default: HTTPERR_DOCTOR_ENGINE, else durable-rules when it is installed)")
 
-    diagnose = sub.add_parser("diagnose", help="diagnose from evidence files or folders")
+    diagnose = sub.add_parser("diagnose", parents=[engine], help="diagnose from evidence files or folders")
     diagnose.add_argument("paths", nargs="+", metavar="PATH", help="HTTPERR logs, poolmon output, boot.ini, systeminfo, IIS logs, or folders of them")
     diagnose.add_argument("--format", "-f", choices=FORMATS, default="text",
                           help="report form (default: text; in colour on a terminal unless NO_COLOR is set)")
@@ -48,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                           help="processes that parse files (default: every core when there is a lot to read)")
 
-    wizard = sub.add_parser("wizard", help="guided diagnosis: evidence first, then only the questions that matter")
+    wizard = sub.add_parser("wizard", parents=[engine], help="guided diagnosis: evidence first, then only the questions that matter")
     wizard.add_argument("paths", nargs="*", metavar="EVIDENCE", help="evidence files or folders to start from (optional)")
     wizard.add_argument("--answers", metavar="FILE", help="replay a saved session without a terminal and print its report")
     wizard.add_argument("--resume", nargs="?", const=SESSION_FILE, metavar="FILE", help=f"continue a saved session (default {SESSION_FILE})")
@@ -61,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
     kb = sub.add_parser("kb", help="knowledge-base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
-    kb_sub.add_parser("lint", help="check every KB file and report problems with file and line")
+    kb_sub.add_parser("lint", parents=[engine], help="check every KB file and report problems with file and line")
     kb_sub.add_parser("coverage", help="list every known HTTPERR reason phrase and the rules that use it")
     return parser
 
@@ -217,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        if hasattr(args, "engine"):
+            from httperr_doctor.engine.rule_engines import force_engine
+
+            force_engine(args.engine)
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("httperr-doctor: interrupted", file=sys.stderr)

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from httperr_doctor.engine.diagnosis import diagnose, diagnose_files, evidence_by_server, read_inputs
 from httperr_doctor.engine.evidence import ReadFile
 from httperr_doctor.engine.facts import Facts, with_answers
-from httperr_doctor.engine.inference import FactTypeError, check_type
+from httperr_doctor.engine.rule_engines import FactTypeError, check_type
 from httperr_doctor.engine.knowledge import KnowledgeBase, default_kb
 from httperr_doctor.engine.questioning import Candidate, Questioner, Standing
 from httperr_doctor.engine.render.html import render_html

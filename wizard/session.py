@@ -19,7 +19,7 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import yaml
@@ -92,13 +92,25 @@ class Session:
 
 
 def _portable(path: str, base: Path | None) -> str:
-    """Paths under the session file's folder are stored relative to it, so the pair can move."""
+    """Paths under the session file's folder are stored relative to it, with `/` (which
+    Windows reads too), so the pair can move, also between Windows and Linux."""
     if base is None:
         return path
     try:
-        return str(Path(path).resolve().relative_to(base.resolve()))
+        return Path(path).resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
         return str(Path(path).resolve())
+
+
+def _beside(base: Path, stored: str) -> str:
+    """A stored evidence path as a path here: relative ones are under the session's folder,
+    also when a Windows machine wrote them with backslashes."""
+    if Path(stored).is_absolute() or PureWindowsPath(stored).anchor:
+        return stored
+    here = base / stored
+    if "\\" in stored and not here.exists():
+        here = base.joinpath(*PureWindowsPath(stored).parts)
+    return str(here)
 
 
 def dumps(session: Session, path: Path) -> str:
@@ -142,7 +154,7 @@ def load_session(path: str | Path) -> Session:
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise SessionError(f"{path}: an answer or checklist entry is incomplete or not plain text ({_short(error)})") from error
     base = path.resolve().parent
-    evidence = [p if Path(p).is_absolute() else str(base / p) for p in evidence]
+    evidence = [_beside(base, p) for p in evidence]
     return Session(evidence=evidence, answers=answers, checklist=ticks, finished=bool(data.get("finished")))
 
 

@@ -37,7 +37,7 @@ def _each_case(checked: Checked):
 def outcomes(checked: Checked) -> Iterator[Problem]:
     if not checked.run_cases:
         return
-    from ..inference import FactTypeError, RuleEngine
+    from ..rule_engines import FactTypeError, RuleEngine, new_engine
 
     engines: dict[str, RuleEngine] = {}
     for rule, path, line, case in _each_case(checked):
@@ -45,7 +45,7 @@ def outcomes(checked: Checked) -> Iterator[Problem]:
         if unknown:
             yield Problem(path, line, f"case {case.name!r} uses unknown fact(s) {', '.join(unknown)}")
             continue
-        engine = engines.setdefault(rule.id, RuleEngine([rule], checked.kb.fact_types))
+        engine = engines.setdefault(rule.id, new_engine([rule], checked.kb.fact_types))
         try:
             fired = rule.id in engine.run(case.facts).fired
         except FactTypeError as error:

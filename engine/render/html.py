@@ -263,7 +263,8 @@ def render_html(report: Report, top_steps: int = 3) -> str:
     title = f"httperr-doctor report: {hosts}" if hosts else "httperr-doctor report"
     body = [f"<h1>{esc(title)}</h1>",
             f'<p class="meta">httperr-doctor {esc(report.tool.version)} &middot; report schema {esc(report.schema_version)} '
-            f"&middot; {report.tool.kb_rules} rules on {report.tool.kb_causes} causes &middot; {esc(report.time_note)}</p>"]
+            f"&middot; {report.tool.kb_rules} rules on {report.tool.kb_causes} causes &middot; rule engine: {esc(report.tool.engine)} "
+            f"&middot; {esc(report.time_note)}</p>"]
     if report.redacted:
         body.append(f'<p class="redacted">{esc(REDACTED_NOTE)}</p>')
     if len(report.servers) > 1:

@@ -155,7 +155,7 @@ def _fleet(lines: list[str], report: Report) -> None:
 def render_markdown(report: Report, top_steps: int = 1) -> str:
     lines = ["# httperr-doctor root-cause report", "",
              f"httperr-doctor {md(report.tool.version)}, report schema {md(report.schema_version)}, "
-             f"{report.tool.kb_rules} rules on {report.tool.kb_causes} causes.", ""]
+             f"{report.tool.kb_rules} rules on {report.tool.kb_causes} causes, rule engine: {md(report.tool.engine)}.", ""]
     if report.redacted:
         lines += [f"> {md(REDACTED_NOTE)}", ""]
     if len(report.servers) > 1:

@@ -221,7 +221,7 @@ def render_terminal(report: Report, top_steps: int = 1, width: int = 100, color_
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color_system is not None, color_system=color_system,
                       highlight=False, markup=False, emoji=False, legacy_windows=False, soft_wrap=False)
-    console.print(Text(f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version})", style="bold"))
+    console.print(Text(f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version}, rule engine: {report.tool.engine})", style="bold"))
     if report.redacted:
         console.print(Text(REDACTED_NOTE, style="yellow"))
     folder = _common_folder([item.path for item in report.inputs])

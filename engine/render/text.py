@@ -95,7 +95,7 @@ def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
 
 
 def render_text(report: Report, top_steps: int = 1) -> str:
-    lines = [f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version})", ""]
+    lines = [f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version}, rule engine: {report.tool.engine})", ""]
     if report.redacted:
         lines[-1:-1] = _wrap(REDACTED_NOTE, "")
     if len(report.servers) > 1:
