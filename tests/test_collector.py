@@ -340,3 +340,12 @@ def test_poolmon_snapshots_appended_to_one_file_are_told_apart():
     assert round(facts["poolmon.growth_tag_mb"], 1) == 5.5
     web05 = diagnose_json(BUNDLE)["servers"][0]["facts"]
     assert web05["poolmon.snapshots"] == 3 and web05["poolmon.top_npp_tag"] == "Ntfx"
+
+
+def test_a_registry_key_with_every_value_at_its_default_is_still_read():
+    # What `reg query` prints on a server where nobody changed HTTP.sys: subkeys, no values.
+    report = diagnose_json(COLLECTED / "variants" / "server2012r2-collector" / "reg-http-parameters.txt")
+    entry = report["inputs"][0]
+    assert (entry["kind"], entry["records"], entry["skipped"]) == ("regquery", 0, 0)
+    assert entry["notes"] == ["keys listed but no values: nothing under HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet"
+                              "\\Services\\HTTP\\Parameters was changed from its default"]

@@ -14,7 +14,9 @@ or the same key exported to a file::
     [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters]
     "MaxFieldLength"=dword:0000fffe
 
-Each value becomes one record (key, name, type, value; DWORDs as numbers).
+Each value becomes one record (key, name, type, value; DWORDs as numbers). On most
+servers nobody changed HTTP.sys, and `reg query` then prints the key and its subkeys
+only: that is read too, with no records and a note that every value is at its default.
 
 >>> from httperr_doctor.engine.evidence.base import Lines
 >>> result = parse(Lines("http-params.txt", [
@@ -39,7 +41,24 @@ EXPORT_VALUE = re.compile(r'^(?P<name>"(?:[^"\\]|\\.)*"|@)=(?P<raw>.*)$')
 
 def sniff(head: str) -> bool:
     return head.lstrip().startswith(("Windows Registry Editor", "REGEDIT4")) or bool(
-        re.search(r"^HKEY_[A-Z_]+\\", head, re.MULTILINE) and re.search(r"\sREG_[A-Z_]+\s", head))
+        re.search(r"^HKEY_[A-Z_]+\\", head, re.MULTILINE) and re.search(r"\sREG_[A-Z_]+\s", head)) or _only_keys(head)
+
+
+def _only_keys(head: str) -> bool:
+    """`reg query` of a key without values: key lines only (and reg.exe 3.0's banner)."""
+    lines = [line for line in head.splitlines() if line.strip() and not line.startswith("! REG.EXE")]
+    return bool(lines) and all(line.startswith("HKEY_") and KEY.match(line.strip()) for line in lines)
+
+
+def _common_key(keys: list[str]) -> str:
+    """The key all listed keys share (the one queried, when only its subkeys were printed)."""
+    parts = [key.split("\\") for key in keys]
+    shared = []
+    for level in zip(*parts):
+        if any(part.lower() != level[0].lower() for part in level):
+            break
+        shared.append(level[0])
+    return "\\".join(shared)
 
 
 def _number(type_: str, value: str):
@@ -65,12 +84,14 @@ def _export_value(raw: str):
 def parse(lines: Lines) -> ParseResult:
     result = ParseResult(kind=KIND)
     key: str | None = None
+    keys: list[str] = []
     for number, line in lines:
         if not line.strip() or line.startswith(("Windows Registry Editor", "REGEDIT4", ";")):
             continue
         found = KEY.match(line.strip())
         if found and not line[:1].isspace():
             key = found.group("key")
+            keys.append(key)
             continue
         if key is None:
             continue
@@ -96,5 +117,8 @@ def parse(lines: Lines) -> ParseResult:
             continue
         result.skips.append(Skip(number, "not a registry value line (name  REG_TYPE  value, or \"name\"=dword:...)"))
     if not result.records:
+        if keys and not result.skips:
+            result.notes.append(f"keys listed but no values: nothing under {_common_key(keys)} was changed from its default")
+            return result
         raise NotThisKind("no registry values found")
     return result
