@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, distribution, version
 
 from . import report as out
 from .evidence import ReadFile
+from .evidence.base import skipped_lines
 from .hosts import UNNAMED_HOST
 from .knowledge import KnowledgeBase
 from .rule_engines import engine_name
@@ -35,8 +36,8 @@ def input_out(f: ReadFile, host: str | None) -> out.InputFile:
     problems = [out.Problem(line=0, message=f.error)] if f.error else []
     problems += [out.Problem(line=s.line, message=s.reason) for s in f.skips[:PROBLEMS_SHOWN]]
     notes = list(f.result.notes) if f.result else []
-    if len(f.skips) > PROBLEMS_SHOWN:
-        notes.append(f"{len(f.skips) - PROBLEMS_SHOWN:,} more skipped line(s) not listed")
+    if skipped_lines(f.skips) > PROBLEMS_SHOWN:
+        notes.append(f"{skipped_lines(f.skips) - PROBLEMS_SHOWN:,} more skipped line(s) not listed")
     records = 0
     if f.result is not None and f.result.folded_records is not None:
         records = f.result.folded_records
@@ -44,7 +45,7 @@ def input_out(f: ReadFile, host: str | None) -> out.InputFile:
         stats = f.result.stats
         records = getattr(stats, "records", None) or getattr(stats, "requests", None) or len(f.result.records)
     return out.InputFile(path=f.path, kind=f.kind, host=host, encoding=f.encoding, records=records,
-                         skipped=len(f.skips), data_lines=f.result.data_lines if f.result else 0,
+                         skipped=skipped_lines(f.skips), data_lines=f.result.data_lines if f.result else 0,
                          problems=problems, notes=notes)
 
 

@@ -8,6 +8,7 @@ reference parser.
 from __future__ import annotations
 
 import os
+import sys
 from array import array
 from pathlib import Path
 
@@ -225,16 +226,22 @@ def test_compiled_sparse_day_equals_python(busy):
 
 
 @compiled
-def test_url_scan_past_the_cap_is_cut_the_same_way(tmp_path, monkeypatch):
-    """A scanner probing 6,000 URLs: past URL_CAP only the busiest half is kept, on every path alike."""
+def test_url_scan_past_the_cap_keeps_the_busy_url_on_every_path(tmp_path):
+    """A scanner probing 12,000 URLs between requests for one page: past URL_CAP the URLs are thinned,
+    the same way by both kernels, and every path keeps the busy page with a count at most N/(cap/2+1) low."""
     path = tmp_path / "httperr1.log"
-    lines = [f"2025-03-01 10:{i // 600 % 60:02d}:{i % 60:02d} 10.0.0.9 5123 10.0.0.1 80 HTTP/1.1 GET /probe{i}.php 404 1 NotFound -"
-             for i in range(6000)]
+    lines = [f"2025-03-01 10:{i // 600 % 60:02d}:{i % 60:02d} 10.0.0.9 5123 10.0.0.1 80 HTTP/1.1 GET "
+             f"{'/login.aspx' if i % 4 == 0 else f'/probe{i}.php'} 404 1 NotFound -" for i in range(16_000)]
     path.write_text("\n".join(lines) + "\n")
     compiled_path, python_path, line_path = parse_three_ways(path)
-    assert compiled_path == python_path == line_path
-    urls = compiled_path[0]["urls"]["NotFound"]
-    assert httperr.URL_CAP // 2 <= len(urls) <= httperr.URL_CAP and compiled_path[0]["reasons"]["NotFound"] == 6000
+    assert compiled_path == python_path
+    for stats in (compiled_path[0], line_path[0]):
+        urls = stats["urls"]["NotFound"]
+        assert len(urls) <= httperr.URL_CAP and urls.distinct() > httperr.URL_CAP and urls.total == 16_000
+        assert urls.most_common(1)[0][0] == "/login.aspx"
+        assert 4000 - 16_000 / (httperr.URL_CAP // 2 + 1) <= urls["/login.aspx"] <= 4000
+        assert urls.others() == 16_000 - sum(urls.values()) and stats["reasons"]["NotFound"] == 16_000
+    assert any("more than 5,000 distinct NotFound URLs" in note for note in compiled_path[2])
 
 
 @compiled
@@ -272,3 +279,22 @@ def test_compiled_minute_reads_equal_python(first, second, compact):
         built.append(counts)
     assert built[0].days.keys() == built[1].days.keys() and built[0].sparse == built[1].sparse
     assert reads(built[0], kernel.COMPILED) == reads(built[0], kernel.PYTHON) == reads(built[1], kernel.PYTHON)
+
+
+@compiled
+@pytest.mark.parametrize("attack,values", [("phrases", 300), ("queues", 1500), ("statuses", 1500), ("urls", 25_000)])
+def test_bounded_counts_are_the_same_on_every_path(attack, values, tmp_path):
+    """Past the caps (unknown phrases of their own, queue and status values, the kernel's key tables
+    started afresh within a file) the three paths still agree when every value comes once."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from attack import write_attack
+
+    compiled_path, python_path, line_path = parse_three_ways(write_attack(attack, values, tmp_path))
+    assert compiled_path == python_path == line_path
+    stats = compiled_path[0]
+    assert stats["records"] == values
+    if attack == "phrases":
+        assert len(stats["reasons"]) == 101 and stats["reasons"]["Other_Unknown_Phrases"] == values - 100
+    else:
+        counts = {"queues": stats["queues"], "statuses": stats["statuses"], "urls": stats["urls"].get("Connection_Dropped")}[attack]
+        assert len(counts) <= counts.capacity < counts.distinct() and counts.total == values

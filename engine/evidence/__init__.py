@@ -17,7 +17,7 @@ from . import (
     appconfig, bcdedit, bootini, bundle, eventlog, evtxfile, httperr, iislog, manifest, netsh, netstat, perfmon,
     poolmon, regquery, systeminfo,
 )
-from .base import NotThisKind, ParseResult, Skip
+from .base import NotThisKind, ParseResult, Skip, SkipList, merged_skips, skipped_lines
 from .reader import EvidenceFile, display_name, looks_binary
 
 # Binary formats first (they sniff raw bytes); the loosest text sniffs (netstat) last.
@@ -36,7 +36,7 @@ class ReadFile:
     encoding: str | None = None
     result: ParseResult | None = None
     error: str | None = None
-    skips: list[Skip] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=SkipList)
 
 
 SPECIAL_FILES = (
@@ -121,8 +121,8 @@ def read(file: EvidenceFile) -> ReadFile:
         except OSError as error:
             return ReadFile(file.display_path, parser.KIND, encoding, error=f"cannot read: {error.strerror or error}")
         # Lines the reader withheld (over-long, unreadable) are data lines the parser never saw.
-        result.data_lines += len(file.skips)
-        skips = sorted(file.skips + result.skips, key=lambda s: s.line)
+        result.data_lines += skipped_lines(file.skips)
+        skips = merged_skips(file.skips, result.skips)
         result.skips = skips
         return ReadFile(file.display_path, parser.KIND, encoding, result=result, skips=skips)
     reason = "not a known evidence format"

@@ -192,12 +192,15 @@ static void scan_close(Scan *s)
         Py_CLEAR(s->attr[i]);
 }
 
+/* Attribute names, interned once (PyInit__hotloop). */
+static const char *scan_names[N_ATTRS] = {"columns", "days", "open_day", "dates", "found", "tables", "ids", "keys",
+                                          "reason_of", "want", "ends", "bounds", "order"};
+static PyObject *scan_attr[N_ATTRS], *name_spaces, *name_max_line;
+
 static int scan_attrs(Scan *s, PyObject *state)
 {
-    static const char *names[N_ATTRS] = {"columns", "days", "open_day", "dates", "found", "tables", "ids", "keys",
-                                         "reason_of", "want", "ends", "bounds", "order"};
     for (int i = 0; i < N_ATTRS; i++) {
-        s->attr[i] = PyObject_GetAttrString(i < A_IDS ? state : s->attr[A_TABLES], names[i]);
+        s->attr[i] = PyObject_GetAttr(i < A_IDS ? state : s->attr[A_TABLES], scan_attr[i]);
         if (!s->attr[i])
             return -1;
     }
@@ -208,7 +211,7 @@ static int scan_attrs(Scan *s, PyObject *state)
         PyErr_SetString(PyExc_TypeError, "scan(): a state attribute of the wrong type");
         return -1;
     }
-    PyObject *spaces = PyObject_GetAttrString(state, "spaces"), *max_line = PyObject_GetAttrString(state, "max_line");
+    PyObject *spaces = PyObject_GetAttr(state, name_spaces), *max_line = PyObject_GetAttr(state, name_max_line);
     s->spaces = spaces ? PyLong_AsSsize_t(spaces) : -1;
     s->max_line = max_line ? PyLong_AsSsize_t(max_line) : -1;
     Py_XDECREF(spaces);
@@ -542,10 +545,27 @@ static int add_to(PyObject *counter, PyObject *key, long long n)
 PyDoc_STRVAR(count_keys_doc,
 "count_keys(tables, stats) -> lines\n\n"
 "Add the lines counted per key (tables.ends[i] for i in tables.order) to the HttpErrStats'\n"
-"counters; keys[i] is (reason, count, url|None, (reason, queue)|None, status, unknown), and a\n"
-"URL goes in through stats.add_url(reason, url, n). Zeroes the counts it took.");
+"counters; keys[i] is (reason, count, url|None, (reason, queue)|None, status, phrase|None): reasons\n"
+"are added to as dicts, queues, statuses and unknown phrases through their add(value, n), and a\n"
+"URL through stats.add_url(reason, url, n). Zeroes the counts it took.");
 
 enum { C_ORDER, C_ENDS, C_KEYS, C_REASONS, C_REASON_LINES, C_QUEUES, C_STATUSES, C_UNKNOWN, C_ADD_URL, N_COUNTED };
+
+static const char *counted_names[N_COUNTED] = {"order", "ends", "keys", "reasons", "reason_lines", "queues", "statuses",
+                                               "unknown_reasons", "add_url"};
+static PyObject *counted_attr[N_COUNTED], *name_add;
+
+/* counter.add(key, n): the bounded counters (TopCounts) thin themselves as they grow. */
+static int add_by_method(PyObject *counter, PyObject *key, long long n)
+{
+    PyObject *count = PyLong_FromLongLong(n);
+    if (!count)
+        return -1;
+    PyObject *done = PyObject_CallMethodObjArgs(counter, name_add, key, count, NULL);
+    Py_DECREF(count);
+    Py_XDECREF(done);
+    return done ? 0 : -1;
+}
 
 /* One key's lines into the counters (c[] as named above). */
 static int count_key(PyObject **c, PyObject *key, long long n)
@@ -555,7 +575,7 @@ static int count_key(PyObject **c, PyObject *key, long long n)
         return -1;
     }
     PyObject *reason = PyTuple_GET_ITEM(key, 0), *url = PyTuple_GET_ITEM(key, 2),
-             *queue = PyTuple_GET_ITEM(key, 3), *status = PyTuple_GET_ITEM(key, 4);
+             *queue = PyTuple_GET_ITEM(key, 3), *status = PyTuple_GET_ITEM(key, 4), *phrase = PyTuple_GET_ITEM(key, 5);
     long long per_line = PyLong_AsLongLong(PyTuple_GET_ITEM(key, 1)), total;
     if (per_line == -1 && PyErr_Occurred())
         return -1;
@@ -571,19 +591,16 @@ static int count_key(PyObject **c, PyObject *key, long long n)
             return -1;
         Py_DECREF(added);
     }
-    if (queue != Py_None && add_to(c[C_QUEUES], queue, total) < 0)
+    if (queue != Py_None && add_by_method(c[C_QUEUES], queue, total) < 0)
         return -1;
-    if (add_to(c[C_STATUSES], status, total) < 0)
+    if (add_by_method(c[C_STATUSES], status, total) < 0)
         return -1;
-    int unknown = PyObject_IsTrue(PyTuple_GET_ITEM(key, 5));
-    return unknown < 0 || (unknown && add_to(c[C_UNKNOWN], reason, n) < 0) ? -1 : 0;
+    return phrase != Py_None ? add_by_method(c[C_UNKNOWN], phrase, n) : 0;
 }
 
 static PyObject *count_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
-    static const char *names[N_COUNTED] = {"order", "ends", "keys", "reasons", "reason_lines", "queues", "statuses",
-                                           "unknown_reasons", "add_url"};
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "count_keys() takes 2 arguments");
         return NULL;
@@ -591,7 +608,7 @@ static PyObject *count_keys(PyObject *module, PyObject *const *args, Py_ssize_t 
     PyObject *c[N_COUNTED] = {NULL}, *out = NULL;
     Held ends = {0};
     for (int i = 0; i < N_COUNTED; i++)
-        if (!(c[i] = PyObject_GetAttrString(i < C_REASONS ? args[0] : args[1], names[i])))
+        if (!(c[i] = PyObject_GetAttr(i < C_REASONS ? args[0] : args[1], counted_attr[i])))
             goto done;
     if (!PyList_Check(c[C_ORDER]) || !PyList_Check(c[C_KEYS]) || !PyDict_Check(c[C_REASONS])
         || !PyDict_Check(c[C_REASON_LINES]) || !PyDict_Check(c[C_QUEUES]) || !PyDict_Check(c[C_STATUSES])
@@ -962,8 +979,25 @@ static struct PyModuleDef module = {
     -1, methods,
 };
 
+static int intern_names(void)
+{
+    for (int i = 0; i < N_ATTRS; i++)
+        if (!scan_attr[i] && !(scan_attr[i] = PyUnicode_InternFromString(scan_names[i])))
+            return -1;
+    for (int i = 0; i < N_COUNTED; i++)
+        if (!counted_attr[i] && !(counted_attr[i] = PyUnicode_InternFromString(counted_names[i])))
+            return -1;
+    if (!name_spaces && !(name_spaces = PyUnicode_InternFromString("spaces")))
+        return -1;
+    if (!name_max_line && !(name_max_line = PyUnicode_InternFromString("max_line")))
+        return -1;
+    return !name_add && !(name_add = PyUnicode_InternFromString("add")) ? -1 : 0;
+}
+
 PyMODINIT_FUNC PyInit__hotloop(void)
 {
+    if (intern_names() < 0)
+        return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m)
         return NULL;

@@ -34,6 +34,48 @@ class Skip:
     reason: str
 
 
+class SkipList(list):
+    """Skipped lines in bounded memory: the first KEPT appended are listed, the rest only counted in `more`.
+
+    A file of eight million malformed lines would otherwise keep eight million `Skip`
+    objects and their messages (gigabytes) only for the report to list the first
+    few. Parsers and the reader append to it as to a list.
+
+    >>> skips = SkipList(Skip(n, "bad") for n in range(1, 1500))
+    >>> len(skips), skips.more, skipped_lines(skips), skips[-1].line
+    (1000, 499, 1499, 1000)
+    """
+
+    KEPT = 1000
+    more = 0  # a class default: unpickling appends the items before it restores the instance's own
+
+    def __init__(self, skips: Iterable[Skip] = (), more: int = 0):
+        super().__init__()
+        self.more = more
+        self.extend(skips)
+
+    def append(self, skip: Skip) -> None:
+        if len(self) < self.KEPT:
+            list.append(self, skip)
+        else:
+            self.more += 1
+
+    def extend(self, skips: Iterable[Skip]) -> None:
+        for skip in skips:
+            self.append(skip)
+
+
+def skipped_lines(skips: list[Skip]) -> int:
+    """Every skipped line, listed or only counted."""
+    return len(skips) + getattr(skips, "more", 0)
+
+
+def merged_skips(*lists: list[Skip]) -> SkipList:
+    """The skips of several lists in line order (the first KEPT of them listed), counting every one."""
+    return SkipList(sorted((s for skips in lists for s in skips), key=lambda s: s.line),
+                    sum(getattr(skips, "more", 0) for skips in lists))
+
+
 @dataclass(slots=True)
 class Record:
     """One piece of evidence a parser read. `kind` says which parser made it."""
@@ -50,7 +92,7 @@ class ParseResult:
 
     kind: str
     records: list[Record] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=SkipList)
     notes: list[str] = field(default_factory=list)
     host: str | None = None
     data_lines: int = 0

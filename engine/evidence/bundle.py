@@ -18,6 +18,11 @@ A zip is untrusted input, so before a member is read:
   `Limits.ratio_floor`, as small repetitive logs legitimately compress very well).
   `zipfile` never yields more than the declared size (it stops there and checks
   the CRC), so the declared sizes bound the work;
+- a central directory listing more than `Limits.directory_entries` members (or over
+  `Limits.directory_bytes`) refuses the whole zip before `zipfile` reads it: zipfile
+  makes an object per entry of the directory up front, so two million tiny entries
+  would cost gigabytes before the member cap (`Limits.members`) could apply; the
+  counts are read from the end-of-central-directory records (Zip64 too);
 - nested zips: a zip inside the bundle is opened too (collectors often zip the
   HTTPERR folder separately), held in memory up to `Limits.nested_bytes`, and
   counted against the same budget; a zip inside that one is not opened
@@ -35,6 +40,7 @@ from __future__ import annotations
 import io
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -61,6 +67,8 @@ class Limits:
     ratio: float = 500.0
     ratio_floor: int = 16 * 1024**2
     members: int = 10_000
+    directory_entries: int = 50_000
+    directory_bytes: int = 16 * 1024**2
     nested_bytes: int = 64 * 1024**2
     depth: int = 2
 
@@ -162,12 +170,81 @@ def iter_bundle(path: Path | BinaryIO, display: str | None = None, limits: Limit
     that cannot be opened at all becomes one unreadable `ReadFile`.
     """
     display = display or (display_name(path) if isinstance(path, (str, Path)) else "bundle.zip")
-    try:
-        archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
-        yield _refused(display, f"not a readable zip file: {getattr(error, 'strerror', None) or error}", "unreadable")
+    archive = _opened(path, limits)
+    if isinstance(archive, str):
+        yield _refused(display, archive, "unreadable" if archive.startswith("not a readable") else KIND_REFUSED)
         return
     yield from _members(archive, display, _Budget(limits), depth=1)
+
+
+_END = b"PK\x05\x06"  # end of central directory record
+_END64_LOCATOR = b"PK\x06\x07"
+_END64 = b"PK\x06\x06"
+_END_SEARCH = 22 + 65_535  # the record and the longest comment
+
+
+def declared_directory(stream: BinaryIO) -> tuple[int, int] | None:
+    """(entries, bytes) of the central directory as the end records declare it, or None if none is found.
+
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w") as made:
+    ...     made.writestr("a.log", "x"); made.writestr("b.log", "y")
+    >>> declared_directory(buffer)[0]
+    2
+    """
+    end = stream.seek(0, io.SEEK_END)
+    start = max(0, end - _END_SEARCH)
+    stream.seek(start)
+    tail = stream.read(end - start)
+    at = tail.rfind(_END)
+    if at < 0 or len(tail) - at < 22:
+        return None
+    entries, size = struct.unpack_from("<HI", tail, at + 10)
+    locator = at - 20
+    if locator >= 0 and tail[locator:locator + 4] == _END64_LOCATOR:
+        (where,) = struct.unpack_from("<Q", tail, locator + 8)
+        stream.seek(where)
+        record = stream.read(56)
+        if len(record) == 56 and record[:4] == _END64:
+            entries64, size64 = struct.unpack_from("<QQ", record, 32)
+            entries, size = max(entries, entries64), max(size, size64)
+    return entries, size
+
+
+def _directory_refusal(stream: BinaryIO, limits: Limits) -> str | None:
+    """Why a zip's central directory is too big to read, judged from its end records alone."""
+    declared = declared_directory(stream)
+    stream.seek(0)
+    if declared is None:
+        return None
+    entries, size = declared
+    if entries > limits.directory_entries or size > limits.directory_bytes:
+        return (f"its directory lists {entries:,} entries ({_size(size)}); a zip of more than "
+                f"{limits.directory_entries:,} is not opened: unzip it and give the folder")
+    return None
+
+
+def _opened(source: Path | BinaryIO, limits: Limits) -> zipfile.ZipFile | str:
+    """The zip, or why it is not opened."""
+    try:
+        with (open(source, "rb") if isinstance(source, (str, Path)) else _Unclosed(source)) as stream:
+            why = _directory_refusal(stream, limits)
+        return f"not opened: {why}" if why else zipfile.ZipFile(source)
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error) as error:
+        return f"not a readable zip file: {getattr(error, 'strerror', None) or error}"
+
+
+class _Unclosed:
+    """A caller's stream in a `with`, left open."""
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+
+    def __enter__(self) -> BinaryIO:
+        return self.stream
+
+    def __exit__(self, *_) -> None:
+        return None
 
 
 def _refused(display: str, why: str, kind: str = KIND_REFUSED):
@@ -208,8 +285,10 @@ def _members(archive: zipfile.ZipFile, display: str, budget: _Budget, depth: int
 def _nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, budget: _Budget, depth: int) -> Iterator:
     try:
         with _opener(archive, info)() as stream:
-            inner = zipfile.ZipFile(io.BytesIO(stream.read(budget.limits.nested_bytes + 1)))
+            inner = _opened(io.BytesIO(stream.read(budget.limits.nested_bytes + 1)), budget.limits)
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
-        yield _refused(where, f"not a readable zip file: {getattr(error, 'strerror', None) or error}", "unreadable")
+        inner = f"not a readable zip file: {getattr(error, 'strerror', None) or error}"
+    if isinstance(inner, str):
+        yield _refused(where, inner, "unreadable" if inner.startswith("not a readable") else KIND_REFUSED)
         return
     yield from _members(inner, where, budget, depth + 1)

@@ -26,31 +26,35 @@ from dataclasses import dataclass, field
 
 from .base import Lines, NotThisKind, ParseResult, Skip
 from .httperr import w3c_stamp
+from .topk import TopCounts, top_counts
 
 KIND = "iislog"
 SLOW_MS = 60_000
 # Upper bounds (ms) of the time-taken histogram; the last bucket is open-ended.
 BUCKETS = (100, 500, 1_000, 5_000, 10_000, 30_000, 60_000, 90_000, 120_000, 300_000)
 URL_CAP = 5000
+STATUS_CAP = 1000  # distinct status.substatus and win32 values kept (the busiest: TopCounts)
 
 
 @dataclass
 class IisStats:
     requests: int = 0
     per_minute: Counter = field(default_factory=Counter)
-    statuses: Counter = field(default_factory=Counter)
-    win32: Counter = field(default_factory=Counter)
+    statuses: TopCounts = top_counts(STATUS_CAP)
+    win32: TopCounts = top_counts(STATUS_CAP)
     time_taken: Counter = field(default_factory=Counter)
     slow: int = 0
-    slow_urls: Counter = field(default_factory=Counter)
-    urls: Counter = field(default_factory=Counter)
+    slow_urls: TopCounts = top_counts(URL_CAP)
+    urls: TopCounts = top_counts(URL_CAP)
     first_seen: str | None = None
     last_seen: str | None = None
 
     def merge(self, other: "IisStats") -> "IisStats":
         self.requests += other.requests
-        for name in ("per_minute", "statuses", "win32", "time_taken", "slow_urls", "urls"):
-            getattr(self, name).update(getattr(other, name))
+        self.per_minute.update(other.per_minute)
+        self.time_taken.update(other.time_taken)
+        for name in ("statuses", "win32", "slow_urls", "urls"):
+            getattr(self, name).merge(getattr(other, name))
         self.slow += other.slow
         if other.first_seen and (self.first_seen is None or other.first_seen < self.first_seen):
             self.first_seen = other.first_seen
@@ -119,20 +123,19 @@ def parse(lines: Lines) -> ParseResult:
             if stats.last_seen is None or stamp > stats.last_seen:
                 stats.last_seen = stamp
         url = tokens[index["cs-uri-stem"]] if "cs-uri-stem" in index else "-"
-        if len(stats.urls) < URL_CAP or url in stats.urls:
-            stats.urls[url] += 1
+        stats.urls.add(url)
         if "sc-status" in index:
             status = tokens[index["sc-status"]]
             sub = tokens[index["sc-substatus"]] if "sc-substatus" in index else "0"
-            stats.statuses[f"{status}.{sub}"] += 1
+            stats.statuses.add(f"{status}.{sub}")
         if "sc-win32-status" in index and tokens[index["sc-win32-status"]].isdigit():
-            stats.win32[int(tokens[index["sc-win32-status"]])] += 1
+            stats.win32.add(int(tokens[index["sc-win32-status"]]))
         if "time-taken" in index and tokens[index["time-taken"]].isdigit():
             ms = int(tokens[index["time-taken"]])
             stats.time_taken[_bucket(ms)] += 1
             if ms >= SLOW_MS:
                 stats.slow += 1
-                stats.slow_urls[url] += 1
+                stats.slow_urls.add(url)
     if index is None and not stats.requests:
         raise NotThisKind("no IIS #Fields: header")
     return result

@@ -123,14 +123,14 @@ def count_keys(tables, stats) -> int:
     """Add the lines counted per key since the last call (tables.ends[i] for i in tables.order) to `stats`.
 
     A key is (reason, count per line, URL or None, (reason, queue) or None, status,
-    unknown); the counts taken are zeroed. Returns the number of lines.
+    unknown phrase or None); the counts taken are zeroed. Returns the number of lines.
     """
     ends, keys = tables.ends, tables.keys
     reasons, reason_lines, queues = stats.reasons, stats.reason_lines, stats.queues
     statuses, unknown = stats.statuses, stats.unknown_reasons
     lines = 0
     for index in tables.order:
-        reason, per_line, url, queue, status, is_unknown = keys[index]
+        reason, per_line, url, queue, status, phrase = keys[index]
         n = ends[index]
         ends[index] = 0
         total = n * per_line
@@ -140,10 +140,10 @@ def count_keys(tables, stats) -> int:
         if url is not None:
             stats.add_url(reason, url, total)
         if queue is not None:
-            _add(queues, queue, total)
-        _add(statuses, status, total)
-        if is_unknown:
-            _add(unknown, reason, n)
+            queues.add(queue, total)
+        statuses.add(status, total)
+        if phrase is not None:
+            unknown.add(phrase, n)
     return lines
 
 

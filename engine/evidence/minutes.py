@@ -201,6 +201,21 @@ class MinuteCounts:
                 quiet[key] = theirs
         self.odd.update(other.odd)
 
+    def renamed(self, names: dict[str, str]) -> "MinuteCounts":
+        """A copy with the reasons in `names` counted under their new names (days of both summed)."""
+        out = MinuteCounts()
+        for (reason, day), counts in self.days.items():
+            part = MinuteCounts()
+            part.days[(names.get(reason, reason), day)] = counts
+            out.update(part)
+        for (reason, day), sparse in self.sparse.items():
+            part = MinuteCounts()
+            part.sparse[(names.get(reason, reason), day)] = sparse
+            out.update(part)
+        for (reason, minute), n in self.odd.items():
+            out.odd[(names.get(reason, reason), minute)] += n
+        return out
+
     def _sum_day(self, key: tuple[str, str], theirs: array, sparse: bool) -> None:
         """Add one of `other`'s days to the same day here (a day that spans two files): cost follows its busy minutes."""
         mine = self.days.get(key)

@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-from .base import Lines, Skip
+from .base import Lines, Skip, SkipList
 from .kernel import choose
 
 
@@ -226,7 +226,7 @@ class EvidenceFile:
         self._open = opener
         self.size = size
         self._head: bytes | None = None
-        self.skips: list[Skip] = []
+        self.skips: list[Skip] = SkipList()
         # Told the bytes read so far as blocks stream (a progress bar within one big file).
         self.on_bytes: Callable[[int], None] | None = None
 
@@ -260,7 +260,7 @@ class EvidenceFile:
         Byte-oriented files (UTF-8, ANSI) also offer `Lines.blocks` for parsers with a
         bytes-level fast path; `Lines.block_lines` decodes a block like the line reader.
         """
-        self.skips = []
+        self.skips = SkipList()
         encoding = self.encoding
 
         def blocks() -> Iterator[tuple[int, bytes]]:

@@ -94,7 +94,7 @@ def _dropped_facts(facts: Facts, stats: HttpErrStats) -> None:
         facts.add("httperr.dropped.top_url_share", n / dropped, refs, f"{n:,} of {dropped:,} drops were for {url}")
         facts.add("httperr.dropped.spread_share", 1 - n / dropped, refs,
                   f"{dropped - n:,} of {dropped:,} drops were for URLs other than {url}")
-    facts.add("httperr.dropped.distinct_urls", len(stats.urls.get("Connection_Dropped", {})), refs)
+    facts.add("httperr.dropped.distinct_urls", stats.distinct_urls("Connection_Dropped"), refs)
     facts.add("httperr.dropped.minutes", len(stats.per_minute.minutes("Connection_Dropped")), refs)
 
 

@@ -3,6 +3,8 @@ all ports when none is seen listening."""
 from __future__ import annotations
 
 from ..evidence.base import ParseResult
+from ..evidence.netstat import NetstatStats
+from .merging import merged_stats
 from .model import NUMBER, Context, Facts, Source
 
 STATE_FACTS = (("netstat.established", "ESTABLISHED"), ("netstat.time_wait", "TIME_WAIT"),
@@ -10,15 +12,15 @@ STATE_FACTS = (("netstat.established", "ESTABLISHED"), ("netstat.time_wait", "TI
 
 
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
-    tcp = [r for result in results for r in result.records if r.data["proto"] == "TCP"]
+    stats = merged_stats(context, results, "netstat", NetstatStats)
+    if stats is None:
+        return
     # A garbled address has no port (None): it cannot name a listening port, nor sort among them.
-    ports = sorted({r.data["local_port"] for r in tcp
-                    if r.data["state"] == "LISTENING" and r.data["pid"] == 4 and r.data["local_port"] is not None})
-    scope = [r for r in tcp if r.data["local_port"] in ports] if ports else tcp
+    ports = sorted(stats.system_ports)
     where = f"on HTTP.sys ports {', '.join(map(str, ports))} (listening as PID 4)" if ports else "on all TCP ports"
     for fact, state in STATE_FACTS:
-        found = [r for r in scope if r.data["state"] == state]
-        facts.add(fact, len(found), [r.source for r in found][:3], f"{len(found):,} {state} connection(s) {where}")
+        found, sources = stats.connections(state, set(ports) if ports else None)
+        facts.add(fact, found, sources, f"{found:,} {state} connection(s) {where}")
 
 
 SOURCE = Source("netstat", ("netstat",), {fact: NUMBER for fact, _ in STATE_FACTS}, collect)

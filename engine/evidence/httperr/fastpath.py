@@ -36,17 +36,21 @@ class ScanTables:
     read still wants.
     """
 
-    __slots__ = ("ids", "keys", "ends", "bounds", "order", "reason_ids", "reason_of", "want")
+    __slots__ = ("ids", "keys", "ends", "bounds", "order", "reason_ids", "reason_of", "want", "unknown")
     # One set per #Fields: layout, kept for the next file of the same layout (a farm's
-    # files repeat their keys); started afresh past MAX_KEYS so memory stays bounded.
-    MAX_KEYS = 50_000
+    # files repeat their keys); started afresh past MAX_KEYS, even within a file, so
+    # memory stays bounded however many distinct keys (URLs, queues...) a file holds.
+    # Tables that name unknown phrases are not kept: which ones become reasons of their
+    # own is decided per file, in line order (`LineParser.reason_name`).
+    MAX_KEYS = 20_000
     _by_layout: dict[tuple[str, ...], "ScanTables"] = {}
 
     @classmethod
-    def for_layout(cls, fields: tuple[str, ...], examples: dict[str, list]) -> "ScanTables":
-        """The tables of this layout, their example wishes set for the file being read."""
+    def for_layout(cls, fields: tuple[str, ...], examples: dict[str, list], fresh: bool = False) -> "ScanTables":
+        """The tables of this layout (`fresh`: new ones), their example wishes set for the file being read."""
         tables = cls._by_layout.get(fields)
-        if tables is None or len(tables.keys) > cls.MAX_KEYS or tables.order:  # order: a parse that failed midway
+        if fresh or tables is None or tables.unknown or len(tables.keys) > cls.MAX_KEYS or tables.order:
+            # order: a parse that failed midway
             if len(cls._by_layout) > 16:
                 cls._by_layout.clear()
             tables = cls._by_layout[fields] = cls()
@@ -64,6 +68,7 @@ class ScanTables:
         self.reason_ids: dict[str, int] = {}
         self.reason_of = array("I")
         self.want = bytearray()
+        self.unknown = False
 
     def still_wanted(self, reason: str, examples: int) -> None:
         """The kernel puts up to `examples` more lines of `reason` in `found` per call."""
@@ -72,6 +77,7 @@ class ScanTables:
 
     def register(self, key: bytes, about: tuple, wanted: int) -> None:
         reason = about[0]
+        self.unknown = self.unknown or about[5] is not None
         if reason not in self.reason_ids:
             self.reason_ids[reason] = len(self.want)
             self.want.append(max(wanted, 0))
@@ -136,13 +142,20 @@ class Parser(LineParser):
             status, pos, number, aux = kernel.scan(state, block, pos, number)
             self._examples(state)
             if status == kernel.NEW_TAIL:
-                about = self._key(aux)
-                state.tables.register(aux, about, EXAMPLES_PER_REASON - len(self.stats.examples.get(about[0], ())))
+                self._register(state, aux)
             elif status == kernel.NEW_DATE and real_date(aux.decode("ascii")):
                 self.good_dates.add(aux)
             elif status not in (kernel.DONE, kernel.EXAMPLE):  # SLOW, LONG, or a date that is not a real one
                 pos, number = self._slow_row(block, pos, number)
         self._flush_scanned()
+
+    def _register(self, state: ScanState, key: bytes) -> None:
+        """A key the kernel has not seen; past MAX_KEYS the tables start afresh (after a flush)."""
+        if len(state.tables.keys) >= ScanTables.MAX_KEYS:
+            self._flush_scanned()
+            state.tables = ScanTables.for_layout(tuple(self.fields), self.stats.examples, fresh=True)
+        about = self._key(key)
+        state.tables.register(key, about, EXAMPLES_PER_REASON - len(self.stats.examples.get(about[0], ())))
 
     def _examples(self, state: ScanState) -> None:
         """The first lines of each reason, in line order, until it has enough."""
@@ -156,14 +169,15 @@ class Parser(LineParser):
         state.found.clear()
 
     def _key(self, key: bytes) -> tuple:
-        """What a key says: (reason, count per line, URL or None, (reason, queue) or None, status, unknown)."""
+        """What a key says: (reason, count per line, URL or None, (reason, queue) or None, status, unknown phrase or None)."""
         tokens, at = key.decode("ascii").split(" "), self.key_index
-        reason, count = split_counted(tokens[at["s-reason"]])
-        reason = sys.intern(reason)  # one object per reason: the C caches day arrays by identity
+        phrase, count = split_counted(tokens[at["s-reason"]])
+        unknown = None if is_reason(phrase) else phrase
+        reason = sys.intern(phrase if unknown is None else self.reason_name(phrase))  # the C caches day arrays by identity
         url = tokens[at["cs-uri"]] if "cs-uri" in at else "-"
         queue = tokens[at["s-queuename"]] if "s-queuename" in at else "-"
         return (reason, count, None if url == "-" else url, None if queue == "-" else (reason, queue),
-                tokens[at["sc-status"]] if "sc-status" in at else "-", not is_reason(reason))
+                tokens[at["sc-status"]] if "sc-status" in at else "-", unknown)
 
     def _slow_row(self, block: bytes, pos: int, number: int) -> tuple[int, int]:
         """The line at `pos` on the reference path; returns where the next line starts.

@@ -12,7 +12,7 @@ from types import ModuleType
 from ..base import Lines, NotThisKind, ParseResult, Skip
 from ..phrases import is_reason, split_counted
 from .fields import DEFAULT_FIELDS, KIND, KNOWN_FIELDS, aligned_fields, w3c_stamp
-from .stats import HttpErrStats
+from .stats import OTHER_UNKNOWN, UNKNOWN_REASONS, HttpErrStats
 
 
 class LineParser:
@@ -27,6 +27,7 @@ class LineParser:
         self.aligned = 0
         self.saw_anything = False
         self.pending: tuple[int, list[str]] | None = None  # a line wrapped by whoever copied the log
+        self.unknown_named: set[str] = set()  # unknown phrases counted as reasons of their own
         self.set_fields(DEFAULT_FIELDS, "13 fields (no #Fields: header, default layout)")
 
     def set_fields(self, fields: list[str], layout: str) -> None:
@@ -50,7 +51,8 @@ class LineParser:
         reason, count = split_counted(row["s-reason"])
         if not is_reason(reason):
             # Unknown phrases are kept: HTTP.sys adds phrases over the years.
-            stats.unknown_reasons[reason] += 1
+            stats.unknown_reasons.add(reason)
+            reason = self.reason_name(reason)
         self.saw_anything = True
         stats.layouts[self.layout] += 1
         stats.add(
@@ -62,6 +64,17 @@ class LineParser:
             row.get("sc-status", "-"),
             self.lines.ref(number),
         )
+
+    def reason_name(self, phrase: str) -> str:
+        """The reason an unknown phrase is counted under: itself, or OTHER_UNKNOWN past UNKNOWN_REASONS of them.
+
+        Decided in line order, whichever path reads the line, so both paths agree.
+        """
+        if phrase not in self.unknown_named:
+            if len(self.unknown_named) >= UNKNOWN_REASONS:
+                return OTHER_UNKNOWN
+            self.unknown_named.add(phrase)
+        return phrase
 
     def _salvage(self, tokens: list[str], number: int) -> None:
         """A line the layout does not fit: kept by its single reason phrase, else skipped."""
@@ -133,7 +146,30 @@ class LineParser:
             result.notes.append(f"{stats.untimed} line(s) had no valid date/time; counted without a timestamp")
         if stats.unknown_columns:
             result.notes.append("unknown columns kept but not interpreted: " + ", ".join(sorted(stats.unknown_columns)))
-        if stats.unknown_reasons:
-            result.notes.append("reason phrases the knowledge base does not know, counted as is: "
-                                + ", ".join(f"{r} ({n})" for r, n in stats.unknown_reasons.most_common()))
+        result.notes += bounded_notes(stats)
         return result
+
+
+NAMED_IN_NOTES = 20
+
+
+def bounded_notes(stats: HttpErrStats) -> list[str]:
+    """The unknown phrases (the busiest NAMED_IN_NOTES, "and N more"), and each count that kept only its busiest values."""
+    notes = []
+    unknown = stats.unknown_reasons
+    if unknown:
+        named = unknown.most_common(NAMED_IN_NOTES)
+        rest = unknown.total - sum(n for _, n in named)
+        more = (f", and {'at least ' if unknown.thinned else ''}{unknown.distinct() - len(named):,} more ({rest:,} lines)"
+                if rest else "")
+        notes.append("reason phrases the knowledge base does not know, counted as is: "
+                     + ", ".join(f"{r} ({n})" for r, n in named) + more)
+        if len(stats.reasons) and OTHER_UNKNOWN in stats.reasons:
+            notes.append(f"past {UNKNOWN_REASONS} unknown reason phrases, the lines of the others are counted "
+                         f"together as {OTHER_UNKNOWN}")
+    for what, counts in (("status values", stats.statuses), ("queue names", stats.queues),
+                         *((f"{reason} URLs", urls) for reason, urls in sorted(stats.urls.items()))):
+        if counts.thinned:
+            notes.append(f"more than {counts.capacity:,} distinct {what}: only the busiest are kept "
+                         f"({counts.others():,} entries on the others)")
+    return notes
