@@ -19,7 +19,8 @@ from httperr_doctor.engine.evidence import ReadFile
 from httperr_doctor.engine.facts import Facts, with_answers
 from httperr_doctor.engine.rule_engines import FactTypeError, check_type
 from httperr_doctor.engine.knowledge import KnowledgeBase, default_kb
-from httperr_doctor.engine.questioning import Candidate, Questioner, Standing
+from httperr_doctor.engine.questioning import Questioner
+from httperr_doctor.engine.standing import Candidate, Standing
 from httperr_doctor.engine.render.html import render_html
 from httperr_doctor.engine.render.json_report import render_json
 from httperr_doctor.engine.render.markdown import render_markdown

@@ -1,7 +1,7 @@
 """What every KB check shares: its severity, and where in the KB files a problem is."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
@@ -17,17 +17,13 @@ class Checked:
 
     kb: KnowledgeBase
     run_cases: bool = True
+    # What one check works out once for all the items it is given.
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def produced(self) -> dict[str, str]:
         """Every fact the facts step can set, with its kind (engine/facts/ declarations)."""
         return catalogue(self.kb)
-
-    @cached_property
-    def phrase_usage(self) -> dict[str, list[tuple[str, str]]]:
-        from .phrases import phrase_usage
-
-        return phrase_usage(self.kb)
 
     @cached_property
     def needed(self) -> set[str]:

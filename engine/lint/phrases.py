@@ -66,7 +66,9 @@ def causes_known(checked: Checked, item: tuple[str, ReasonPhrase]) -> Iterator[s
 
 def used_by_rules(checked: Checked, item: tuple[str, ReasonPhrase]) -> Iterator[str]:
     name, phrase = item
-    uses = checked.phrase_usage[name]
+    if "phrase_usage" not in checked.memo:
+        checked.memo["phrase_usage"] = phrase_usage(checked.kb)
+    uses = checked.memo["phrase_usage"][name]
     if not uses:
         yield f"reason phrase {name} is used by no rule, so it cannot influence a diagnosis"
     linked = {checked.kb.rules[rule_id].cause for rule_id, _ in uses}
