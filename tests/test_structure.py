@@ -22,6 +22,7 @@ MAX_FUNCTION_LINES = 60
 LONG_MODULES = {"wizard/interactive.py": "fresh (on-screen report)"}
 LONG_FUNCTIONS = {
     "engine/evidence/perfmon.py": "hostile (perfmon inf/nan)",
+    "engine/evidence/poolmon.py": "collector (poolmon /n snapshots)",
     "engine/ingest.py": "ingest and hostile (worker runs, folder walking)",
 }
 
