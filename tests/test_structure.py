@@ -23,6 +23,7 @@ LONG_MODULES = {"wizard/interactive.py": "fresh (on-screen report)"}
 LONG_FUNCTIONS = {
     "engine/evidence/perfmon.py": "hostile (perfmon inf/nan)",
     "engine/evidence/poolmon.py": "collector (poolmon /n snapshots)",
+    "engine/render/svg.py": "timeline (zoomed incident panels)",
     "engine/ingest.py": "ingest and hostile (worker runs, folder walking)",
 }
 
