@@ -48,6 +48,18 @@ def _common_folder(paths: Iterable[PurePath]) -> PurePath | None:
     return common
 
 
+def _host_in_folders(path: PurePath, top: PurePath | None, named_in: dict[PurePath, set[str]]) -> str | None:
+    """The one host named in the file's folder or the nearest folder above it that names
+    any, without climbing out of its top folder."""
+    for folder in path.parents:
+        names = named_in.get(folder, set())
+        if len(names) == 1 and (top is None or folder == top or top in folder.parents):
+            return next(iter(names))
+        if names or folder == top:
+            return None
+    return None
+
+
 def group_by_host(files: list[ReadFile], flavour: type[PurePath] | None = None) -> dict[str, list[ReadFile]]:
     """Group parsed files by server.
 
@@ -91,13 +103,7 @@ def group_by_host(files: list[ReadFile], flavour: type[PurePath] | None = None) 
     for f in parsed:
         path = paths[id(f)]
         top = top_of[id(f)]
-        host = host_key(f.result.host) if f.result.host else None
-        for folder in path.parents if host is None else ():
-            names = named_in.get(folder, set())
-            if len(names) == 1 and (top is None or folder == top or top in folder.parents):
-                host = next(iter(names))
-            if names or folder == top:
-                break
+        host = host_key(f.result.host) if f.result.host else _host_in_folders(path, top, named_in)
         if host is None:
             if top is not None and tops_are_servers and top not in named_tops:
                 host = host_key(_folder_name(top)) or UNNAMED_HOST
