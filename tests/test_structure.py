@@ -27,6 +27,13 @@ LONG_FUNCTIONS = {
     "engine/ingest.py": "ingest and hostile (worker runs, folder walking)",
 }
 
+# Import cycles someone is still untangling, as the set of modules in each, with who.
+KNOWN_CYCLES = {
+    frozenset({"engine.rule_engines", "engine.inference"}):
+        "engines (the engine chooser imports each engine lazily; each engine imports the chooser's shared types)",
+    frozenset({"engine.rule_engines", "engine.reference_inference"}): "engines (as above)",
+}
+
 
 def sources() -> list[Path]:
     return sorted(p for folder in FOLDERS for p in (ROOT / folder).rglob("*.py") if "__pycache__" not in p.parts)
@@ -98,18 +105,19 @@ def imports_of(path: Path, known: set[str]) -> set[str]:
     return found
 
 
-def test_no_import_cycle():
+def import_cycles() -> set[frozenset[str]]:
+    """Every import cycle among our modules, as the set of modules in it (without the package prefix)."""
     paths = {module_name(p): p for p in sources()}
     known = set(paths)
     graph = {name: imports_of(path, known) for name, path in paths.items()}
-    cycles: list[list[str]] = []
+    cycles: set[frozenset[str]] = set()
     state: dict[str, int] = {}
 
     def visit(node: str, trail: list[str]) -> None:
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append(trail[trail.index(nxt):] + [nxt])
+                cycles.add(frozenset(name.removeprefix(f"{PACKAGE}.") for name in trail[trail.index(nxt):]))
             elif nxt not in state:
                 visit(nxt, trail + [nxt])
         state[node] = 2
@@ -117,4 +125,10 @@ def test_no_import_cycle():
     for start in sorted(graph):
         if start not in state:
             visit(start, [start])
-    assert [" -> ".join(c) for c in cycles] == []
+    return cycles
+
+
+def test_no_import_cycle():
+    cycles = import_cycles()
+    assert sorted(sorted(c) for c in cycles - KNOWN_CYCLES.keys()) == []
+    assert sorted(sorted(c) for c in KNOWN_CYCLES.keys() - cycles) == [], "untangled: remove them from KNOWN_CYCLES"
