@@ -349,3 +349,24 @@ def test_a_registry_key_with_every_value_at_its_default_is_still_read():
     assert (entry["kind"], entry["records"], entry["skipped"]) == ("regquery", 0, 0)
     assert entry["notes"] == ["keys listed but no values: nothing under HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet"
                               "\\Services\\HTTP\\Parameters was changed from its default"]
+
+
+# Real outputs of the collector's commands, kept elsewhere in the fixtures, under the names the collector gives them.
+REAL_OUTPUTS = {
+    "netsh-http-servicestate.txt": FIXTURES / "real" / "netsh_http_show_servicestate_iotbay.txt",
+    "bcdedit-enum.txt": FIXTURES / "bcdedit" / "bcdedit_win10_packt_real.txt",
+    "system-events.txt": FIXTURES / "eventlog" / "wevtutil_text_real.txt",
+    "perf-counters.csv": FIXTURES / "perfmon" / "perfmon_sql01_linchi_shea_real.csv",
+    "poolsnap-1.log": FIXTURES / "real" / "poolmon_wdk_doc_samples.txt",
+    "boot.ini": FIXTURES / "real" / "bootini_3gb_wdk_doc_examples.txt",
+    "HTTPERR/httperr1.log": FIXTURES / "real" / "httperr_logjoint_smoketest.log",
+}
+
+
+def test_real_outputs_under_the_collector_names_are_detected_as_its_kinds(tmp_path):
+    archive = tmp_path / "REAL-httperr-evidence-20261203-000000.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for name, source in REAL_OUTPUTS.items():
+            bundle.write(source, f"{archive.stem}/{name}")
+    kinds = kinds_by_member(diagnose_json(archive))
+    assert kinds == {f"{archive.stem}/{name}": expected_kind(name) for name in REAL_OUTPUTS}
