@@ -90,9 +90,11 @@ class Bundle:
         lines = [f"#Software: Microsoft Internet Information Services {version}", "#Version: 1.0",
                  f"#Date: {first:%Y-%m-%d %H:%M:%S}", f"#Fields: {IIS_FIELDS}"]
         for t, url, status, win32, taken in sorted(rows, key=lambda r: r[0]):
-            method = "POST" if url.endswith((".asmx", ".svc", "/upload")) else "GET"
-            lines.append(f"{t:%Y-%m-%d %H:%M:%S} {self.ip} {method} {url} - 80 - {self.client()} {UA} "
-                         f"{status} 0 {win32} {taken}")
+            stem, _, query = url.partition("?")
+            method = "POST" if stem.endswith((".asmx", ".svc", "/upload", ".eas")) else "GET"
+            code, _, sub = status.partition(".")
+            lines.append(f"{t:%Y-%m-%d %H:%M:%S} {self.ip} {method} {stem} {query or '-'} 80 - {self.client()} {UA} "
+                         f"{code} {sub or 0} {win32} {taken}")
         write(self.out / "W3SVC1" / f"u_ex{first:%y%m%d}.log", lines)
 
     def traffic(self, start: datetime, minutes: int, per_minute, urls: list[str], slow=lambda t, u: False,
@@ -183,9 +185,12 @@ class Bundle:
 
     # ---- configuration and state
     def app_host_config(self, pool: str, queue_length: int | None = None, rapid_fail: bool = True,
-                        max_connections: int | None = None, web_limits: str = "") -> None:
+                        max_connections: int | None = None, web_limits: str = "", private_memory_kb: int | None = None) -> None:
         queue = f' queueLength="{queue_length}"' if queue_length else ""
         failure = "" if rapid_fail else '\n                <failure rapidFailProtection="false" />'
+        if private_memory_kb:
+            failure += ('\n                <recycling>\n                    <periodicRestart privateMemory='
+                        f'"{private_memory_kb}" />\n                </recycling>')
         limits = f'\n                <limits maxConnections="{max_connections}" />' if max_connections else ""
         weblimits = f"\n        <webLimits {web_limits} />" if web_limits else ""
         write(self.out / "applicationHost.config", [
@@ -220,11 +225,26 @@ class Bundle:
         lines += [f"    {k}    REG_DWORD    {v:#x}" for k, v in values.items()]
         write(self.out / "reg-http-parameters.txt", lines + [""])
 
+    # ---- Windows Server 2003 Event Viewer copy (IIS 6 writes W3SVC events to System)
+    def events_2003(self, name: str, items: list[tuple[datetime, str, int, str, str]]) -> None:
+        lines = []
+        for t, source, event_id, level, message in sorted(items, key=lambda item: item[0]):
+            hour = t.hour % 12 or 12
+            lines += [f"Event Type:\t{level}", f"Event Source:\t{source}", "Event Category:\tNone", f"Event ID:\t{event_id}",
+                      f"Date:\t\t{t.month}/{t.day}/{t.year}", f"Time:\t\t{hour}:{t:%M:%S} {'AM' if t.hour < 12 else 'PM'}",
+                      "User:\t\tN/A", f"Computer:\t{self.host}", "Description:", message, ""]
+        write(self.out / name, lines)
+
     def expected(self, top: str, description: str, acceptable: list[str] = (), top3: list[str] = (),
-                 answers: dict | None = None) -> None:
+                 answers: dict | None = None, healthy: bool = False, origin: dict | None = None) -> None:
+        """What a senior engineer concludes; for published stories, written from the story's resolution."""
         data = {"description": description, "top": top, "acceptable_top": list(acceptable), "top3": list(top3)}
         if answers:
             data["answers"] = answers
+        if healthy:
+            data["healthy"] = True
+        if origin:
+            data["origin"] = origin
         (self.out / "expected.yaml").write_text(yaml.safe_dump(data, sort_keys=False, width=100), encoding="utf-8")
 
 
@@ -639,6 +659,345 @@ def real_wcf_min_send_rate(b: Bundle) -> None:
                "HTTP.sys's stricter minimum send rate (real excerpt).", [], [])
 
 
+# ---------------------------------------------------------------- published troubleshooting stories
+# Each bundle rebuilds a published case as a help desk would have collected it. The
+# expectation comes from the story's own resolution (`origin`), written before the tool
+# was run on the bundle; names, addresses and exact counts are made up around it.
+WAS = "Microsoft-Windows-WAS"
+SCM = "Service Control Manager"
+
+
+def healthy_idle_url_scans(b: Bundle) -> None:
+    b.day = datetime(2016, 5, 2)
+    b.idle(at(b, 0), 33, (8, 32))
+    scanners = ["198.51.100.23", "203.0.113.77", "192.0.2.140"]
+    for _ in range(14):
+        t = at(b, 0) + timedelta(minutes=b.rng.randint(0, 33 * 60))
+        b.err(t, "URL", "GET", b.rng.choice(["/scripts/..%c1%9c../winnt/system32/cmd.exe", "/_vti_bin/..%255c..%255cwinnt/system32/cmd.exe",
+                                             "/msadc/..%c0%af../..%c0%af../winnt/system32/cmd.exe"]),
+              "400", "-", "HTTP/1.0", "-", client=b.rng.choice(scanners))
+    for _ in range(3):
+        b.err(at(b, 0) + timedelta(minutes=b.rng.randint(0, 33 * 60)), "Hostname", "GET", "/", "400", "-", "HTTP/1.1", "-",
+              client=b.rng.choice(scanners))
+    b.write_httperr()
+    b.systeminfo()
+    b.expected("idle-connections-benign", "A working web server's HTTPERR over 33 hours: thousands of idle keep-alive "
+               "expiries and a few URL rejections of worm and scanner probes; nothing is wrong with the server.",
+               healthy=True, origin={
+                   "url": "https://blogs.msdn.microsoft.com/webtransports/2004/07/15/http-syss-httperr-and-timer_connectionidle/",
+                   "title": "Http.sys's HTTPERR and Timer_ConnectionIdle (Microsoft web transports blog, 2004)",
+                   "resolution": "Timer_ConnectionIdle entries are keep-alive connections closed after two idle minutes and "
+                                 "the URL entries are scanners rejected by HTTP.sys's strict parsing: informational, "
+                                 "nothing to worry about or fix."})
+
+
+def healthy_dropped_midload(b: Bundle) -> None:
+    b.os, b.day = "2012r2", datetime(2019, 1, 17)
+    urls = ["/address/", "/", "/contact/", "/css/site.css", "/js/app.js", "/img/banner.jpg"]
+    rows = b.traffic(at(b, 1), 180, lambda t: b.rng.randint(20, 40), urls)
+    drops = sorted(at(b, 1) + timedelta(minutes=b.rng.randint(5, 175), seconds=b.rng.randint(0, 59)) for _ in range(5))
+    for t in drops:
+        rows.append((t, "/address/", "500.19", "64", b.rng.randint(4000, 9000)))
+        b.err(t, "Connection_Dropped", "GET", "/address/", "-", "DefaultAppPool", "HTTP/1.1", "1")
+    b.iis(rows, "8.5")
+    b.idle(at(b, 1), 3, (15, 60))
+    b.write_httperr()
+    b.systeminfo()
+    b.expected("client-disconnects-benign", "A handful of visitors lose their connection (Wi-Fi off, device asleep) while a "
+               "page loads: IIS logs '500 19 64' and HTTPERR Connection_Dropped for those few requests; the server is fine.",
+               ["idle-connections-benign"], healthy=True, origin={
+                   "url": "https://port135.com/2019/02/13/500-19-client-drops-connection-loading-website/",
+                   "title": "IIS logs 500.19 if a client drops connection while loading the website (port135.com, 2019)",
+                   "resolution": "The client dropped the connection before the page finished loading; the 500.19 and the "
+                                 "Connection_Dropped entry are the expected record of that, not a server fault."})
+
+
+def longpoll_activesync_ping(b: Bundle) -> None:
+    b.day = datetime(2009, 8, 5)
+    devices = [(f"user{i:03d}", f"Appl{b.rng.randint(10**9, 10**10 - 1)}", b.rng.choice(["iPhone", "PalmPre", "SmartPhone"]))
+               for i in range(60)]
+
+    def eas(cmd: str) -> str:
+        user, device, kind = b.rng.choice(devices)
+        return f"/Microsoft-Server-ActiveSync/default.eas?User={user}&DeviceId={device}&DeviceType={kind}&Cmd={cmd}"
+
+    rows = []
+    for m in range(240):
+        t0 = at(b, 8) + timedelta(minutes=m)
+        for _ in range(b.rng.randint(8, 16)):
+            rows.append((t0 + timedelta(seconds=b.rng.randint(0, 59)), b.rng.choice(["/owa/", "/owa/ev.owa", "/owa/default.aspx"]),
+                         "200", "0", b.rng.randint(15, 700)))
+        for _ in range(b.rng.randint(2, 5)):
+            rows.append((t0 + timedelta(seconds=b.rng.randint(0, 59)), eas("Sync"), "200", "0", b.rng.randint(80, 1500)))
+        for _ in range(b.rng.randint(3, 6)):
+            rows.append((t0 + timedelta(seconds=b.rng.randint(0, 59)), eas("Ping"), "200", "0", b.rng.randint(480_000, 1_740_000)))
+    b.iis(rows)
+    carriers = ["172.56.14.9", "172.56.20.33", "100.64.8.17"]
+    for _ in range(46):
+        t = at(b, 8) + timedelta(minutes=b.rng.randint(0, 239), seconds=b.rng.randint(0, 59))
+        b.err(t, "Connection_Dropped", "POST", eas("Ping"), "-", "MSExchangeSyncAppPool", "HTTP/1.1", "1",
+              client=b.rng.choice(carriers))
+    b.idle(at(b, 8), 4, (5, 25))
+    b.write_httperr()
+    b.systeminfo()
+    message = ("The average of the most recent [526] heartbeat intervals used by clients is less than or equal to [540]. "
+               "Make sure that your firewall configuration is set to work correctly with Exchange ActiveSync and Direct Push technology.")
+    b.events("application-events.txt", "Application",
+             [(at(b, h, 1, 7), "MSExchange ActiveSync", 1040, "Warning", message) for h in (9, 11)])
+    b.expected("client-disconnects-benign", "Exchange 2007 client access server: phones hold ActiveSync Ping requests open "
+               "for up to half an hour by design and some vanish on the mobile network mid-ping; HTTPERR logs those as "
+               "Connection_Dropped. Nobody complains and the server is healthy.",
+               ["idle-connections-benign"], healthy=True, origin={
+                   "url": "https://serverfault.com/questions/51111/exchange-activesync-heartbeat-intervals",
+                   "title": "Exchange ActiveSync heartbeat intervals (Server Fault) with KB 905013, Enterprise firewall "
+                            "configuration for Exchange ActiveSync Direct Push",
+                   "resolution": "Direct Push keeps each Ping open for the heartbeat interval by design; the short heartbeats "
+                                 "come from a device's network (most likely the mobile carrier) closing idle connections; "
+                                 "nothing to change on the server, users see no failures."})
+
+
+def hang_queuefull_admin_recycle(b: Bundle) -> None:
+    b.day = datetime(2014, 6, 11)
+    onset, recycle = at(b, 18, 40), at(b, 21, 10)
+    t = onset
+    while t < recycle:
+        b.err(t, "QueueFull", "GET", b.rng.choice(["/portal/", "/portal/default.aspx", "/uag/login.asp"]), "503", "PortalPool",
+              "HTTP/1.1", "1")
+        t += timedelta(seconds=b.rng.randint(5, 14))
+    kill = recycle + timedelta(seconds=92)
+    for i in range(38):
+        b.err(kill + timedelta(milliseconds=40 * i), "Connection_Abandoned_By_ReqQueue", "GET", "/portal/default.aspx", "-",
+              "PortalPool", "HTTP/1.1", "1")
+    b.idle(at(b, 16), 7, (10, 40))
+    b.write_httperr()
+    b.systeminfo()
+    b.app_host_config("PortalPool")
+    rows = []
+    t = at(b, 17)
+    while t <= at(b, 21, 40):
+        hung = onset - timedelta(minutes=2) <= t < recycle + timedelta(minutes=2)
+        queue = 1000 if hung else b.rng.randint(0, 6)
+        cpu = b.rng.uniform(1, 3) if hung else b.rng.uniform(8, 22)
+        rows.append((t, [queue, round(cpu, 6)]))
+        t += timedelta(minutes=1)
+    b.typeperf(["HTTP Service Request Queues(PortalPool)\\CurrentQueueSize", "Processor(_Total)\\% Processor Time"], rows)
+    b.events("system-events.txt", "System", [
+        (kill, WAS, 5013, "Warning", "A process serving application pool 'PortalPool' exceeded time limits during shut down. "
+                                    "The process id was '4412'.")])
+    b.expected("queue-not-draining", "A deadlock in the portal's worker stops it taking requests: the queue sits at its "
+               "1,000 limit for two and a half hours with the CPU idle and every request gets 503 QueueFull, until the "
+               "administrator recycles the pool (the hung worker overruns its shutdown time: WAS 5013 and the queued "
+               "requests are abandoned).", [], ["request-queue-full"], origin={
+                   "url": "https://support.microsoft.com/en-us/topic/fix-http-503-errors-on-a-server-that-is-running-forefront-unified-access-gateway-2010-service-pack-4-96896cda-7659-ee61-d6ef-a23a903a6d4f",
+                   "title": "FIX: HTTP 503 errors on a server that is running Forefront UAG 2010 SP4 (with LeanSentry's "
+                            "'How to fix IIS website hangs': most hangs do not involve high CPU)",
+                   "resolution": "A deadlock stops requests being processed; they back up until the queue is full and "
+                                 "every request gets 503 QueueFull until the worker is recycled or IIS restarted. Fixed by "
+                                 "the product update; the recycle only ended the outage."})
+
+
+def hang_reqqueue_iisreset(b: Bundle) -> None:
+    b.os, b.day = "2012r2", datetime(2018, 3, 6)
+    onset, reset = at(b, 13, 5), at(b, 13, 56, 10)
+    t = onset
+    while t < reset:
+        b.err(t, "Timer_ReqQueue", "POST", b.rng.choice(["/claims/submit.aspx", "/claims/status.aspx", "/claims/"]), "-",
+              "ClaimsPool", "HTTP/1.1", "2")
+        t += timedelta(seconds=b.rng.randint(8, 22))
+    kill = reset + timedelta(seconds=90)
+    for i in range(52):
+        b.err(kill + timedelta(milliseconds=30 * i), "Connection_Abandoned_By_ReqQueue", "POST", "/claims/submit.aspx", "-",
+              "ClaimsPool", "HTTP/1.1", "2")
+    b.idle(at(b, 11), 5, (10, 40))
+    b.write_httperr()
+    b.systeminfo()
+    b.events("system-events.txt", "System", [
+        (reset, SCM, 7036, "Information", "The World Wide Web Publishing Service service entered the stopped state."),
+        (kill, WAS, 5013, "Warning", "A process serving application pool 'ClaimsPool' exceeded time limits during shut down. "
+                                    "The process id was '6120'."),
+        (kill + timedelta(seconds=9), SCM, 7036, "Information", "The World Wide Web Publishing Service service entered the running state."),
+    ])
+    b.expected("queue-not-draining", "The claims application's threads all block on a stuck database call: requests wait in "
+               "ClaimsPool's queue until HTTP.sys times them out (Timer_ReqQueue) for 50 minutes; the administrator's "
+               "iisreset ends it, and the hung worker overruns its shutdown time (WAS 5013) with the queued requests abandoned.",
+               [], [], origin={
+                   "url": "https://learn.microsoft.com/en-us/troubleshoot/developer/webapps/iis/health-diagnostic-performance/application-pool-exceed-time-limits",
+                   "title": "An application pool exceeds time limits during shutdown in IIS (KB 2634635), with LeanSentry's "
+                            "'How to fix IIS website hangs'",
+                   "resolution": "The 5013 event only says the hung application could not shut down in time when it was "
+                                 "reset; the hang itself (blocked application threads, requests queueing) is the problem "
+                                 "to diagnose with dumps taken during the hang."})
+
+
+def wsus_private_bytes_rapid_fail(b: Bundle) -> None:
+    b.os, b.day, b.ram_mb = "2012r2", datetime(2017, 5, 8), 8192
+    recycles = [at(b, 8, 2), at(b, 8, 31), at(b, 8, 52), at(b, 9, 9), at(b, 9, 21), at(b, 9, 32, 42)]
+    disabled = at(b, 9, 33, 42)
+    t = disabled + timedelta(seconds=3)
+    while t < at(b, 12, 30):
+        b.err(t, "AppOffline", "POST", b.rng.choice(["/SimpleAuthWebService/SimpleAuth.asmx", "/ClientWebService/Client.asmx"]),
+              "503", "WsusPool", "HTTP/1.1", "707060612")
+        t += timedelta(seconds=b.rng.randint(6, 20))
+    b.idle(at(b, 6), 7, (15, 60))
+    b.write_httperr()
+    b.systeminfo()
+    b.app_host_config("WsusPool", queue_length=1000, private_memory_kb=1_843_200)
+    items = [(r, WAS, 5117, "Information", "A worker process serving application pool 'WsusPool' has requested a recycle "
+                                           "because it reached its private bytes memory limit.") for r in recycles]
+    items.append((disabled, WAS, 5002, "Error", "Application pool 'WsusPool' is being automatically disabled due to a series "
+                                                "of failures in the process(es) serving that application pool."))
+    b.events("system-events.txt", "System", items)
+    b.expected("app-pool-memory-limit", "WSUS: WsusPool keeps reaching its 1.8 GB private memory limit (WAS 5117) and, "
+               "recycled again and again, is disabled by rapid-fail protection (WAS 5002); clients get 503 AppOffline. "
+               "No worker crashed.", ["app-pool-rapid-fail"], ["app-pool-rapid-fail"], origin={
+                   "url": "https://saotn.org/posts/wsuspool-keeps-crashing-stops",
+                   "title": "WsusPool keeps crashing: stops again and again (saotn.org, 2017), with 'WSUS ... HTTP 503' "
+                            "(sccm2012.wordpress.com) and real WAS 5117/5002 events (technology-toolbox Notebook)",
+                   "resolution": "The WSUS metadata cache makes w3wp exceed the pool's default private memory limit "
+                                 "(1,843,200 KB); raise the limit (or set it to 0) and the queue length, then start WsusPool."})
+
+
+def wsus_recycling_high_cpu(b: Bundle) -> None:
+    b.os, b.day, b.ram_mb = "2012r2", datetime(2017, 8, 9), 16384
+    recycles, t = [], at(b, 8, 6)
+    while t < at(b, 12, 30):
+        recycles.append(t)
+        t += timedelta(minutes=b.rng.randint(14, 24))
+    for r in recycles:
+        for i in range(b.rng.randint(6, 15)):
+            b.err(r + timedelta(seconds=90, milliseconds=60 * i), "Connection_Abandoned_By_ReqQueue", "POST",
+                  "/ClientWebService/Client.asmx", "-", "WsusPool", "HTTP/1.1", "1")
+    b.idle(at(b, 7), 6, (10, 45))
+    b.write_httperr()
+    b.systeminfo()
+    b.app_host_config("WsusPool", queue_length=2000, private_memory_kb=1_843_200)
+    b.events("system-events.txt", "System", [
+        (r, WAS, 5117, "Information", f"A worker process serving application pool 'WsusPool' has requested a recycle because "
+                                      "it reached its private bytes memory limit.") for r in recycles])
+    rows, t = [], at(b, 7, 30)
+    while t <= at(b, 12, 30):
+        rows.append((t, [round(b.rng.uniform(70, 100) if t >= at(b, 8) else b.rng.uniform(10, 30), 6)]))
+        t += timedelta(minutes=2)
+    b.typeperf(["Processor(_Total)\\% Processor Time"], rows)
+    b.expected("app-pool-memory-limit", "Patch Tuesday on a software update point: w3wp for WsusPool climbs to its private "
+               "memory limit every 15-25 minutes (WAS 5117), each recycle abandons the scans in flight, CPU sits at 70-100%.",
+               [], [], origin={
+                   "url": "https://blogs.technet.microsoft.com/configurationmgr/2017/08/18/high-cpuhigh-memory-in-wsus-following-update-tuesdays/",
+                   "title": "High CPU/High Memory in WSUS following Update Tuesdays (Configuration Manager team blog, 2017)",
+                   "resolution": "Large update metadata drives w3wp's memory to the pool's private memory limit and it "
+                                 "recycles constantly; decline superseded updates, install the WSUS update, and raise the "
+                                 "WsusPool private memory limit."})
+
+
+def leak_tag_before_refusals(b: Bundle) -> None:
+    b.os, b.arch, b.ram_mb, b.day = "2003", "x86", 4095, datetime(2014, 6, 16)
+    b.idle(at(b, 5), 8)
+    t = at(b, 11, 41, 3)
+    while t < at(b, 12, 30):
+        b.refused(t, b.rng.randint(1, 6))
+        t += timedelta(seconds=5)
+    b.write_httperr("1.0")
+    b.systeminfo()
+    b.boot_ini("/fastdetect /NoExecute=OptOut")
+    base = [("Irp ", "Nonp", 5_242_880), ("TCPt", "Nonp", 4_194_304), ("UlHT", "Nonp", 3_145_728), ("Thre", "Nonp", 1_572_864),
+            ("MmCm", "Nonp", 7_340_032), ("File", "Paged", 9_437_184)]
+    for name, pool_kb, leaked in (("poolmon-0600.txt", 110_000, 62_914_560), ("poolmon-0900.txt", 168_000, 121_634_816),
+                                  ("poolmon-1200.txt", 242_000, 197_132_288)):
+        b.poolmon(name, pool_kb, base + [("BLFP", "Nonp", leaked)])
+    b.events_2003("system-events.txt", [(at(b, 11, m), "Srv", 2019, "Error", "The server was unable to allocate from the "
+                                         "system nonpaged pool because the pool was empty.") for m in (48, 55)]
+                  + [(at(b, 12, 5), "Srv", 2019, "Error", "The server was unable to allocate from the system nonpaged pool "
+                                                          "because the pool was empty.")])
+    b.expected("pool-leak-driver", "x86 Server 2003: a third-party filter driver's pool tag grows all morning across three "
+               "PoolMon captures until non-paged pool runs out; Srv 2019 events and IIS refusing connections follow.",
+               ["nonpaged-pool-exhausted"], ["nonpaged-pool-exhausted"], origin={
+                   "url": "https://asifkhandevadi.wordpress.com/2014/07/19/troubleshooting-non-paged-pool-memory-leak-event-id-2019-using-poolmon/",
+                   "title": "Troubleshooting non-paged pool memory leak event id 2019 using poolmon (2014)",
+                   "resolution": "PoolMon sorted by bytes showed one tag leaking; the tag led to a third-party driver, "
+                                 "which was the cause (update or remove that driver)."})
+
+
+def timer_minbytes_slow_client(b: Bundle) -> None:
+    b.os, b.day = "2012r2", datetime(2020, 7, 26)
+    slow_client = "10.123.12.12"
+    t = at(b, 14, 9, 1)
+    while t < at(b, 15, 40):
+        b.err(t, "Timer_MinBytesPerSecond", client=slow_client)
+        t += timedelta(seconds=b.rng.choice((0, 25, 25, 35, 60, 90)))
+    b.idle(at(b, 12), 5, (10, 40))
+    b.write_httperr()
+    b.systeminfo()
+    rows = b.traffic(at(b, 13), 180, lambda t: b.rng.randint(15, 30), ["/", "/reports/list.aspx", "/reports/export.aspx"])
+    b.iis(rows, "8.5")
+    b.expected("slow-clients", "Users behind one office link report a slow site: HTTP.sys keeps cutting their responses "
+               "(Timer_MinBytesPerSecond) because their side takes the data slower than 240 bytes a second.", [], [], origin={
+                   "url": "https://port135.com/2020/08/01/slow-response-times-timer-minbytespersecond/",
+                   "title": "Slow response times and Timer_MinBytesPerSecond in HTTP.SYS logs (port135.com / IIS Support Blog, 2020)",
+                   "resolution": "The client was not receiving the response at a reasonable speed; HTTP.sys terminated "
+                                 "connections under minBytesPerSecond. Fix the client side or its network (or relax "
+                                 "minBytesPerSecond knowingly)."})
+
+
+def abandoned_db_crashes(b: Bundle) -> None:
+    b.os, b.arch, b.ram_mb, b.day = "2003", "x86", 2047, datetime(2005, 11, 14)
+    crashes = [at(b, 9, 17), at(b, 10, 2), at(b, 11, 40), at(b, 14, 8), at(b, 15, 51)]
+    for c in crashes:
+        for i in range(b.rng.randint(5, 14)):
+            b.err(c + timedelta(milliseconds=150 * i), "Connection_Abandoned_By_AppPool", "GET", "/realtime/data.asp", "-",
+                  "RealtimePool", "HTTP/1.1", "1")
+    b.idle(at(b, 8), 9)
+    b.write_httperr("1.0")
+    b.systeminfo()
+    b.boot_ini("/fastdetect /NoExecute=OptOut")
+    b.events_2003("system-events.txt", [
+        (c - timedelta(seconds=1), "W3SVC", 1011, "Warning", "A process serving application pool 'RealtimePool' suffered a "
+         f"fatal communication error with the World Wide Web Publishing Service. The process id was '{2200 + i}'. "
+         "The data field contains the error number.") for i, c in enumerate(crashes)])
+    b.expected("worker-process-failure", "IIS 6: the application crashes its worker whenever the real-time database does "
+               "not answer in time, and the requests it held are logged as Connection_Abandoned_By_AppPool.", [], [], origin={
+                   "url": "https://blogs.msdn.microsoft.com/david.wang/2005/11/16/thoughts-on-connection_abandoned_by_apppool/",
+                   "title": "Thoughts on Connection_Abandoned_By_AppPool (David Wang, 2005)",
+                   "resolution": "The entries are a symptom of the application crashing when the database does not "
+                                 "respond; fix the application's handling of that (and the database), nothing to "
+                                 "configure in IIS hides it."})
+
+
+def queuefull_iis6_long_requests(b: Bundle) -> None:
+    b.os, b.arch, b.ram_mb, b.day = "2003", "x86", 4095, datetime(2008, 6, 26)
+    t = at(b, 10, 12)
+    while t < at(b, 10, 51):
+        b.err(t, "QueueFull", "GET", b.rng.choice(["/quotes/search.aspx", "/quotes/", "/quotes/detail.aspx"]), "503", "QuotesPool",
+              "HTTP/1.1", "1")
+        t += timedelta(seconds=b.rng.randint(1, 4))
+    b.idle(at(b, 8), 5)
+    b.write_httperr("1.0")
+    b.systeminfo()
+    b.boot_ini("/fastdetect /NoExecute=OptOut")
+    rows, t = [], at(b, 9, 30)
+    while t <= at(b, 11, 30):
+        busy = at(b, 10, 10) <= t < at(b, 10, 52)
+        rows.append((t, [4000 if busy else b.rng.randint(200, 1800), round(b.rng.uniform(88, 99) if busy else b.rng.uniform(45, 70), 6)]))
+        t += timedelta(minutes=1)
+    b.typeperf(["HTTP Service Request Queues(QuotesPool)\\CurrentQueueSize", "Processor(_Total)\\% Processor Time"], rows)
+    b.expected("request-queue-full", "IIS 6 quotes site at the morning peak: long-running searches keep more than the "
+               "default 4,000 requests in the pool with the CPU busy, and HTTP.sys answers the rest with 503 QueueFull.",
+               [], [], origin={
+                   "url": "https://support.microsoft.com/pt-br/help/816995/error-message-if-the-apppoolqueuelength-value-is-too-low-http-503-service-unavailable",
+                   "title": "Error message if the AppPoolQueueLength value is too low: HTTP 503 Service Unavailable (KB 816995)",
+                   "resolution": "With long-running requests the default of 4,000 queued requests is not enough; raise "
+                                 "AppPoolQueueLength (and test it), Httperr.log shows 503 QueueFull."})
+
+
+def real_logjoint_workstation(b: Bundle) -> None:
+    real_excerpt("httperr_logjoint_smoketest.log", "httperr1.log")(b)
+    b.expected("idle-connections-benign", "A real HTTPERR file from a developer's machine (published as a test input): "
+               "idle keep-alive expiries, one UPnP NOTIFY abandoned by its queue, and HTTP.sys 404s for an unbound "
+               "name; no incident.", ["client-disconnects-benign"], healthy=True, origin={
+                   "url": "https://github.com/sergey-su/logjoint (trunk/tests/model/ReadersIntegrationTests.cs, HTTPERR_SmokeTest)",
+                   "title": "Real HTTPERR lines kept as a log-reader test input (no incident reported)",
+                   "resolution": "Background noise of a working machine; nothing to fix."})
+
+
 CASES = [
     ("refused-av-leak-3gb", "WEB11", refused_av_leak_3gb), ("refused-leak-x64-perfmon", "WEB12", refused_leak_x64),
     ("refused-connection-load", "CHAT01", refused_connection_load), ("refused-increaseuserva", "WEB13", refused_increaseuserva),
@@ -654,6 +1013,15 @@ CASES = [
     ("notfound-old-binding", "WEB16", notfound_binding), ("httpsys-internal", "WEB17", internal_errors),
     ("real-fieldlength-ms", "WEB18", real_fieldlength), ("real-refused-2005", "WEB19", real_refused_2005),
     ("real-wcf-min-send-rate", "WCF01", real_wcf_min_send_rate),
+    ("healthy-idle-url-scans", "WEB20", healthy_idle_url_scans), ("healthy-dropped-midload", "WEB21", healthy_dropped_midload),
+    ("longpoll-activesync-ping", "CAS01", longpoll_activesync_ping),
+    ("hang-queuefull-admin-recycle", "PORTAL02", hang_queuefull_admin_recycle),
+    ("hang-reqqueue-iisreset", "CLAIMS01", hang_reqqueue_iisreset),
+    ("wsus-private-bytes-rapid-fail", "WSUS01", wsus_private_bytes_rapid_fail),
+    ("wsus-recycling-high-cpu", "SUP01", wsus_recycling_high_cpu), ("leak-tag-before-refusals", "APP03", leak_tag_before_refusals),
+    ("timer-minbytes-slow-client", "WEB22", timer_minbytes_slow_client), ("abandoned-db-crashes", "RT01", abandoned_db_crashes),
+    ("queuefull-iis6-long-requests", "QUOTES01", queuefull_iis6_long_requests),
+    ("real-logjoint-workstation", "DEV01", real_logjoint_workstation),
 ]
 
 
