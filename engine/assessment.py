@@ -9,7 +9,7 @@ from .facts import Facts
 from .hosts import UNNAMED_HOST
 from .knowledge import KnowledgeBase
 from .needs import open_needs, settle_unevaluated
-from .ranking import CauseScore, rank
+from .ranking import CauseScore, Strength, rank
 from .rule_engines import RuleEngine, engine_name, new_engine
 from .templates import format_value, render, render_first
 
@@ -29,8 +29,8 @@ def assess(facts: Facts, kb: KnowledgeBase, host: str = UNNAMED_HOST,
            inputs: Iterable[str] = (), timeline: out.Timeline | None = None) -> out.ServerDiagnosis:
     """Run the rules on facts and build one server's differential diagnosis."""
     inference = engine_for(kb).run(facts.values())
-    ranking = rank(kb, inference)
     values = facts.values()
+    ranking = rank(kb, inference, values)
     causes = [_cause_out(kb, score, facts) for score in ranking.ranked]
     ruled_out = [out.RuledOut(id=s.cause, title=kb.causes[s.cause].title,
                               reasons=[_step(kb, r, values) for r in (s.ruled_out_by or s.opposing)])
@@ -46,6 +46,7 @@ def assess(facts: Facts, kb: KnowledgeBase, host: str = UNNAMED_HOST,
         unused_facts=sorted(inference.unused_facts),
         timeline=timeline,
         not_evaluated_detail=settle_unevaluated(kb, inference, facts, ranking.unevaluated),
+        no_problem_found=ranking.no_problem_found,
     )
 
 
@@ -61,13 +62,16 @@ def _fact_text(kb: KnowledgeBase, facts: Facts, name: str) -> out.Evidence:
     return out.Evidence(fact=name, value=fact.value, text=text, sources=[str(s) for s in fact.sources])
 
 
-def _step(kb: KnowledgeBase, rule, values: dict[str, Any]) -> out.ReasoningStep:
+def _step(kb: KnowledgeBase, rule, values: dict[str, Any], facts: Facts | None = None,
+          strength: Strength | None = None) -> out.ReasoningStep:
     try:
         text = render(rule.because, values, kb.fact_units)
     except KeyError:
         text = rule.title
+    words = facts[strength.fact].how if strength is not None and facts is not None and strength.fact in facts else ""
     return out.ReasoningStep(rule=rule.id, title=rule.title, text=text, certainty=rule.certainty,
-                             direction="for" if rule.certainty > 0 else "against", references=rule.references)
+                             direction="for" if rule.certainty > 0 else "against", references=rule.references,
+                             strength=round(strength.value, 3) if strength is not None else None, strength_text=words)
 
 
 def _evidence(kb: KnowledgeBase, rules, facts: Facts) -> list[out.Evidence]:
@@ -93,10 +97,11 @@ def _cause_out(kb: KnowledgeBase, score: CauseScore, facts: Facts) -> out.CauseO
         summary=render_first(cause.summary, values, kb.fact_units),
         evidence=_evidence(kb, score.supporting, facts),
         evidence_against=_evidence(kb, score.opposing, facts),
-        reasoning=[_step(kb, r, values) for r in sorted(score.supporting + score.opposing, key=lambda r: (-abs(r.certainty), r.id))],
+        reasoning=[_step(kb, r, values, facts, score.weighing(r)) for r in score.rules_by_weight()],
         remediation=[out.RemediationStep(number=i, **step.model_dump()) for i, step in enumerate(cause.remediation, start=1)],
         verify=cause.verify,
         escalation=cause.escalation,
         references=[out.ReferenceOut(id=r, title=kb.references[r].title if r in kb.references else r,
                                      url=kb.references[r].url if r in kb.references else None) for r in refs],
+        triggered_by=list(score.triggered_by),
     )

@@ -40,6 +40,8 @@ class ReasoningStep(Model):
     certainty: float = Field(ge=-1, le=1)
     direction: Literal["for", "against"]
     references: list[str] = Field(default_factory=_new_list)
+    strength: Optional[float] = Field(default=None, ge=0, le=1, description="how strongly the evidence shows the symptom this rule reads (0..1); what the rules reading it concluded was multiplied by it (schema 1.1)")
+    strength_text: str = Field(default="", description="that strength in words, e.g. '1 entry in 2 days of log' (schema 1.1)")
 
 
 class RemediationStep(Model):
@@ -73,6 +75,7 @@ class CauseOut(Model):
     escalation: str
     references: list[ReferenceOut]
     servers: list[str] = Field(default_factory=_new_list, description="hosts where this cause was found (fleet runs)")
+    triggered_by: list[str] = Field(default_factory=_new_list, description="ids of causes ranked above this one because they set it off; deal with them first (schema 1.1)")
 
 
 class RuledOut(Model):
@@ -164,6 +167,7 @@ class ServerDiagnosis(Model):
     timeline: Optional[Timeline] = Field(default=None, description="per-minute series (reason phrases, requests, counters) for drawing; added in schema 1.0")
     time_zone: Optional[str] = Field(default=None, description="how this server's local times (event logs, perfmon) were turned into UTC, i.e. which offset was used")
     not_evaluated_detail: list[NotEvaluated] = Field(default_factory=_new_list, description="each not-evaluated cause with what would settle it")
+    no_problem_found: bool = Field(default=False, description="true when no cause outside the benign category reaches 30%: the evidence shows only background noise (schema 1.1)")
 
 
 class Tool(Model):
@@ -187,3 +191,4 @@ class Report(Model):
     shared_causes: dict[str, list[str]] = Field(default_factory=_new_dict, description="cause id -> hosts, for causes found on more than one server")
     time_note: str = Field(default="HTTPERR and IIS W3C times are UTC as written by Windows.")
     redacted: bool = Field(default=False, description="true when addresses, host names and URL query strings were replaced by placeholders (diagnose --redact)")
+    no_problem_found: bool = Field(default=False, description="true when every server's evidence shows only background noise (no cause outside the benign category reaches 30%) (schema 1.1)")

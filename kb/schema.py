@@ -153,6 +153,9 @@ class Cause(Strict):
     escalation: str
     engineer_notes: str = ""
     references: list[str] = Field(min_length=1)
+    # Causes this one can set off (a memory limit leads to rapid-fail protection): when
+    # both are found, this one is ranked first so its remedy is read first.
+    leads_to: list[str] = Field(default_factory=list)
 
     @field_validator("summary", mode="before")
     @classmethod

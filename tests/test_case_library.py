@@ -53,3 +53,33 @@ def test_library_mixes_evidence_formats():
     kinds = {f.kind for folder in BUNDLES for f in read_inputs([str(folder)])}
     assert {"httperr", "iislog", "systeminfo", "bootini", "bcdedit", "poolmon", "perfmon", "eventlog", "appconfig",
             "netstat", "regquery"} <= kinds, kinds
+
+
+def test_certainty_over_70_percent_is_right_nine_times_in_ten():
+    outcomes = [outcome(folder) for folder in BUNDLES]
+    label, total, right = accuracy.calibration(outcomes)[-1]
+    assert label == "over 70%" and total >= 20
+    assert right / total >= accuracy.GOALS["over_70_right"], [
+        (o.name, c, conf) for o in outcomes for c, conf in o.scores if conf >= 0.7 and c not in o.right_causes]
+
+
+def test_healthy_servers_get_no_problem_cause_above_30_percent_and_say_no_problem_found():
+    healthy = [outcome(folder) for folder in BUNDLES if outcome(folder).healthy]
+    assert len(healthy) >= 3
+    worst, where = accuracy.healthy_max(healthy)
+    assert worst <= accuracy.GOALS["healthy_max"], where
+    assert [o.name for o in healthy if not o.quiet] == []
+
+
+def test_a_server_with_an_outage_is_not_called_healthy():
+    loud = [o.name for o in (outcome(folder) for folder in BUNDLES)
+            if not o.healthy and o.quiet and o.problem_certainty() >= 0.5]
+    assert loud == []
+    assert not outcome(accuracy.HERE / "hang-queuefull-admin-recycle").quiet
+
+
+def test_calibration_counts_a_cause_as_right_only_when_it_is_the_expected_or_an_accepted_first_cause():
+    make = lambda scores: accuracy.Outcome("x", {"top": "a", "acceptable_top": ["b"], "top3": ["c"]},  # noqa: E731
+                                           [c for c, _ in scores], scores)
+    rows = accuracy.calibration([make([("a", 0.9), ("c", 0.8), ("b", 0.5), ("d", 0.1)])])
+    assert rows == [("under 30%", 1, 0), ("30-70%", 1, 1), ("over 70%", 2, 1)]

@@ -7,17 +7,18 @@ from typing import TYPE_CHECKING, Any
 from ..evidence.base import ParseResult
 from ..timezones import Zone
 from . import (appconfig, bcdedit, bootini, eventlog, httperr, iislog, limits, load, manifest, memory, netsh, netstat,
-               perfmon, poolmon, regquery, systeminfo)
+               perfmon, poolmon, regquery, sequence, series, systeminfo)
 from .model import Context, Facts
 
 if TYPE_CHECKING:
     from ..knowledge import KnowledgeBase
 
 # systeminfo first (it names the zone the event logs need); boot.ini before bcdedit
-# (boot.ini wins where both speak); HTTPERR and IIS before what combines them.
+# (boot.ini wins where both speak); HTTPERR and IIS before what combines them; the
+# order in time last (it compares the queue with the configured limits).
 SOURCES = (systeminfo.SOURCE, bootini.SOURCE, bcdedit.SOURCE, regquery.SOURCE, perfmon.SOURCE, eventlog.SOURCE,
            appconfig.SOURCE, netsh.SOURCE, netstat.SOURCE, poolmon.SOURCE, httperr.SOURCE, iislog.SOURCE,
-           load.SOURCE, manifest.SOURCE)
+           load.SOURCE, manifest.SOURCE, series.SOURCE, sequence.SOURCE)
 DERIVATIONS = (memory.DERIVATION, limits.DERIVATION)
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from collections import Counter
+
 from ..evidence.base import ParseResult
 from ..evidence.httperr import HttpErrStats, parse_time
+from .longpolling import by_stem, is_long_polling
 from .merging import merged_stats
 from .model import NUMBER, STRING, Context, Facts, Source
 
@@ -83,18 +86,22 @@ def _queue_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase) -> None:
 
 
 def _dropped_facts(facts: Facts, stats: HttpErrStats) -> None:
+    """Where the drops went: URLs compared without their query strings, long-polling URLs left out."""
     dropped = stats.reasons.get("Connection_Dropped", 0)
     if not dropped:
         return
-    top = stats.top_urls("Connection_Dropped", 1)
+    urls = stats.urls.get("Connection_Dropped", Counter())
+    stems = by_stem(Counter({url: n for url, n in urls.items() if not is_long_polling(url)}))
     refs = stats.examples.get("Connection_Dropped", [])
-    if top:
-        url, n = top[0]
+    counted = sum(stems.values())
+    if counted:
+        url, n = max(stems.items(), key=lambda item: (item[1], item[0]))
         facts.add("httperr.dropped.top_url", url, refs)
-        facts.add("httperr.dropped.top_url_share", n / dropped, refs, f"{n:,} of {dropped:,} drops were for {url}")
-        facts.add("httperr.dropped.spread_share", 1 - n / dropped, refs,
-                  f"{dropped - n:,} of {dropped:,} drops were for URLs other than {url}")
-    facts.add("httperr.dropped.distinct_urls", stats.distinct_urls("Connection_Dropped"), refs)
+        facts.add("httperr.dropped.top_url_share", n / counted, refs,
+                  f"{n:,} of {counted:,} drops were for {url} (query strings left off, long-polling URLs left out)")
+        facts.add("httperr.dropped.spread_share", 1 - n / counted, refs,
+                  f"{counted - n:,} of {counted:,} drops were for URLs other than {url}")
+    facts.add("httperr.dropped.distinct_urls", len(stems), refs)
     facts.add("httperr.dropped.minutes", len(stats.per_minute.minutes("Connection_Dropped")), refs)
 
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from ..report import Report, RuledOut, ServerDiagnosis
+from ..report import CauseOut, ReasoningStep, Report, RuledOut, ServerDiagnosis
 from ..templates import format_value
 
 # (fact, label, unit): the figures an engineer looks for first, in reading order.
@@ -114,6 +114,35 @@ def no_cause_text(server: ServerDiagnosis) -> str:
         return "No cause found with the evidence given."
     return ("No evidence could be read: none of the files given is in a known evidence format "
             "(each is listed under the evidence read, with the reason).")
+
+
+NO_PROBLEM_FOUND = ("No problem found: nothing in this evidence is stronger than background noise (no cause "
+                    "outside the benign ones reaches 30%). Anything listed below is worth a look at most.")
+
+
+def outcome_text(server: ServerDiagnosis) -> str | None:
+    """The line a report leads with when the evidence shows only background noise."""
+    return NO_PROBLEM_FOUND if server.no_problem_found else None
+
+
+def trigger_text(cause: CauseOut) -> str | None:
+    """For a cause another one set off: which, so the help desk deals with that first."""
+    if not cause.triggered_by:
+        return None
+    return f"Set off by {', '.join(cause.triggered_by)} (ranked above it): deal with that first."
+
+
+def strength_text(step: ReasoningStep) -> str:
+    """How strongly the evidence shows what a rule read, when its conclusion was weighed by it.
+
+    >>> strength_text(ReasoningStep(rule="R", title="t", text="x", certainty=0.75, direction="for",
+    ...                             strength=0.11, strength_text="1 entry in 2 days of log"))
+    ' (weighed by evidence strength 0.11: 1 entry in 2 days of log)'
+    """
+    if step.strength is None:
+        return ""
+    return f" (weighed by evidence strength {step.strength:.2f}: {step.strength_text})" if step.strength_text \
+        else f" (weighed by evidence strength {step.strength:.2f})"
 
 
 def ruled_out_why(item: RuledOut) -> str:

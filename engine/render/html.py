@@ -12,7 +12,8 @@ from __future__ import annotations
 from html import escape
 
 from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis, Timeline
-from .common import REDACTED_NOTE, clean, esc, key_numbers, no_cause_text, problem_where, server_title
+from .common import (REDACTED_NOTE, clean, esc, key_numbers, no_cause_text, outcome_text, problem_where, server_title,
+                     strength_text, trigger_text)
 from .svg import incident_svg, overview_bucket, per_text, timeline_svg, zoom_needed
 
 
@@ -115,11 +116,13 @@ def _cause(rank: int, cause: CauseOut) -> str:
     if cause.servers:
         parts.append(f'<p class="note">Found on: {esc(", ".join(cause.servers))}</p>')
     parts.append(f'<p class="summary">{esc(cause.summary)}</p>')
+    if trigger_text(cause):
+        parts.append(f'<p class="summary"><strong>{esc(trigger_text(cause))}</strong></p>')
     parts.append("<strong>Evidence for</strong>" + _evidence(cause.evidence, "for"))
     if cause.evidence_against:
         parts.append("<strong>Evidence against</strong>" + _evidence(cause.evidence_against, "against"))
     rows = "".join(f'<tr><td class="cf-{s.direction}">{"+" if s.direction == "for" else "&minus;"}{abs(s.certainty):.2f}</td>'
-                   f"<td><code>{esc(s.rule)}</code> {esc(s.text)}</td></tr>" for s in cause.reasoning)
+                   f"<td><code>{esc(s.rule)}</code> {esc(s.text + strength_text(s))}</td></tr>" for s in cause.reasoning)
     combined = f'<p class="note">{esc(cause.certainty_explained)}</p>' if cause.certainty_explained else ""
     parts.append(f'<details open><summary>Reasoning ({len(cause.reasoning)} rules)</summary><table class="reasoning">{rows}</table>{combined}</details>')
     if cause.references:
@@ -185,6 +188,8 @@ def _server(report: Report, index: int, server: ServerDiagnosis, top_steps: int)
     if server.timeline is not None:
         parts.append(_timeline(server.timeline, clean(server.host)))
     parts.append("<h3>Ranked causes</h3>")
+    if outcome_text(server):
+        parts.append(f"<p><strong>{esc(outcome_text(server))}</strong></p>")
     if server.causes:
         rows = "".join(f'<li class="{_level(c.confidence)}"><span>{rank}.</span>{_bar(c.confidence)}'
                        f'<span class="pct">{c.confidence:.0%}</span><span><a href="#cause-{rank}-{esc(c.id)}">{esc(c.title)}</a> '

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, problem_where, server_title, ruled_out_why
+from .common import (REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, outcome_text, problem_where, ruled_out_why,
+                     server_title, strength_text, trigger_text)
 
 
 # Characters that can start markup anywhere on a line. Brackets are escaped, so no
@@ -63,7 +64,10 @@ def _cause(lines: list[str], rank: int, cause: CauseOut) -> None:
               f"`{bar(cause.confidence, 20)}` **{cause.confidence:.0%}** confidence, id {code(cause.id)}", ""]
     if cause.servers:
         lines += [f"Found on: {md(', '.join(cause.servers))}", ""]
-    lines += [md(cause.summary, True), "", "**Evidence for**", ""]
+    lines += [md(cause.summary, True), ""]
+    if trigger_text(cause):
+        lines += [md(trigger_text(cause), True), ""]
+    lines += ["**Evidence for**", ""]
     for item in cause.evidence:
         where = f" ({', '.join(code(s) for s in item.sources[:3])})" if item.sources else ""
         lines.append(f"- {md(item.text)}{where}")
@@ -73,7 +77,7 @@ def _cause(lines: list[str], rank: int, cause: CauseOut) -> None:
     lines += ["", "**Reasoning**", ""]
     for step in cause.reasoning:
         sign = "+" if step.direction == "for" else "-"
-        lines.append(f"- `{sign}{abs(step.certainty):.2f}` {code(step.rule)}: {md(step.text)}")
+        lines.append(f"- `{sign}{abs(step.certainty):.2f}` {code(step.rule)}: {md(step.text + strength_text(step))}")
     if cause.certainty_explained:
         lines += ["", f"Combined: {md(cause.certainty_explained)}"]
     lines.append("")
@@ -104,6 +108,8 @@ def _server(lines: list[str], report: Report, server: ServerDiagnosis, top_steps
         lines += [f"| {_cell(n.label)} | {_cell(n.value)} |" for n in numbers]
         lines.append("")
     lines += ["### Ranked causes", ""]
+    if outcome_text(server):
+        lines += [f"**{md(outcome_text(server))}**", ""]
     if not server.causes:
         lines += [no_cause_text(server), ""]
     else:

@@ -19,7 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, problem_where, server_title, ruled_out_why
+from .common import (REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, outcome_text, problem_where, ruled_out_why,
+                     server_title, strength_text, trigger_text)
 
 
 _LINE = re.compile(r"^(.*?)((?::[0-9]+)?)$", re.S)
@@ -83,6 +84,8 @@ def _evidence(items, mark: str, style: str, folder: str) -> Table:
 
 def _cause(rank: int, cause: CauseOut, folder: str) -> Panel:
     parts: list = [_t(cause.summary)]
+    if trigger_text(cause):
+        parts.append(_t(trigger_text(cause), "bold"))
     if cause.servers:
         parts.append(_t(f"servers: {', '.join(cause.servers)}", "dim"))
     parts.append(Text("Evidence for", style="bold green"))
@@ -95,6 +98,8 @@ def _cause(rank: int, cause: CauseOut, folder: str) -> Panel:
     for step in cause.reasoning:
         line = _t(step.rule, "bold")
         line.append(_t(f": {step.text}"))
+        if strength_text(step):
+            line.append(_t(strength_text(step), "dim"))
         grid.add_row(Text(f"  {'+' if step.direction == 'for' else '-'}{abs(step.certainty):.2f}",
                           style="green" if step.direction == "for" else "magenta"), line)
     parts.append(grid)
@@ -133,6 +138,9 @@ def _server(console: Console, report: Report, server: ServerDiagnosis, top_steps
     if numbers is not None:
         console.print(Text("Key numbers", style="bold"))
         console.print(Padding(numbers, (0, 0, 0, 2)))
+        console.print()
+    if outcome_text(server):
+        console.print(_t(outcome_text(server), "bold green"))
         console.print()
     if not server.causes:
         console.print(Text(no_cause_text(server), style="yellow"))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import textwrap
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, ruled_out_why
+from .common import (REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, outcome_text, ruled_out_why, strength_text,
+                     trigger_text)
 
 WIDTH = 100
 
@@ -23,6 +24,8 @@ def _cause(lines: list[str], rank: int, cause: CauseOut) -> None:
     if cause.servers:
         lines.append(f"   servers: {', '.join(cause.servers)}")
     lines.extend(_wrap(cause.summary, "   "))
+    if trigger_text(cause):
+        lines.extend(_wrap(trigger_text(cause), "   "))
     lines.append("   Evidence:")
     for item in cause.evidence:
         where = f"  [{', '.join(item.sources[:3])}]" if item.sources else ""
@@ -34,7 +37,7 @@ def _cause(lines: list[str], rank: int, cause: CauseOut) -> None:
     lines.append("   Reasoning:")
     for step in cause.reasoning:
         sign = "+" if step.direction == "for" else "-"
-        lines.extend(_wrap(f"{sign}{abs(step.certainty):.2f} {step.rule}: {step.text}", "     "))
+        lines.extend(_wrap(f"{sign}{abs(step.certainty):.2f} {step.rule}: {step.text}{strength_text(step)}", "     "))
     if len(cause.reasoning) > 1 and cause.certainty_explained:
         lines.extend(_wrap(f"combined (MYCIN, strongest first): {cause.certainty_explained}", "     "))
 
@@ -61,6 +64,9 @@ def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
         lines.append("Key numbers:")
         width = max(len(n.label) for n in numbers)
         lines.extend(f"  {n.label:<{width}}  {n.value}" for n in numbers)
+        lines.append("")
+    if outcome_text(server):
+        lines.extend(_wrap(outcome_text(server), ""))
         lines.append("")
     if not server.causes:
         lines.append(no_cause_text(server))

@@ -37,6 +37,8 @@ class Outcome:
     ranked: list[str]
     # (cause id, confidence 0..1) best first, as the report ranks them.
     scores: list[tuple[str, float]]
+    # The report said "no problem found" (only background noise).
+    quiet: bool = False
 
     @property
     def right_causes(self) -> set[str]:
@@ -69,7 +71,8 @@ def run_case(folder: Path) -> Outcome:
     expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
     evidence = [str(p) for p in sorted(folder.iterdir()) if p.name != "expected.yaml"]
     report = diagnose(evidence, answers=expected.get("answers"))
-    return Outcome(folder.name, expected, [c.id for c in report.causes], [(c.id, c.confidence) for c in report.causes])
+    return Outcome(folder.name, expected, [c.id for c in report.causes], [(c.id, c.confidence) for c in report.causes],
+                   report.no_problem_found)
 
 
 def score(outcomes: list[Outcome]) -> tuple[float, float]:
@@ -108,7 +111,9 @@ def main() -> int:
     for label, total, right in bands:
         print(f"  {label:<10} {total:>3} cause(s), right {right:>3} ({share(right, total):.0%})")
     worst, where = healthy_max(outcomes)
-    print(f"healthy bundles: {sum(o.healthy for o in outcomes)}, largest problem-cause certainty {worst:.0%} ({where})")
+    print(f"healthy bundles: {sum(o.healthy for o in outcomes)}, largest problem-cause certainty {worst:.0%} ({where}); "
+          f"'no problem found' on {sum(o.quiet for o in outcomes if o.healthy)} of them and on "
+          f"{sum(o.quiet for o in outcomes if not o.healthy)} of the {sum(not o.healthy for o in outcomes)} others")
     over70 = share(bands[-1][2], bands[-1][1])
     for name, ok, text in (("top-1", top1 >= GOALS["top1"], f"{top1:.1%} >= {GOALS['top1']:.0%}"),
                            ("over-70% right", over70 >= GOALS["over_70_right"], f"{over70:.1%} >= {GOALS['over_70_right']:.0%}"),

@@ -70,6 +70,27 @@ class Bundle:
     def refused(self, t: datetime, n: int) -> None:
         self.httperr.append((t, f"{t:%Y-%m-%d %H:%M:%S} - - - - - - - - - {n}_Connections_Refused -"))
 
+    def refusals(self, start: datetime, end: datetime, low: int, high: int) -> None:
+        """A counted Connections_Refused line every 5 seconds, as HTTP.sys writes them while it refuses."""
+        t = start
+        while t < end:
+            self.refused(t, self.rng.randint(low, high))
+            t += timedelta(seconds=5)
+
+    def stuck(self, onset: datetime, end: datetime, reason: str, method: str, urls: list[str], status: str, queue: str,
+              site: str, gap: tuple[int, int]) -> None:
+        """Requests to a pool that takes none: one `reason` line every `gap` seconds until `end`."""
+        t = onset
+        while t < end:
+            self.err(t, reason, method, self.rng.choice(urls), status, queue, "HTTP/1.1", site)
+            t += timedelta(seconds=self.rng.randint(*gap))
+
+    def abandoned(self, kill: datetime, n: int, method: str, url: str, queue: str, site: str, spacing_ms: int) -> None:
+        """The requests a killed worker still held, abandoned by its queue at once."""
+        for i in range(n):
+            self.err(kill + timedelta(milliseconds=spacing_ms * i), "Connection_Abandoned_By_ReqQueue", method, url, "-",
+                     queue, "HTTP/1.1", site)
+
     def idle(self, start: datetime, hours: float, every: tuple[int, int] = (30, 200)) -> None:
         t = start
         while t < start + timedelta(hours=hours):
@@ -256,10 +277,7 @@ def at(b: Bundle, h: int, m: int = 0, s: int = 0) -> datetime:
 def refused_av_leak_3gb(b: Bundle) -> None:
     b.os, b.arch, b.ram_mb = "2003", "x86", 4095
     b.idle(at(b, 8), 9)
-    t = at(b, 16, 40, 2)
-    while t < at(b, 17, 5):
-        b.refused(t, b.rng.randint(2, 6))
-        t += timedelta(seconds=5)
+    b.refusals(at(b, 16, 40, 2), at(b, 17, 5), 2, 6)
     b.write_httperr("1.0")
     b.systeminfo()
     b.boot_ini("/fastdetect /3GB /NoExecute=OptOut")
@@ -298,10 +316,7 @@ def refused_leak_x64(b: Bundle) -> None:
 def refused_connection_load(b: Bundle) -> None:
     b.os, b.arch, b.ram_mb = "2003", "x86", 3071
     b.idle(at(b, 9), 6, (10, 40))
-    t = at(b, 14, 2)
-    while t < at(b, 14, 20):
-        b.refused(t, b.rng.randint(8, 30))
-        t += timedelta(seconds=5)
+    b.refusals(at(b, 14, 2), at(b, 14, 20), 8, 30)
     b.write_httperr("1.0")
     b.systeminfo()
     b.boot_ini("/fastdetect /NoExecute=OptOut")
@@ -593,7 +608,7 @@ def idle_only(b: Bundle) -> None:
     b.systeminfo()
     b.iis(b.traffic(at(b, 10), 60, lambda t: b.rng.randint(10, 20), ["/", "/about", "/contact"]))
     b.expected("idle-connections-benign", "A healthy brochure site: HTTPERR holds only idle keep-alive expiries; the "
-               "user complaint was about their own proxy.", [], [])
+               "user complaint was about their own proxy.", [], [], healthy=True)
 
 
 def client_resets(b: Bundle) -> None:
@@ -602,7 +617,7 @@ def client_resets(b: Bundle) -> None:
     b.write_httperr()
     b.systeminfo()
     b.expected("client-disconnects-benign", "A short HTTPERR file from a quiet intranet server: a handful of users "
-               "closing their browsers before the page came back.", ["idle-connections-benign"], [])
+               "closing their browsers before the page came back.", ["idle-connections-benign"], [], healthy=True)
 
 
 def notfound_binding(b: Bundle) -> None:
@@ -759,15 +774,10 @@ def longpoll_activesync_ping(b: Bundle) -> None:
 def hang_queuefull_admin_recycle(b: Bundle) -> None:
     b.day = datetime(2014, 6, 11)
     onset, recycle = at(b, 18, 40), at(b, 21, 10)
-    t = onset
-    while t < recycle:
-        b.err(t, "QueueFull", "GET", b.rng.choice(["/portal/", "/portal/default.aspx", "/uag/login.asp"]), "503", "PortalPool",
-              "HTTP/1.1", "1")
-        t += timedelta(seconds=b.rng.randint(5, 14))
+    b.stuck(onset, recycle, "QueueFull", "GET", ["/portal/", "/portal/default.aspx", "/uag/login.asp"], "503", "PortalPool",
+            "1", (5, 14))
     kill = recycle + timedelta(seconds=92)
-    for i in range(38):
-        b.err(kill + timedelta(milliseconds=40 * i), "Connection_Abandoned_By_ReqQueue", "GET", "/portal/default.aspx", "-",
-              "PortalPool", "HTTP/1.1", "1")
+    b.abandoned(kill, 38, "GET", "/portal/default.aspx", "PortalPool", "1", 40)
     b.idle(at(b, 16), 7, (10, 40))
     b.write_httperr()
     b.systeminfo()
@@ -799,15 +809,10 @@ def hang_queuefull_admin_recycle(b: Bundle) -> None:
 def hang_reqqueue_iisreset(b: Bundle) -> None:
     b.os, b.day = "2012r2", datetime(2018, 3, 6)
     onset, reset = at(b, 13, 5), at(b, 13, 56, 10)
-    t = onset
-    while t < reset:
-        b.err(t, "Timer_ReqQueue", "POST", b.rng.choice(["/claims/submit.aspx", "/claims/status.aspx", "/claims/"]), "-",
-              "ClaimsPool", "HTTP/1.1", "2")
-        t += timedelta(seconds=b.rng.randint(8, 22))
+    b.stuck(onset, reset, "Timer_ReqQueue", "POST", ["/claims/submit.aspx", "/claims/status.aspx", "/claims/"], "-",
+            "ClaimsPool", "2", (8, 22))
     kill = reset + timedelta(seconds=90)
-    for i in range(52):
-        b.err(kill + timedelta(milliseconds=30 * i), "Connection_Abandoned_By_ReqQueue", "POST", "/claims/submit.aspx", "-",
-              "ClaimsPool", "HTTP/1.1", "2")
+    b.abandoned(kill, 52, "POST", "/claims/submit.aspx", "ClaimsPool", "2", 30)
     b.idle(at(b, 11), 5, (10, 40))
     b.write_httperr()
     b.systeminfo()
@@ -864,9 +869,7 @@ def wsus_recycling_high_cpu(b: Bundle) -> None:
         recycles.append(t)
         t += timedelta(minutes=b.rng.randint(14, 24))
     for r in recycles:
-        for i in range(b.rng.randint(6, 15)):
-            b.err(r + timedelta(seconds=90, milliseconds=60 * i), "Connection_Abandoned_By_ReqQueue", "POST",
-                  "/ClientWebService/Client.asmx", "-", "WsusPool", "HTTP/1.1", "1")
+        b.abandoned(r + timedelta(seconds=90), b.rng.randint(6, 15), "POST", "/ClientWebService/Client.asmx", "WsusPool", "1", 60)
     b.idle(at(b, 7), 6, (10, 45))
     b.write_httperr()
     b.systeminfo()
@@ -892,10 +895,7 @@ def wsus_recycling_high_cpu(b: Bundle) -> None:
 def leak_tag_before_refusals(b: Bundle) -> None:
     b.os, b.arch, b.ram_mb, b.day = "2003", "x86", 4095, datetime(2014, 6, 16)
     b.idle(at(b, 5), 8)
-    t = at(b, 11, 41, 3)
-    while t < at(b, 12, 30):
-        b.refused(t, b.rng.randint(1, 6))
-        t += timedelta(seconds=5)
+    b.refusals(at(b, 11, 41, 3), at(b, 12, 30), 1, 6)
     b.write_httperr("1.0")
     b.systeminfo()
     b.boot_ini("/fastdetect /NoExecute=OptOut")

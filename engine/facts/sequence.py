@@ -1,0 +1,199 @@
+"""Order in time: when the main symptom started and ended, and what happened before, during and after.
+
+Rules cannot compare times, so the comparisons are made here and handed over as
+counts and shares. The main symptom is the busiest series of HTTPERR lines that are
+not background noise (requests abandoned by a dying worker only when nothing else
+is there); its episode is its busiest run of minutes with no gap over 15 minutes.
+
+* An administrator's recycle or restart after the onset (Service Control Manager
+  stopping the web service, a worker overrunning its shutdown time, WAS 5013) is how
+  the outage ended, not why it started: `event.recovery_after_onset.count`, and the
+  worker "failures" that came before it (`event.worker_failures_before_recovery.count`).
+* Requests abandoned at such a recycle (`httperr.abandoned.at_recovery_share`) or right
+  after a memory-limit recycle (`httperr.abandoned.at_memory_recycle_share`) are its
+  side effect.
+* Memory-limit recycles before the onset (`event.was_private_bytes_recycle.before_onset`)
+  are a trigger.
+* CPU while the request queue sat at its limit (`perf.cpu_while_queue_full_pct`):
+  a full queue and an idle CPU is a hang, not load.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from ..evidence.base import ParseResult, Record
+from ..evidence.httperr import HttpErrStats
+from ..evidence.minutes import minute_number, text_of_minute
+from ..evidence.perfmon import split_counter
+from ..timezones import Zone, to_utc
+from .merging import merged_stats
+from .model import NUMBER, STRING, Context, Facts, Source
+from .strength import duration_words
+
+GAP_MINUTES = 15
+ABANDONED = frozenset({"Connection_Abandoned_By_AppPool", "Connection_Abandoned_By_ReqQueue", "Request_Cancelled"})
+WAS = frozenset({"microsoft-windows-was", "was", "windows process activation service"})
+W3SVC = frozenset({"w3svc", "microsoft-windows-iis-w3svc"})
+WEB_SERVICES = ("world wide web publishing service", "windows process activation service", "iis admin service")
+CRASH_IDS = {5009, 5011, 5010}
+CRASH_IDS_IIS6 = {1009, 1011, 1010}
+
+
+def episode(per_minute: dict[int, int]) -> tuple[int, int, int] | None:
+    """(first minute, last minute, entries) of the busiest run with no gap over 15 minutes.
+
+    >>> episode({100: 1, 500: 3, 505: 4, 515: 1, 600: 2})
+    (500, 515, 8)
+    """
+    run, best = [], None
+    for minute in sorted(per_minute):
+        if run and minute - run[-1] > GAP_MINUTES:
+            best = _better(best, run, per_minute)
+            run = []
+        run.append(minute)
+    best = _better(best, run, per_minute)
+    return best
+
+
+def _better(best, run: list[int], per_minute: dict[int, int]):
+    if not run:
+        return best
+    entries = sum(per_minute[m] for m in run)
+    return (run[0], run[-1], entries) if best is None or entries > best[2] else best
+
+
+def _minute(stamp: datetime) -> int:
+    return minute_number(f"{stamp:%Y-%m-%d %H:%M}")
+
+
+def _is_recovery(event: dict) -> bool:
+    source, event_id = event["source"].lower(), event["event_id"]
+    if (source in WAS and event_id == 5013) or (source in W3SVC and event_id == 1013):
+        return True
+    text = (event.get("description") or "").lower()
+    return (source == "service control manager" and event_id == 7036 and "stopped" in text
+            and any(name in text for name in WEB_SERVICES))
+
+
+def _is_failure(event: dict) -> bool:
+    source, event_id = event["source"].lower(), event["event_id"]
+    return (source in WAS and event_id in CRASH_IDS) or (source in W3SVC and event_id in CRASH_IDS_IIS6)
+
+
+def _is_memory_recycle(event: dict) -> bool:
+    return event["source"].lower() in WAS and event["event_id"] == 5117
+
+
+def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
+    stats = merged_stats(context, results, "httperr", HttpErrStats)
+    events = [r for result in results if result.kind in ("eventlog", "evtx") for r in result.records]
+    perf = [r for result in results if result.kind == "perfmon" for r in result.records]
+    benign = {name for name, phrase in context.kb.phrases.items() if phrase.benign}
+    _sequence(facts, stats, events, context.zone, perf, benign)
+
+
+def _sequence(facts: Facts, stats: HttpErrStats | None, events: list[Record], zone: Zone | None,
+              perf: list[Record], benign: set[str]) -> None:
+    timed = [(_minute(t), e.data, e.source) for e in events
+             if e.data.get("local") is not None for t in [to_utc(e.data["local"], zone)] if t is not None]
+    main = _main_episode(facts, stats, benign) if stats is not None else None
+    if main is not None:
+        _around_onset(facts, stats, timed, main)
+    if stats is not None and timed:
+        share = _abandoned_near(stats, [m for m, e, _ in timed if _is_memory_recycle(e)], 0, 5)
+        if share is not None:
+            facts.add("httperr.abandoned.at_memory_recycle_share", share[0],
+                      how=f"{share[1]:,} of {share[2]:,} abandoned requests within 5 minutes after a memory-limit recycle (WAS 5117)")
+    _cpu_while_queue_full(facts, perf)
+
+
+def _main_episode(facts: Facts, stats: HttpErrStats, benign: set[str]) -> tuple[str, int, int] | None:
+    problems = {r: n for r, n in stats.reasons.items() if r not in benign}
+    if not problems:
+        return None
+    others = {r: n for r, n in problems.items() if r not in ABANDONED} or problems
+    reason = max(others, key=lambda r: (others[r], r))
+    found = episode(stats.per_minute.buckets(reason, 0, 1))
+    if found is None:
+        return None
+    onset, end, entries = found
+    refs = stats.examples.get(reason, [])
+    facts.add("symptom.reason", reason, refs, "the busiest HTTPERR reason that is not background noise")
+    facts.add("symptom.onset", f"{text_of_minute(onset)} UTC", refs, f"first minute of its busiest run ({entries:,} entries)")
+    facts.add("symptom.end", f"{text_of_minute(end)} UTC", refs, "last minute of that run")
+    facts.add("symptom.duration_minutes", end - onset + 1, refs,
+              f"{reason} from {text_of_minute(onset)} to {text_of_minute(end)} UTC ({duration_words(end - onset + 1)})")
+    return reason, onset, end
+
+
+def _around_onset(facts: Facts, stats: HttpErrStats, timed: list, main: tuple[str, int, int]) -> None:
+    reason, onset, end = main
+    recoveries = [(m, ref) for m, e, ref in timed if _is_recovery(e) and onset <= m <= end + GAP_MINUTES]
+    facts.add("event.recovery_after_onset.count", len(recoveries), [ref for _, ref in recoveries][:5],
+              f"recycles or restarts of the web service from the onset of {reason} ({text_of_minute(onset)} UTC) "
+              f"to 15 minutes after its end" if recoveries else f"none between the onset of {reason} and 15 minutes after its end")
+    first_recovery = min((m for m, _ in recoveries), default=None)
+    failures = [ref for m, e, ref in timed if _is_failure(e) and (first_recovery is None or m < first_recovery)]
+    facts.add("event.worker_failures_before_recovery.count", len(failures), failures[:5],
+              "worker crashes and failed pings (WAS 5009, 5010, 5011) before the first recycle or restart"
+              if first_recovery is not None else "worker crashes and failed pings (WAS 5009, 5010, 5011)")
+    before = [ref for m, e, ref in timed if _is_memory_recycle(e) and m <= onset]
+    facts.add("event.was_private_bytes_recycle.before_onset", len(before), before[:5],
+              f"memory-limit recycles (WAS 5117) before {reason} began at {text_of_minute(onset)} UTC")
+    share = _abandoned_near(stats, [m for m, _ in recoveries], -2, 5)
+    if share is not None:
+        facts.add("httperr.abandoned.at_recovery_share", share[0],
+                  how=f"{share[1]:,} of {share[2]:,} abandoned requests within minutes of the recycle or restart")
+
+
+def _abandoned_near(stats: HttpErrStats, moments: Iterable[int], before: int, after: int) -> tuple[float, int, int] | None:
+    """(share, near, total) of abandoned entries from `before` to `after` minutes around any of the moments."""
+    moments = sorted(set(moments))
+    abandoned = {}
+    for reason in ABANDONED:
+        for minute, n in stats.per_minute.buckets(reason, 0, 1).items():
+            abandoned[minute] = abandoned.get(minute, 0) + n
+    total = sum(abandoned.values())
+    if not total or not moments:
+        return None
+    near = sum(n for minute, n in abandoned.items() if any(m + before <= minute <= m + after for m in moments))
+    return near / total, near, total
+
+
+QUEUE = ("http service request queues", "currentqueuesize")
+CPU = (("processor", "% processor time"), ("processor information", "% processor time"))
+
+
+def _cpu_while_queue_full(facts: Facts, perf: list[Record]) -> None:
+    queue_at: dict[datetime, float] = {}
+    cpu_at: dict[datetime, float] = {}
+    for record in perf:
+        for path, value in record.data["values"].items():
+            parts = split_counter(path)
+            if not parts:
+                continue
+            key = (parts["object"].lower(), parts["counter"].lower())
+            instance = (parts["instance"] or "").lower()
+            if key == QUEUE and instance != "_total":
+                queue_at[record.time] = max(queue_at.get(record.time, 0.0), value)
+            elif key in CPU and instance == "_total":
+                cpu_at[record.time] = value
+    if not queue_at or not cpu_at:
+        return
+    limit = facts.value("config.queue_length_min") or facts.value("netsh.queue_max_requests_min") or max(queue_at.values())
+    if not limit or max(queue_at.values()) < 0.9 * limit:
+        return
+    full = [cpu_at[t] for t, q in queue_at.items() if q >= 0.9 * limit and t in cpu_at]
+    if full:
+        mean = sum(full) / len(full)
+        facts.add("perf.cpu_while_queue_full_pct", mean,
+                  how=f"mean % Processor Time over the {len(full)} sample(s) with the queue at 90% or more of its {limit:,.0f} limit")
+
+
+SOURCE = Source("sequence", ("httperr", "eventlog", "evtx", "perfmon"), {
+    "symptom.reason": STRING, "symptom.onset": STRING, "symptom.end": STRING, "symptom.duration_minutes": NUMBER,
+    "event.recovery_after_onset.count": NUMBER, "event.worker_failures_before_recovery.count": NUMBER,
+    "event.was_private_bytes_recycle.before_onset": NUMBER, "httperr.abandoned.at_recovery_share": NUMBER,
+    "httperr.abandoned.at_memory_recycle_share": NUMBER, "perf.cpu_while_queue_full_pct": NUMBER,
+}, collect)
