@@ -129,7 +129,7 @@ class Questioner:
         return self._run(self._all_rules, values)
 
     def standing(self, values: Mapping[str, Any]) -> Standing:
-        return standing_of(self.infer(values), self.kb)
+        return standing_of(self.infer(values), self.kb, values)
 
     def _touched(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
         """The rules that test a fact whose value (or presence) differs between the two."""
@@ -139,7 +139,7 @@ class Questioner:
     def _what_if(self, base: InferenceResult, after: Mapping[str, Any], touched: frozenset[str]) -> Standing:
         """The ranking if the facts were `after`: only `touched` rules re-run, the rest keep their firings."""
         if not touched:
-            return standing_of(base, self.kb)
+            return standing_of(base, self.kb, after)
         partial = self._run(touched, after)
         merged = InferenceResult(
             firings=sorted([f for f in base.firings if f.rule_id not in touched] + partial.firings, key=lambda f: f.rule_id),
@@ -147,7 +147,7 @@ class Questioner:
         # Exactly what the full run would give on `after`: when that answer is given, the
         # next step's full run is a cache hit.
         self._runs.setdefault(self._key(self._all_rules, after), merged)
-        return standing_of(merged, self.kb)
+        return standing_of(merged, self.kb, after)
 
     # -- the answers a question could get --------------------------------------------
     def vocabulary(self, question: Question) -> list[str]:
@@ -278,7 +278,7 @@ class Questioner:
         answers = dict(answers or {})
         values = with_answers(evidence, answers, self.kb).values()
         base = self.infer(values)
-        now = standing_of(base, self.kb)
+        now = standing_of(base, self.kb, values)
         found = []
         leading = self.leading(values, now)
         for question in self.askable(values, skipped):

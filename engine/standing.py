@@ -6,7 +6,7 @@ give (`movement`), and shows a person which causes an answer tells apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from httperr_doctor.kb.schema import Question
 
@@ -85,8 +85,9 @@ class Candidate:
         return [c for c, s in sorted(spread.items(), key=lambda item: (-item[1], item[0])) if s > MEANINGFUL]
 
 
-def standing_of(inference: InferenceResult, kb: KnowledgeBase) -> Standing:
-    ranking = rank(kb, inference)
+def standing_of(inference: InferenceResult, kb: KnowledgeBase, facts: Mapping[str, Any] | None = None) -> Standing:
+    """Where the causes stand; `facts` weigh the rules by their symptom's strength, as the report does."""
+    ranking = rank(kb, inference, facts)
     return Standing({s.cause: s.confidence for s in ranking.ranked}, frozenset(s.cause for s in ranking.ruled_out))
 
 

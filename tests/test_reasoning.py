@@ -146,3 +146,17 @@ def test_memory_limit_recycles_before_rapid_fail_are_named_as_the_trigger_and_ra
     rapid = rep.causes[ids.index("app-pool-rapid-fail")]
     assert rapid.triggered_by == ["app-pool-memory-limit"]
     assert rep.servers[0].facts["event.was_private_bytes_recycle.before_onset"] == 5
+
+
+def test_the_wizard_weighs_the_evidence_as_the_report_does(tmp_path):
+    from httperr_doctor.engine.diagnosis import read_inputs
+    from httperr_doctor.engine.facts import evidence_facts, with_answers
+    from httperr_doctor.engine.knowledge import default_kb
+    from httperr_doctor.engine.questioning import Questioner
+
+    start = datetime(2024, 3, 4)
+    httperr(tmp_path, idle(start, 48) + [(start + timedelta(hours=30), "ConnLimit", "/", "503")])
+    kb = default_kb()
+    evidence = evidence_facts([f.result for f in read_inputs([str(tmp_path)]) if f.result is not None], kb)
+    standing = Questioner(kb).standing(with_answers(evidence, {}, kb).values())
+    assert 0 < standing.confidences["site-connection-limit"] == confidence(report(tmp_path), "site-connection-limit") < 0.3
