@@ -82,7 +82,9 @@ class Record:
 
     kind: str
     source: SourceRef
-    data: dict[str, Any]
+    # The parser's own typed record (a dataclass: `bootini.BootEntry`,
+    # `systeminfo.SystemInfo`), or a dict for the parsers not moved to one yet.
+    data: Any
     time: datetime | None = None
 
 

@@ -19,18 +19,33 @@ with; other entries are reported but do not count.
 ...     'multi(0)disk(0)rdisk(0)partition(1)\\\\WINDOWS="Windows Server 2003, Enterprise" /fastdetect /3GB /userva=3030',
 ... ]))
 >>> entry = result.records[0].data
->>> entry["is_default"], entry["switch_3gb"], entry["userva_mb"]
+>>> entry.is_default, entry.switch_3gb, entry.userva_mb
 (True, True, 3030)
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 
 KIND = "bootini"
 ENTRY = re.compile(r'^(?P<path>[^=\s]+)=(?:"(?P<name>[^"]*)")?(?P<switches>.*)$')
 USERVA = re.compile(r"/userva=(\d+)", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class BootEntry:
+    """One operating-system line of boot.ini (a record's `data`)."""
+
+    arc_path: str
+    name: str
+    switches: list[str]
+    switch_3gb: bool
+    userva_mb: int | None
+    pae: bool
+    # The entry `default=` points at (else the first one): what the server booted.
+    is_default: bool = False
 
 
 def sniff(head: str) -> bool:
@@ -66,21 +81,20 @@ def parse(lines: Lines) -> ParseResult:
         switches = match.group("switches")
         lowered = switches.lower()
         userva = USERVA.search(switches)
-        entries.append(Record(KIND, lines.ref(number), {
-            "arc_path": match.group("path"),
-            "name": match.group("name") or "",
-            "switches": switches.split(),
-            "switch_3gb": bool(re.search(r"(^|\s)/3gb(\s|$)", lowered)),
-            "userva_mb": int(userva.group(1)) if userva else None,
-            "pae": bool(re.search(r"(^|\s)/pae(\s|$)", lowered)),
-            "is_default": False,
-        }))
+        entries.append(Record(KIND, lines.ref(number), BootEntry(
+            arc_path=match.group("path"),
+            name=match.group("name") or "",
+            switches=switches.split(),
+            switch_3gb=bool(re.search(r"(^|\s)/3gb(\s|$)", lowered)),
+            userva_mb=int(userva.group(1)) if userva else None,
+            pae=bool(re.search(r"(^|\s)/pae(\s|$)", lowered)),
+        )))
     if not entries:
         raise NotThisKind("no boot.ini operating-system entry found")
     for entry in entries:
-        entry.data["is_default"] = default is not None and entry.data["arc_path"].lower() == default
-    if default is None or not any(e.data["is_default"] for e in entries):
-        entries[0].data["is_default"] = True
+        entry.data.is_default = default is not None and entry.data.arc_path.lower() == default
+    if default is None or not any(e.data.is_default for e in entries):
+        entries[0].data.is_default = True
         result.notes.append("no default= line matched an entry; the first entry is taken as the one booted")
     result.records = entries
     return result

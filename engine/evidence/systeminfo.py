@@ -20,17 +20,37 @@ indented lines and are kept with their key.
 ...     "System Type:               X86-based PC",
 ...     "Total Physical Memory:     4,095 MB",
 ... ])).records[0].data
->>> info["host"], info["arch"], info["os_family"], info["ram_mb"]
+>>> info.host, info.arch, info.os_family, info.ram_mb
 ('WEB01', 'x86', '2003', 4095)
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .base import Lines, NotThisKind, ParseResult, Record
 
 KIND = "systeminfo"
 KEY_VALUE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9 ().'/-]*?):\s+(?P<value>.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class SystemInfo:
+    """What systeminfo says about the server (a record's `data`)."""
+
+    host: str
+    os_name: str
+    os_version: str
+    # The family the KB's pool table knows (`os_family`), None when unknown.
+    os_family: str | None
+    arch: str | None
+    ram_mb: int | None
+    boot_time: str | None
+    time_zone: str | None
+    # Line of each `Key:` in the file, for file:line sources.
+    line_of: dict[str, int]
+
+
 OS_FAMILIES = (
     ("2003", re.compile(r"Server 2003|^5\.2\.")),
     ("xp", re.compile(r"Windows XP|^5\.1\.")),
@@ -90,17 +110,17 @@ def parse(lines: Lines) -> ParseResult:
     arch = "x64" if re.search(r"x64|AMD64|Itanium|IA64", system_type, re.I) else "x86" if re.search(r"X86", system_type, re.I) else None
     name = values.get("OS Name", "")
     version = values.get("OS Version", "")
-    data = {
-        "host": values["Host Name"].upper(),
-        "os_name": name,
-        "os_version": version,
-        "os_family": os_family(name, version),
-        "arch": arch,
-        "ram_mb": _megabytes(values.get("Total Physical Memory", "")),
-        "boot_time": values.get("System Boot Time") or values.get("System Up Time"),
-        "time_zone": values.get("Time Zone"),
-        "line_of": refs,
-    }
+    data = SystemInfo(
+        host=values["Host Name"].upper(),
+        os_name=name,
+        os_version=version,
+        os_family=os_family(name, version),
+        arch=arch,
+        ram_mb=_megabytes(values.get("Total Physical Memory", "")),
+        boot_time=values.get("System Boot Time") or values.get("System Up Time"),
+        time_zone=values.get("Time Zone"),
+        line_of=refs,
+    )
     result.records.append(Record(KIND, lines.ref(refs["Host Name"]), data))
-    result.host = data["host"]
+    result.host = data.host
     return result

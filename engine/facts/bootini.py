@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from ..evidence.base import ParseResult
+from ..evidence.bootini import BootEntry
 from .model import BOOL, NUMBER, Context, Facts, Source
 
 
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     for result in results:
-        entry = next(r for r in result.records if r.data["is_default"])
-        how = "switches of the default boot.ini entry: " + " ".join(entry.data["switches"])
-        facts.add("boot.switch_3gb", entry.data["switch_3gb"], [entry.source], how)
-        facts.add("boot.userva_mb", entry.data["userva_mb"], [entry.source], how)
-        facts.add("boot.pae", entry.data["pae"], [entry.source], how)
+        record = next(r for r in result.records if r.data.is_default)
+        entry: BootEntry = record.data
+        how = "switches of the default boot.ini entry: " + " ".join(entry.switches)
+        facts.add("boot.switch_3gb", entry.switch_3gb, [record.source], how)
+        facts.add("boot.userva_mb", entry.userva_mb, [record.source], how)
+        facts.add("boot.pae", entry.pae, [record.source], how)
 
 
 SOURCE = Source("bootini", ("bootini",), {

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..evidence.base import ParseResult, SourceRef
+from ..evidence.systeminfo import SystemInfo
 from ..timezones import zone_from_systeminfo
 from .model import NUMBER, STRING, Context, Facts, Source
 
@@ -9,14 +10,14 @@ from .model import NUMBER, STRING, Context, Facts, Source
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     """Its Time Zone line is the server's zone unless `--tz` named one."""
     for result in results:
-        data = result.records[0].data
+        info: SystemInfo = result.records[0].data
         ref = result.records[0].source
-        at = lambda key: [SourceRef(ref.path, data["line_of"].get(key, ref.line))]  # noqa: E731
-        facts.add("host.name", data["host"], at("Host Name"))
-        facts.add("os.family", data["os_family"], at("OS Name"), f"from OS Name {data['os_name']!r}")
-        facts.add("os.arch", data["arch"], at("System Type"))
-        facts.add("os.ram_mb", data["ram_mb"], at("Total Physical Memory"))
-        context.zone = context.zone or zone_from_systeminfo(data.get("time_zone"))
+        at = lambda key: [SourceRef(ref.path, info.line_of.get(key, ref.line))]  # noqa: E731
+        facts.add("host.name", info.host, at("Host Name"))
+        facts.add("os.family", info.os_family, at("OS Name"), f"from OS Name {info.os_name!r}")
+        facts.add("os.arch", info.arch, at("System Type"))
+        facts.add("os.ram_mb", info.ram_mb, at("Total Physical Memory"))
+        context.zone = context.zone or zone_from_systeminfo(info.time_zone)
 
 
 SOURCE = Source("systeminfo", ("systeminfo",), {
