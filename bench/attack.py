@@ -115,6 +115,7 @@ def main() -> None:
     parser.add_argument("--size", choices=SIZES, default="small")
     parser.add_argument("--only", nargs="*", choices=[*ATTACKS, "zip"], help="these attacks only")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "attack")
+    parser.add_argument("--generate-only", action="store_true", help="write the inputs, measure nothing")
     parser.add_argument("--doctor", default=shutil.which("httperr-doctor", path=str(Path(sys.executable).parent)) or "httperr-doctor")
     args = parser.parse_args()
     print(f"| attack | values | file | diagnose peak RSS | wall | report | exit |\n|---|---|---|---|---|---|---|")
@@ -125,6 +126,8 @@ def main() -> None:
         path = next(folder.glob("*"), None) if folder.is_dir() else None
         if path is None:
             path = write_attack(name, n, folder)
+        if args.generate_only:
+            continue
         # Each diagnosis in a fresh helper so ru_maxrss is that diagnosis' own peak.
         child = subprocess.run([sys.executable, __file__, "--measure-one", args.doctor, str(path)],
                                capture_output=True, text=True, check=True)

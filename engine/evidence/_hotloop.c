@@ -546,25 +546,65 @@ PyDoc_STRVAR(count_keys_doc,
 "count_keys(tables, stats) -> lines\n\n"
 "Add the lines counted per key (tables.ends[i] for i in tables.order) to the HttpErrStats'\n"
 "counters; keys[i] is (reason, count, url|None, (reason, queue)|None, status, phrase|None): reasons\n"
-"are added to as dicts, queues, statuses and unknown phrases through their add(value, n), and a\n"
-"URL through stats.add_url(reason, url, n). Zeroes the counts it took.");
+"and the bounded counters (queues, statuses, unknown phrases, a reason's URLs) are added to as\n"
+"dicts, then each told once through counted(n); stats.add_url(reason, url, n) makes a missing\n"
+"URL counter. Zeroes the counts it took.");
 
-enum { C_ORDER, C_ENDS, C_KEYS, C_REASONS, C_REASON_LINES, C_QUEUES, C_STATUSES, C_UNKNOWN, C_ADD_URL, N_COUNTED };
+enum { C_ORDER, C_ENDS, C_KEYS, C_REASONS, C_REASON_LINES, C_QUEUES, C_STATUSES, C_UNKNOWN, C_URLS, C_ADD_URL,
+       C_TOUCHED, N_COUNTED };
 
 static const char *counted_names[N_COUNTED] = {"order", "ends", "keys", "reasons", "reason_lines", "queues", "statuses",
-                                               "unknown_reasons", "add_url"};
-static PyObject *counted_attr[N_COUNTED], *name_add;
+                                               "unknown_reasons", "urls", "add_url"};
+static PyObject *counted_attr[N_COUNTED], *name_counted;
 
-/* counter.add(key, n): the bounded counters (TopCounts) thin themselves as they grow. */
-static int add_by_method(PyObject *counter, PyObject *key, long long n)
+/* counter[key] += n on a bounded counter (TopCounts, a dict), its entries added up in
+ * c[C_TOUCHED] {id: [counter, n]}: each is told once at the end (`counted`), so it thins
+ * after the flush, as the Python twin does it. */
+static int add_bounded(PyObject **c, PyObject *counter, PyObject *key, long long n)
 {
-    PyObject *count = PyLong_FromLongLong(n);
-    if (!count)
+    if (add_to(counter, key, n) < 0)
         return -1;
-    PyObject *done = PyObject_CallMethodObjArgs(counter, name_add, key, count, NULL);
-    Py_DECREF(count);
-    Py_XDECREF(done);
-    return done ? 0 : -1;
+    PyObject *id = PyLong_FromVoidPtr(counter), *entry = id ? PyDict_GetItemWithError(c[C_TOUCHED], id) : NULL;
+    int failed = !id || (!entry && PyErr_Occurred());
+    if (!failed && !entry) {
+        entry = Py_BuildValue("[Oi]", counter, 0);
+        failed = !entry || PyDict_SetItem(c[C_TOUCHED], id, entry) < 0;
+        Py_XDECREF(entry);  /* kept alive by the dict */
+    }
+    if (!failed) {
+        PyObject *sum = PyLong_FromLongLong(PyLong_AsLongLong(PyList_GET_ITEM(entry, 1)) + n);
+        failed = !sum || PyList_SetItem(entry, 1, sum) < 0;
+    }
+    Py_XDECREF(id);
+    return failed ? -1 : 0;
+}
+
+/* Every bounded counter added to: counter.counted(n), which thins it if it outgrew its capacity. */
+static int tell_counted(PyObject *touched)
+{
+    PyObject *id, *entry;
+    Py_ssize_t at = 0;
+    while (PyDict_Next(touched, &at, &id, &entry)) {
+        PyObject *done = PyObject_CallMethodObjArgs(PyList_GET_ITEM(entry, 0), name_counted,
+                                                    PyList_GET_ITEM(entry, 1), NULL);
+        if (!done)
+            return -1;
+        Py_DECREF(done);
+    }
+    return 0;
+}
+
+/* A URL into its reason's counter (stats.add_url makes a missing one and counts it itself). */
+static int count_url(PyObject **c, PyObject *reason, PyObject *url, long long total)
+{
+    PyObject *by_url = PyDict_GetItemWithError(c[C_URLS], reason);
+    if (by_url)
+        return add_bounded(c, by_url, url, total);
+    if (PyErr_Occurred())
+        return -1;
+    PyObject *added = PyObject_CallFunction(c[C_ADD_URL], "OOL", reason, url, total);
+    Py_XDECREF(added);
+    return added ? 0 : -1;
 }
 
 /* One key's lines into the counters (c[] as named above). */
@@ -585,17 +625,13 @@ static int count_key(PyObject **c, PyObject *key, long long n)
     }
     if (add_to(c[C_REASONS], reason, total) < 0 || add_to(c[C_REASON_LINES], reason, n) < 0)
         return -1;
-    if (url != Py_None) {
-        PyObject *added = PyObject_CallFunction(c[C_ADD_URL], "OOL", reason, url, total);
-        if (!added)
-            return -1;
-        Py_DECREF(added);
-    }
-    if (queue != Py_None && add_by_method(c[C_QUEUES], queue, total) < 0)
+    if (url != Py_None && count_url(c, reason, url, total) < 0)
         return -1;
-    if (add_by_method(c[C_STATUSES], status, total) < 0)
+    if (queue != Py_None && add_bounded(c, c[C_QUEUES], queue, total) < 0)
         return -1;
-    return phrase != Py_None ? add_by_method(c[C_UNKNOWN], phrase, n) : 0;
+    if (add_bounded(c, c[C_STATUSES], status, total) < 0)
+        return -1;
+    return phrase != Py_None ? add_bounded(c, c[C_UNKNOWN], phrase, n) : 0;
 }
 
 static PyObject *count_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -607,12 +643,14 @@ static PyObject *count_keys(PyObject *module, PyObject *const *args, Py_ssize_t 
     }
     PyObject *c[N_COUNTED] = {NULL}, *out = NULL;
     Held ends = {0};
-    for (int i = 0; i < N_COUNTED; i++)
+    for (int i = 0; i < C_TOUCHED; i++)
         if (!(c[i] = PyObject_GetAttr(i < C_REASONS ? args[0] : args[1], counted_attr[i])))
             goto done;
+    if (!(c[C_TOUCHED] = PyDict_New()))
+        goto done;
     if (!PyList_Check(c[C_ORDER]) || !PyList_Check(c[C_KEYS]) || !PyDict_Check(c[C_REASONS])
         || !PyDict_Check(c[C_REASON_LINES]) || !PyDict_Check(c[C_QUEUES]) || !PyDict_Check(c[C_STATUSES])
-        || !PyDict_Check(c[C_UNKNOWN])) {
+        || !PyDict_Check(c[C_UNKNOWN]) || !PyDict_Check(c[C_URLS])) {
         PyErr_SetString(PyExc_TypeError, "count_keys(): argument of the wrong type");
         goto done;
     }
@@ -638,7 +676,8 @@ static PyObject *count_keys(PyObject *module, PyObject *const *args, Py_ssize_t 
         if (count_key(c, PyList_GET_ITEM(c[C_KEYS], idx), n) < 0)
             goto done;
     }
-    out = PyLong_FromLongLong(lines);
+    if (tell_counted(c[C_TOUCHED]) == 0)
+        out = PyLong_FromLongLong(lines);
 done:
     release(&ends);
     for (int i = 0; i < N_COUNTED; i++)
@@ -984,14 +1023,14 @@ static int intern_names(void)
     for (int i = 0; i < N_ATTRS; i++)
         if (!scan_attr[i] && !(scan_attr[i] = PyUnicode_InternFromString(scan_names[i])))
             return -1;
-    for (int i = 0; i < N_COUNTED; i++)
+    for (int i = 0; i < C_TOUCHED; i++)
         if (!counted_attr[i] && !(counted_attr[i] = PyUnicode_InternFromString(counted_names[i])))
             return -1;
     if (!name_spaces && !(name_spaces = PyUnicode_InternFromString("spaces")))
         return -1;
     if (!name_max_line && !(name_max_line = PyUnicode_InternFromString("max_line")))
         return -1;
-    return !name_add && !(name_add = PyUnicode_InternFromString("add")) ? -1 : 0;
+    return !name_counted && !(name_counted = PyUnicode_InternFromString("counted")) ? -1 : 0;
 }
 
 PyMODINIT_FUNC PyInit__hotloop(void)

@@ -123,11 +123,18 @@ def count_keys(tables, stats) -> int:
     """Add the lines counted per key since the last call (tables.ends[i] for i in tables.order) to `stats`.
 
     A key is (reason, count per line, URL or None, (reason, queue) or None, status,
-    unknown phrase or None); the counts taken are zeroed. Returns the number of lines.
+    unknown phrase or None); the counts taken are zeroed. The bounded counters are
+    added to as dicts and each told once at the end (`TopCounts.counted`), so they
+    thin after the flush. Returns the number of lines.
     """
-    ends, keys = tables.ends, tables.keys
-    reasons, reason_lines, queues = stats.reasons, stats.reason_lines, stats.queues
-    statuses, unknown = stats.statuses, stats.unknown_reasons
+    ends, keys, urls = tables.ends, tables.keys, stats.urls
+    reasons, reason_lines = stats.reasons, stats.reason_lines
+    touched: dict[int, list] = {}
+
+    def bounded(counter: dict, value, n: int) -> None:
+        _add(counter, value, n)
+        touched.setdefault(id(counter), [counter, 0])[1] += n
+
     lines = 0
     for index in tables.order:
         reason, per_line, url, queue, status, phrase = keys[index]
@@ -138,12 +145,17 @@ def count_keys(tables, stats) -> int:
         _add(reasons, reason, total)
         _add(reason_lines, reason, n)
         if url is not None:
-            stats.add_url(reason, url, total)
+            if reason in urls:
+                bounded(urls[reason], url, total)
+            else:
+                stats.add_url(reason, url, total)
         if queue is not None:
-            queues.add(queue, total)
-        statuses.add(status, total)
+            bounded(stats.queues, queue, total)
+        bounded(stats.statuses, status, total)
         if phrase is not None:
-            unknown.add(phrase, n)
+            bounded(stats.unknown_reasons, phrase, n)
+    for counter, n in touched.values():
+        counter.counted(n)
     return lines
 
 

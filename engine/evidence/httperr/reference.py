@@ -157,13 +157,13 @@ def bounded_notes(stats: HttpErrStats) -> list[str]:
     """The unknown phrases (the busiest NAMED_IN_NOTES, "and N more"), and each count that kept only its busiest values."""
     notes = []
     unknown = stats.unknown_reasons
-    if unknown:
+    if unknown.total:
         named = unknown.most_common(NAMED_IN_NOTES)
         rest = unknown.total - sum(n for _, n in named)
-        more = (f", and {'at least ' if unknown.thinned else ''}{unknown.distinct() - len(named):,} more ({rest:,} lines)"
-                if rest else "")
+        more = (f"{'at least ' if unknown.thinned else ''}{unknown.distinct() - len(named):,} "
+                f"{'more ' if named else ''}({rest:,} lines)") if rest else ""
         notes.append("reason phrases the knowledge base does not know, counted as is: "
-                     + ", ".join(f"{r} ({n})" for r, n in named) + more)
+                     + ", ".join([f"{r} ({n})" for r, n in named] + ([f"and {more}" if named else more] if more else [])))
         if len(stats.reasons) and OTHER_UNKNOWN in stats.reasons:
             notes.append(f"past {UNKNOWN_REASONS} unknown reason phrases, the lines of the others are counted "
                          f"together as {OTHER_UNKNOWN}")
