@@ -60,12 +60,14 @@ def render_report(report, form: str, steps: int, output: str | None, redacted: b
         from httperr_doctor.engine.render.markdown import render_markdown
 
         return render_markdown(report, top_steps=steps)
-    if colour_terminal(output):
-        import shutil
+    import shutil
 
+    if colour_terminal(output):
         from httperr_doctor.engine.render.terminal import render_terminal
 
         return render_terminal(report, top_steps=steps, width=min(shutil.get_terminal_size().columns, 120))
     from httperr_doctor.engine.render.text import render_text
 
-    return render_text(report, top_steps=steps)
+    # Folded to a terminal's width; into a file or a pipe not at all (the reader's tool wraps).
+    on_terminal = output is None and sys.stdout.isatty()
+    return render_text(report, top_steps=steps, width=shutil.get_terminal_size().columns - 1 if on_terminal else None)

@@ -1,4 +1,4 @@
-"""Plain-text report for terminals and tickets: ranked causes, evidence, steps.
+"""Plain-text report for tickets, files, pipes and colourless terminals: ranked causes, evidence, steps.
 
 Everything that came from evidence is untrusted (URLs in HTTPERR lines are written
 by whoever sent the request), so control and escape characters are removed before
@@ -6,59 +6,63 @@ anything reaches a terminal.
 """
 from __future__ import annotations
 
-import textwrap
-
 from ..report import CauseOut, Report, ServerDiagnosis
 from .common import (REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, outcome_text, ruled_out_why, strength_text,
                      trigger_text)
-
-WIDTH = 100
-
-
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(clean(text), WIDTH, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+from .wrapping import fold
 
 
-def _cause(lines: list[str], rank: int, cause: CauseOut) -> None:
-    lines.append(f"{rank}. [{bar(cause.confidence)}] {cause.confidence:.0%}  {cause.title}  ({cause.id})")
+class _Lines(list):
+    """The report's lines; prose is folded to `width` (None: never, for a file or a pipe)."""
+
+    def __init__(self, width: int | None):
+        super().__init__()
+        self.width = width
+
+    def wrap(self, text: str, indent: str, keep=(), hang: str = "  ") -> None:
+        self.extend(fold(clean(text), self.width, indent, hang, keep=[clean(k) for k in keep]))
+
+
+def _cause(lines: _Lines, rank: int, cause: CauseOut) -> None:
+    lines.wrap(f"{rank}. [{bar(cause.confidence)}] {cause.confidence:.0%}  {cause.title}  ({cause.id})", "", hang="   ")
     if cause.servers:
-        lines.append(f"   servers: {', '.join(cause.servers)}")
-    lines.extend(_wrap(cause.summary, "   "))
+        lines.wrap(f"servers: {', '.join(cause.servers)}", "   ")
+    lines.wrap(cause.summary, "   ")
     if trigger_text(cause):
-        lines.extend(_wrap(trigger_text(cause), "   "))
+        lines.wrap(trigger_text(cause), "   ")
     lines.append("   Evidence:")
     for item in cause.evidence:
         where = f"  [{', '.join(item.sources[:3])}]" if item.sources else ""
-        lines.extend(_wrap(f"- {item.text}{where}", "     "))
+        lines.wrap(f"- {item.text}{where}", "     ", keep=item.sources[:3])
     if cause.evidence_against:
         lines.append("   Evidence against:")
         for item in cause.evidence_against:
-            lines.extend(_wrap(f"- {item.text}", "     "))
+            lines.wrap(f"- {item.text}", "     ")
     lines.append("   Reasoning:")
     for step in cause.reasoning:
         sign = "+" if step.direction == "for" else "-"
-        lines.extend(_wrap(f"{sign}{abs(step.certainty):.2f} {step.rule}: {step.text}{strength_text(step)}", "     "))
+        lines.wrap(f"{sign}{abs(step.certainty):.2f} {step.rule}: {step.text}{strength_text(step)}", "     ")
     if len(cause.reasoning) > 1 and cause.certainty_explained:
-        lines.extend(_wrap(f"combined (MYCIN, strongest first): {cause.certainty_explained}", "     "))
+        lines.wrap(f"combined (MYCIN, strongest first): {cause.certainty_explained}", "     ")
 
 
-def _steps(lines: list[str], cause: CauseOut) -> None:
-    lines.append(f"What to do for: {cause.title}")
+def _steps(lines: _Lines, cause: CauseOut) -> None:
+    lines.wrap(f"What to do for: {cause.title}", "")
     for step in cause.remediation:
-        lines.extend(_wrap(f"{step.number}. {step.title}. {step.do}", "  "))
+        lines.wrap(f"{step.number}. {step.title}. {step.do}", "  ")
         if step.command:
             lines.append(f"       > {clean(step.command)}")
         if step.expect:
-            lines.extend(_wrap(f"Good result: {step.expect}", "       "))
+            lines.wrap(f"Good result: {step.expect}", "       ")
         if step.risk and step.risk != "none":
-            lines.extend(_wrap(f"Risk: {step.risk}", "       "))
+            lines.wrap(f"Risk: {step.risk}", "       ")
     lines.append("  Check the fix worked:")
     for item in cause.verify:
-        lines.extend(_wrap(f"- {item}", "    "))
-    lines.extend(_wrap(f"Escalate: {cause.escalation}", "  "))
+        lines.wrap(f"- {item}", "    ")
+    lines.wrap(f"Escalate: {cause.escalation}", "  ")
 
 
-def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
+def _server(lines: _Lines, server: ServerDiagnosis, top_steps: int) -> None:
     numbers = key_numbers(server)
     if numbers:
         lines.append("Key numbers:")
@@ -66,7 +70,7 @@ def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
         lines.extend(f"  {n.label:<{width}}  {n.value}" for n in numbers)
         lines.append("")
     if outcome_text(server):
-        lines.extend(_wrap(outcome_text(server), ""))
+        lines.wrap(outcome_text(server), "")
         lines.append("")
     if not server.causes:
         lines.append(no_cause_text(server))
@@ -77,37 +81,41 @@ def _server(lines: list[str], server: ServerDiagnosis, top_steps: int) -> None:
         lines.append("Ruled out:")
         for item in server.ruled_out:
             why = ruled_out_why(item)
-            lines.extend(_wrap(f"- {item.title} ({item.id}): {why}", "  "))
+            lines.wrap(f"- {item.title} ({item.id}): {why}", "  ")
         lines.append("")
     if server.not_evaluated_detail:
-        lines.append("Not evaluated (no rule could speak to them with this evidence):")
+        lines.wrap("Not evaluated (no rule could speak to them with this evidence):", "")
         for item in server.not_evaluated_detail:
             if item.settle:
-                lines.extend(_wrap(f"- {item.id}: would be settled by: {'; '.join(n.ask for n in item.settle)}", "  "))
+                lines.wrap(f"- {item.id}: would be settled by: {'; '.join(n.ask for n in item.settle)}", "  ")
         silent = [item.id for item in server.not_evaluated_detail if not item.settle]
         if silent:
-            lines.extend(_wrap(f"- nothing in this evidence points at: {', '.join(silent)}", "  "))
+            lines.wrap(f"- nothing in this evidence points at: {', '.join(silent)}", "  ")
         lines.append("")
     if server.needs:
         lines.append("To settle the open questions, find out:")
         for need in server.needs[:6]:
-            lines.extend(_wrap(f"- {need.ask} (would speak to: {', '.join(need.causes)})", "  "))
+            lines.wrap(f"- {need.ask} (would speak to: {', '.join(need.causes)})", "  ")
             if need.how:
-                lines.extend(_wrap(f"how: {need.how}", "      "))
+                lines.wrap(f"how: {need.how}", "      ")
         lines.append("")
     for cause in server.causes[:top_steps]:
         _steps(lines, cause)
         lines.append("")
 
 
-def render_text(report: Report, top_steps: int = 1) -> str:
-    lines = [f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version}, rule engine: {report.tool.engine})", ""]
+def render_text(report: Report, top_steps: int = 1, width: int | None = None) -> str:
+    """The report as plain text, its prose folded to `width` columns (a terminal's) or, with None
+    (a file, a pipe), not at all: a path or a number is never split either way."""
+    lines = _Lines(width)
+    lines.append(f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version}, rule engine: {report.tool.engine})")
     if report.redacted:
-        lines[-1:-1] = _wrap(REDACTED_NOTE, "")
+        lines.wrap(REDACTED_NOTE, "")
+    lines.append("")
     if len(report.servers) > 1:
         lines.append(f"{len(report.servers)} servers. Causes found on more than one server:")
         for cause_id, hosts in report.shared_causes.items():
-            lines.append(f"  {cause_id}: {', '.join(hosts)}")
+            lines.wrap(f"{cause_id}: {', '.join(hosts)}", "  ")
         if not report.shared_causes:
             lines.append("  none")
         lines.append("")
@@ -118,13 +126,13 @@ def render_text(report: Report, top_steps: int = 1) -> str:
     lines.append("Evidence read:")
     for item in report.inputs:
         status = f"{item.records:,} records" + (f", {item.skipped:,} skipped" if item.skipped else "")
-        lines.extend(_wrap(f"- {item.path}: {item.kind}, {status}", "  "))
+        lines.wrap(f"- {item.path}: {item.kind}, {status}", "  ", keep=[item.path])
         for problem in item.problems[:3]:
             where = f"line {problem.line}: " if problem.line else ""
-            lines.extend(_wrap(f"{where}{problem.message}", "      "))
+            lines.wrap(f"{where}{problem.message}", "      ")
         for note in item.notes[:3]:
-            lines.extend(_wrap(f"note: {note}", "      "))
+            lines.wrap(f"note: {note}", "      ")
     lines.append("")
-    lines.append(report.time_note)
+    lines.wrap(report.time_note, "")
     # Every line is cleaned once more, so no field (titles, host names) can slip past.
     return "\n".join(clean(line) for line in lines) + "\n"
