@@ -108,7 +108,8 @@ def render_text(report: Report, top_steps: int = 1, width: int | None = None) ->
     """The report as plain text, its prose folded to `width` columns (a terminal's) or, with None
     (a file, a pipe), not at all: a path or a number is never split either way."""
     lines = _Lines(width)
-    lines.append(f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version}, rule engine: {report.tool.engine})")
+    lines.wrap(f"httperr-doctor {report.tool.version} - root-cause report (schema {report.schema_version}, "
+               f"rule engine: {report.tool.engine})", "")
     if report.redacted:
         lines.wrap(REDACTED_NOTE, "")
     lines.append("")
