@@ -124,84 +124,107 @@ def read_files(items: Iterable[EvidenceFile | ReadFile], workers: int | None = N
                progress: ProgressCallback | None = None,
                meanwhile: Callable[[], object] | None = None) -> list[ReadFile]:
     """Parse every file, in order. `meanwhile` runs in this process while workers parse."""
-    items = list(items)
-    sizes = [item.size if isinstance(item, EvidenceFile) else 0 for item in items]
-    total = sum(sizes)
-    on_disk = [i for i, item in enumerate(items) if isinstance(item, EvidenceFile) and item.disk_path is not None]
-    count = plan_workers(workers, len(on_disk), total)
-    done_files = done_bytes = 0
-    if progress:
-        progress(Progress(0, len(items), 0, total))
-    results: list[ReadFile | None] = [None] * len(items)
-    folder = _Folder()
-    released = 0
+    reading = _Reading(list(items), progress)
+    count = plan_workers(workers, len(reading.on_disk), reading.total)
+    if count == 1:
+        if meanwhile:
+            meanwhile()
+        for index in range(len(reading.items)):
+            reading.finished(index, reading.local(index))
+        return reading.results  # type: ignore[return-value]
+    return reading.in_workers(count, meanwhile)
 
-    def finished(index: int, item: ReadFile) -> None:
-        nonlocal done_files, done_bytes, released
-        results[index] = item
-        done_files += 1
-        done_bytes += sizes[index]
+
+class _Reading:
+    """One `read_files` call: results in input order, progress, and the folding of each folder's files."""
+
+    def __init__(self, items: list[EvidenceFile | ReadFile], progress: ProgressCallback | None):
+        self.items, self.progress = items, progress
+        self.sizes = [item.size if isinstance(item, EvidenceFile) else 0 for item in items]
+        self.total = sum(self.sizes)
+        self.on_disk = [i for i, item in enumerate(items) if isinstance(item, EvidenceFile) and item.disk_path is not None]
+        self.done_files = self.done_bytes = self.released = 0
+        self.results: list[ReadFile | None] = [None] * len(items)
+        self.folder = _Folder()
         if progress:
-            progress(Progress(done_files, len(items), done_bytes, total, item.path))
-        while released < len(items) and results[released] is not None:
-            folder.add(results[released])
-            released += 1
+            progress(Progress(0, len(items), 0, self.total))
 
-    def local(index: int) -> ReadFile:
-        item = items[index]
+    def finished(self, index: int, item: ReadFile) -> None:
+        """A file is read: report it, and fold every file up to the first one still being read."""
+        self.results[index] = item
+        self.done_files += 1
+        self.done_bytes += self.sizes[index]
+        if self.progress:
+            self.progress(Progress(self.done_files, len(self.items), self.done_bytes, self.total, item.path))
+        while self.released < len(self.items) and self.results[self.released] is not None:
+            self.folder.add(self.results[self.released])
+            self.released += 1
+
+    def local(self, index: int) -> ReadFile:
+        """The file read in this process."""
+        item, progress = self.items[index], self.progress
         if isinstance(item, ReadFile):
             return item
         if progress:  # a big file read here moves the bar while it is read, not only when done
             item.on_bytes = lambda read_so_far: progress(Progress(
-                done_files, len(items), done_bytes + min(read_so_far, sizes[index]), total, item.display_path))
+                self.done_files, len(self.items), self.done_bytes + min(read_so_far, self.sizes[index]), self.total,
+                item.display_path))
         return read(item)
 
-    if count == 1:
-        if meanwhile:
-            meanwhile()
-        for index in range(len(items)):
-            finished(index, local(index))
-        return results  # type: ignore[return-value]
+    def in_workers(self, count: int, meanwhile: Callable[[], object] | None) -> list[ReadFile]:
+        """Files on disk read by `count` worker processes in runs; the others (zip members) here."""
+        # Imported only here: a one-process run (most small diagnoses) need not pay for them.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    # Imported only here: a one-process run (most small diagnoses) need not pay for them.
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+        context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+            runs = _Runs(pool, _runs(self.items, self.on_disk, self.sizes), count, self)
+            runs.top_up()
+            if meanwhile:
+                meanwhile()
+            remote = set(self.on_disk)
+            for index in range(len(self.items)):
+                if index not in remote:
+                    self.finished(index, self.local(index))
+            runs.collect()
+        return self.results  # type: ignore[return-value]
 
-    remote = set(on_disk)
-    runs = _runs(items, on_disk, sizes)
-    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        window = count * IN_FLIGHT_PER_WORKER
-        position = 0
-        pending: dict[Future, list[int]] = {}
 
-        def top_up() -> None:
-            # Bounded both ways: few runs parsing, few finished runs waiting for an earlier one.
-            nonlocal position
-            while position < len(runs) and len(pending) < window and runs[position][0] - released < 2 * window * RUN_FILES:
-                run = runs[position]
-                position += 1
-                work = [(items[i].display_path, str(items[i].disk_path)) for i in run]
-                pending[pool.submit(_read_run, work)] = run
+class _Runs:
+    """Runs of files handed to the workers, bounded both ways: few runs parsing, few finished
+    runs waiting for an earlier one."""
 
-        top_up()
-        if meanwhile:
-            meanwhile()
-        for index in range(len(items)):
-            if index not in remote:
-                finished(index, local(index))
-        while pending:
-            ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+    def __init__(self, pool, runs: list[list[int]], count: int, reading: _Reading):
+        self.pool, self.runs, self.reading = pool, runs, reading
+        self.window = count * IN_FLIGHT_PER_WORKER
+        self.position = 0
+        self.pending: dict = {}
+
+    def top_up(self) -> None:
+        items, released = self.reading.items, self.reading.released
+        while (self.position < len(self.runs) and len(self.pending) < self.window
+               and self.runs[self.position][0] - released < 2 * self.window * RUN_FILES):
+            run = self.runs[self.position]
+            self.position += 1
+            work = [(items[i].display_path, str(items[i].disk_path)) for i in run]
+            self.pending[self.pool.submit(_read_run, work)] = run
+
+    def collect(self) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        reading = self.reading
+        while self.pending:
+            ready, _ = wait(self.pending, return_when=FIRST_COMPLETED)
             for future in ready:
-                run = pending.pop(future)
+                run = self.pending.pop(future)
                 try:
                     read_run = future.result()
                 except Exception:  # noqa: BLE001 - a dead worker must not lose the files: read them here
-                    read_run = _fold_run([local(i) for i in run])
+                    read_run = _fold_run([reading.local(i) for i in run])
                 for index, item in zip(run, read_run):
-                    finished(index, item)
-            top_up()
-    return results  # type: ignore[return-value]
+                    reading.finished(index, item)
+            self.top_up()
 
 
 def _fold_run(run: list[ReadFile]) -> list[ReadFile]:

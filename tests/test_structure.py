@@ -24,7 +24,6 @@ LONG_FUNCTIONS = {
     "engine/evidence/perfmon.py": "hostile (perfmon inf/nan)",
     "engine/evidence/poolmon.py": "collector (poolmon /n snapshots)",
     "engine/render/svg.py": "timeline (zoomed incident panels)",
-    "engine/ingest.py": "ingest and hostile (worker runs, folder walking)",
 }
 
 # Import cycles someone is still untangling, as the set of modules in each, with who.
