@@ -3,6 +3,8 @@ files are refused before anything is built from them, with exit 2 and one plain 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 
 import pytest
 
@@ -83,3 +85,64 @@ def test_a_plain_session_still_replays(tmp_path):
     assert session.known() == {"memory.npp_used_mb": 109}
     code, text = run_cli("wizard", "--answers", str(path), "--format", "json")
     assert code == 0 and json.loads(text)["causes"][0]["id"] == "nonpaged-pool-exhausted"
+
+
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\x9b31m"
+
+
+def test_escape_sequences_from_a_session_never_reach_the_terminal(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    gone = str(tmp_path / f"gone{ESCAPES}.log")
+    path.write_text(HEAD + f"evidence: [{json.dumps(gone)}, {json.dumps(str(EXAMPLES / 'connections-refused'))}]\n"
+                    "answers:\n" + ANSWER, encoding="utf-8")
+    code, _ = run_cli("wizard", "--answers", str(path))
+    err = capsys.readouterr().err
+    assert code == 0 and "evidence named in the session is missing" in err
+    assert not set("\x1b\x07\x9b") & set(err)
+
+
+def test_took_back_shows_a_session_question_id_without_its_escapes(tmp_path):
+    from test_wizard import OPTIONAL_STOP, Script, wizard
+
+    from httperr_doctor.wizard.session import Answer, Session
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(EXAMPLES / "connections-refused", bundle)
+    (bundle / "poolmon-b.txt").unlink()
+    (bundle / "npp-typeperf.csv").unlink()
+    session = Session(evidence=[str(bundle)], answers=[Answer(f"boot_3gb{ESCAPES}", "boot.switch_3gb", True)])
+    wiz, out = wizard(tmp_path, Script("", "Back", OPTIONAL_STOP, "Stop the checklist", False), session=session)
+    wiz.run(gather=False)
+    text = out.getvalue()
+    assert "Took back: boot_3gb" in text
+    assert not set("\x1b\x07\x9b") & set(text)
+
+
+HOSTILE_TITLES = [
+    "![tracker](https://evil.example/pixel.png?u=victim)",
+    '<img src=x onerror="alert(1)"> <script>alert(2)</script>',
+    "[click me](javascript:alert(3))",
+    f"line one\n# a heading\n- [x] forged tick {ESCAPES}",
+]
+
+
+@pytest.mark.parametrize("suffix", [".md", ".txt"])
+def test_checklist_titles_from_a_session_are_inert_in_the_report_file(tmp_path, suffix):
+    from test_wizard import Script, wizard
+
+    from httperr_doctor.wizard.session import Session, Tick
+
+    session = Session(evidence=[str(EXAMPLES / "connections-refused")],
+                      checklist=[Tick("nonpaged-pool-exhausted", str(i), title, "done") for i, title in enumerate(HOSTILE_TITLES)])
+    wiz, _ = wizard(tmp_path, Script(), session=session)
+    wiz.build_report()
+    text = wiz.write_report(tmp_path / f"report{suffix}").read_text(encoding="utf-8")
+    checklist = text[text.index("Checklist (from the wizard session):"):].splitlines()[1:]
+    assert len(checklist) == len(HOSTILE_TITLES), checklist
+    assert not set("\x1b\x07\x9b") & set(text)
+    if suffix == ".md":
+        body = "\n".join(checklist)
+        # Markup characters escaped: no image, link or tag can start.
+        assert not re.search(r"(?<!\\)<|(?<!\\)\[|(?<!\\)\]\(", body.replace("- [x] ", "")), body
+        assert "\\<img" in body and "\\[tracker\\]" in body
+        assert all(line.startswith("- [x] ") for line in checklist)

@@ -143,7 +143,9 @@ def _cmd_wizard(args) -> int:
     if args.answers:
         gone = [p for p in session.evidence if not os.path.exists(p)]
         if gone:
-            print(f"httperr-doctor: evidence named in the session is missing: {', '.join(gone)}", file=sys.stderr)
+            from httperr_doctor.engine.render.common import clean
+
+            print(f"httperr-doctor: evidence named in the session is missing: {clean(', '.join(gone))}", file=sys.stderr)
         report = replay(session)
         args.output, args.steps = args.report, 1
         _write(_render(report, args), args.report)

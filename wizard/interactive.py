@@ -23,7 +23,7 @@ from httperr_doctor.engine.questioning import Questioner
 from httperr_doctor.engine.standing import Candidate, Standing
 from httperr_doctor.engine.render.html import render_html
 from httperr_doctor.engine.render.json_report import render_json
-from httperr_doctor.engine.render.markdown import render_markdown
+from httperr_doctor.engine.render.markdown import md, render_markdown
 from httperr_doctor.engine.render.terminal import render_terminal
 from httperr_doctor.engine.render.text import clean, render_text
 from httperr_doctor.engine.render.wrapping import fold
@@ -91,17 +91,19 @@ class Wizard:
 
     # -- output --------------------------------------------------------------------
     def say(self, text: str = "", indent: str = "", keep: tuple[str, ...] = ()) -> None:
-        """Prose folded to the terminal; a path or number is never split (nor a string in `keep`)."""
+        """Prose folded to the terminal; a path or number is never split (nor a string in `keep`).
+        Escape sequences are dropped: question ids, paths and titles may come from a session
+        file someone else wrote."""
         if not text:
             self.console.out.write("\n")
             return
-        for paragraph in text.split("\n"):
+        for paragraph in clean(text).split("\n"):
             self.console.out.write("\n".join(fold(paragraph, self.console.width - 1, indent, keep=keep)) + "\n")
         self.console.out.flush()
 
     def say_whole(self, line: str) -> None:
         """A line the reader may copy (a path, a command): never folded, so it pastes back whole."""
-        self.console.out.write(line + "\n")
+        self.console.out.write(clean(line) + "\n")
         self.console.out.flush()
 
     def show_report(self, report: Report) -> None:
@@ -390,20 +392,23 @@ class Wizard:
         self.say()
         self.say(f"If it is not fixed: {cause.escalation}")
 
-    def checklist_text(self) -> str:
+    def checklist_text(self, markdown: bool = False) -> str:
+        """The ticked-off checklist for the report file. Its titles may come from a session
+        file, so each is one line of plain text, or inert Markdown (no links, images, HTML)."""
         if not self.session.checklist:
             return ""
         lines = ["Checklist (from the wizard session):"]
         for tick in self.session.checklist:
             mark = "[x]" if tick.status == "done" else "[ ]"
-            lines.append(f"  {mark} {tick.cause} {tick.item}: {tick.title}" + ("" if tick.status == "done" else " (skipped)"))
+            line = f"{tick.cause} {tick.item}: {tick.title}" + ("" if tick.status == "done" else " (skipped)")
+            lines.append(f"- {mark} {md(line)}" if markdown else f"  {mark} " + " ".join(clean(line).split()))
         return "\n".join(lines) + "\n"
 
     def write_report(self, path: Path) -> Path:
         """The report in the form the file name asks for (.md, .html, .json; text otherwise)."""
         suffix = path.suffix.lower()
         if suffix == ".md":
-            text = render_markdown(self.report, top_steps=1) + "\n" + self.checklist_text().replace("\n  ", "\n- ")
+            text = render_markdown(self.report, top_steps=1) + "\n" + self.checklist_text(markdown=True)
         elif suffix in (".html", ".htm"):
             text = render_html(self.report)
         elif suffix == ".json":
