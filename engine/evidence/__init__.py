@@ -52,12 +52,14 @@ def iter_files(paths: list[str]) -> Iterator[EvidenceFile | ReadFile]:
 
     Nothing is dropped silently: missing paths, empty folders, special files (FIFOs
     and devices are never opened, so they cannot block the run), broken links, link
-    loops and folder links inside a folder (not followed) each become a `ReadFile`
-    saying why they were not read. The walk keeps its own stack, so however deep a
+    loops, folder links inside a folder and file links that leave the folder given (not
+    followed: a link must not make the tool read /etc/shadow or another server's files)
+    each become a `ReadFile` saying why they were not read. The walk keeps its own stack, so however deep a
     folder tree goes it cannot exhaust Python's recursion limit.
     """
     for raw in paths:
         stack: list[tuple[Path, bool]] = [(Path(raw), True)]
+        inside = os.path.realpath(raw)
         while stack:
             path, top = stack.pop()
             shown = display_name(path)
@@ -66,11 +68,16 @@ def iter_files(paths: list[str]) -> Iterator[EvidenceFile | ReadFile]:
             except OSError as error:
                 yield _unstatable(path, shown, error)
                 continue
-            if stat.S_ISDIR(info.st_mode):
-                if not top and path.is_symlink():
+            if not top and path.is_symlink():
+                if stat.S_ISDIR(info.st_mode):
                     yield ReadFile(shown, "skipped", error="a link to a folder; links inside a folder are not followed "
                                                           "(name the folder itself to include it)")
                     continue
+                if not _within(os.path.realpath(path), inside):
+                    yield ReadFile(shown, "skipped", error="a link to a file outside the folder given; not followed "
+                                                          "(name the file itself to include it)")
+                    continue
+            if stat.S_ISDIR(info.st_mode):
                 try:
                     children = sorted(os.listdir(path))
                 except OSError as error:
@@ -89,11 +96,20 @@ def iter_files(paths: list[str]) -> Iterator[EvidenceFile | ReadFile]:
                 yield ReadFile(shown, "special", error=f"{what}, not a regular file; not read")
 
 
+def _within(path: str, folder: str) -> bool:
+    """True when the real path `path` is `folder` or lies under it."""
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # different drives on Windows
+        return False
+
+
 def _unstatable(path: Path, shown: str, error: OSError) -> ReadFile:
     if error.errno == errno.ELOOP:
         return ReadFile(shown, "unreadable", error="a loop of symbolic links; not followed")
     if path.is_symlink():
-        return ReadFile(shown, "unreadable", error=f"a broken symbolic link (to {display_name(os.readlink(path))})")
+        # Not where it points: that name may be a host or share the report must not show (--redact).
+        return ReadFile(shown, "unreadable", error="a broken symbolic link (what it points to does not exist)")
     if isinstance(error, FileNotFoundError):
         return ReadFile(shown, "missing", error="no such file or folder")
     return ReadFile(shown, "unreadable", error=f"cannot read: {error.strerror or error}")
