@@ -74,6 +74,9 @@ def parse_tz_option(text: str) -> Zone:
         return Zone(timezone.utc, "UTC (from --tz)")
     match = OFFSET.match(value)
     if match:
+        hours, minutes = int(match.group("hours")), int(match.group("minutes") or 0)
+        if minutes >= 60 or hours * 60 + minutes > (14 if match.group("sign") == "+" else 12) * 60:
+            raise ValueError(f"{value} is not a UTC offset: offsets run from -12:00 to +14:00")
         tz, shown = _fixed(match.group("sign"), match.group("hours"), match.group("minutes"))
         return Zone(tz, f"{shown} (from --tz)")
     zone = _zoneinfo(value)

@@ -18,6 +18,8 @@ EXIT_CODES_HELP = """exit codes:
   2  usage error: bad arguments, no evidence path exists, the --output file cannot be written
   3  internal error: one line on stderr says where the details were written
   4  the knowledge base is invalid (kb lint lists every problem)"""
+MAX_STEPS = 100
+MAX_JOBS_PER_CORE = 4
 FORMATS = ("text", "markdown", "json", "html")
 SESSION_FILE = "httperr-doctor-session.yaml"
 REPORT_FILE = "httperr-doctor-report.txt"
@@ -75,15 +77,22 @@ class UsageError(Exception):
     """The command cannot do what was asked (exit 2), e.g. the output file cannot be written."""
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str, output: str | None, form: str = "text") -> None:
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as error:
             raise UsageError(f"cannot write {output}: {error.strerror or error}") from error
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        return
+    from .output import write_stdout
+
+    try:
+        write_stdout(text, form)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _silence_stdout()  # what is still buffered would fail again at exit
+        raise UsageError(f"cannot write the report to standard output: {error.strerror or error}") from error
 
 
 def _render(report, args) -> str:
@@ -116,7 +125,7 @@ def _cmd_diagnose(args) -> int:
     from httperr_doctor.engine.diagnosis import diagnose_files
 
     report = diagnose_files(files, zone=zone)
-    _write(_render(report, args), args.output)
+    _write(_render(report, args), args.output, args.format)
     return EXIT_OK
 
 
@@ -148,7 +157,7 @@ def _cmd_wizard(args) -> int:
             print(f"httperr-doctor: evidence named in the session is missing: {clean(', '.join(gone))}", file=sys.stderr)
         report = replay(session)
         args.output, args.steps = args.report, 1
-        _write(_render(report, args), args.report)
+        _write(_render(report, args), args.report, args.format)
         return EXIT_OK
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(NO_TERMINAL, file=sys.stderr)
@@ -224,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        _check_usage(args)
         if hasattr(args, "engine"):
             from httperr_doctor.engine.rule_engines import force_engine
 
@@ -245,6 +255,24 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # noqa: BLE001 - a help-desk person must never see a raw traceback
         print(f"httperr-doctor: internal error ({_one_line(sys.exc_info()[1])}); {_write_crash_log()}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _check_usage(args) -> None:
+    """Mistakes argparse cannot see: counts out of range, nowhere to write the report."""
+    if sys.stdout is None and not (getattr(args, "output", None) or getattr(args, "report", None)):
+        raise UsageError("standard output is closed, so the report has nowhere to go; name a file with --output")
+    if sys.stdout is not None:
+        from .output import tolerate
+
+        tolerate(sys.stdout)
+    steps = getattr(args, "steps", None)
+    if steps is not None and not 0 <= steps <= MAX_STEPS:
+        raise UsageError(f"--steps must be between 0 and {MAX_STEPS}, not {steps}")
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None:
+        most = MAX_JOBS_PER_CORE * (os.cpu_count() or 1)
+        if not 1 <= jobs <= most:
+            raise UsageError(f"--jobs must be between 1 and {most} ({MAX_JOBS_PER_CORE} per core on this machine), not {jobs}")
 
 
 def _one_line(error: BaseException) -> str:
