@@ -154,7 +154,8 @@ def _cmd_wizard(args) -> int:
         if gone:
             from httperr_doctor.engine.render.common import clean
 
-            print(f"httperr-doctor: evidence named in the session is missing: {clean(', '.join(gone))}", file=sys.stderr)
+            shown = f"{len(gone)} path(s), not shown with --redact" if args.redact else clean(", ".join(gone))
+            print(f"httperr-doctor: evidence named in the session is missing: {shown}", file=sys.stderr)
         report = replay(session)
         args.output, args.steps = args.report, 1
         _write(_render(report, args), args.report, args.format)

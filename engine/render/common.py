@@ -85,8 +85,9 @@ def server_title(report: Report, server: ServerDiagnosis) -> str | None:
     return None
 
 
-REDACTED_NOTE = ("Redacted: client and server addresses, host names and URL query strings are replaced "
-                 "by placeholders (addr-N, host-N, query-N); the same placeholder means the same value.")
+REDACTED_NOTE = ("Redacted: addresses, host names, URL query strings, credentials, session ids, e-mail addresses "
+                 "and tokens are replaced by placeholders (addr-N, host-N, query-N, cred-N, session-N, email-N, "
+                 "token-N); the same placeholder means the same value.")
 
 
 def problem_where(line: int) -> str:
