@@ -186,9 +186,9 @@ def test_file_name_that_is_not_utf8_is_shown_escaped_and_json_can_be_written(bun
     assert code == 0
     import json
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert any(i["path"].endswith("httperr\\xff\x1b[31m.log") and i["records"] == 1 for i in report["inputs"])
+    assert any(i["path"].endswith("httperr\\xff\\x1b[31m.log") and i["records"] == 1 for i in report["inputs"])
     code, text = run_cli("diagnose", str(bundle))
-    assert code == 0 and "httperr\\xff[31m.log:" in text and "\x1b" not in text  # escape sequence removed
+    assert code == 0 and "httperr\\xff\\x1b[31m.log:" in text and "\x1b" not in text  # escape shown, not obeyed
 
 
 # --- huge lines ------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from hypothesis import example, given
@@ -22,8 +23,10 @@ values = st.recursive(scalars | points, lambda inner: st.lists(inner, max_size=5
 
 
 def standard(value) -> str:
-    """What json writes, once NaN and infinite numbers (which JSON has not) are null."""
-    return json.dumps(finite(value), indent=2, ensure_ascii=False)
+    """What json writes, once NaN and infinite numbers (which JSON has not) are null and
+    C1 controls and line separators are escaped."""
+    text = json.dumps(finite(value), indent=2, ensure_ascii=False)
+    return re.sub("[\x7f-\x9f\u2028\u2029]", lambda m: json.dumps(m.group(0))[1:-1], text)
 
 
 def finite(value):
@@ -48,6 +51,12 @@ def strict_loads(text: str):
 def test_writer_equals_the_standard_library(value):
     assert dumps(value) == standard(value)
     strict_loads(dumps(value))
+
+
+def test_c1_controls_and_line_separators_are_escaped():
+    text = dumps({"path\x85": "a\x9b31mb\u2028c\x7f"})
+    assert not re.search("[\x7f-\x9f\u2028]", text)
+    assert strict_loads(text) == {"path\x85": "a\x9b31mb\u2028c\x7f"}
 
 
 def test_non_finite_numbers_are_written_as_null():

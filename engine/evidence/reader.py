@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import re
 import stat
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
@@ -179,15 +180,19 @@ def display_name(path: str | os.PathLike) -> str:
     POSIX file names are bytes; names that are not UTF-8 reach Python as lone
     surrogates, which no UTF-8 writer accepts. They are shown as `\\xNN` instead.
 
-    >>> display_name(os.fsdecode(b"logs/bad\\xff.log"))
-    'logs/bad\\\\xff.log'
+    >>> display_name(os.fsdecode(b"logs/bad\\xff.log")), display_name("logs/two\\nlines.log")
+    ('logs/bad\\\\xff.log', 'logs/two\\\\x0alines.log')
     """
     text = os.fspath(path)
     try:
         text.encode("utf-8")
-        return text
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    # A newline or escape in a file or folder name would split or forge report lines.
+    return _NAME_CONTROLS.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text) if _NAME_CONTROLS.search(text) else text
+
+
+_NAME_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class NotRegularFile(OSError):

@@ -34,14 +34,20 @@ KEY_FACTS = (
 )
 REASON_COUNT = ("httperr.reason.", ".count")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Controls (C0 but tab and newline, DEL, C1), zero-width and joiner characters, bidi
+# marks and overrides (U+061C, U+200E/F, U+202A-E, U+2066-9), line and paragraph
+# separators (U+2028/9, line breaks to some viewers), the soft hyphen, word joiner and
+# invisible operators (U+2060-4), the BOM (U+FEFF) and tag characters (U+E0000-7F),
+# which can hide text or make it read differently from what it is.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                      "\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
 
 
 def clean(text: str) -> str:
-    """Strip control and escape sequences from untrusted text.
+    """Strip control and escape sequences, and characters that hide or reorder text.
 
-    >>> clean("/a\\x1b[31mred\\x07")
-    '/a[31mred'
+    >>> clean("/a\\x1b[31mred\\x07"), clean("a\\u2028b\\ufeffc\\u00add\\U000e0041e\\u061cf\\u2060g")
+    ('/a[31mred', 'abcdefg')
     """
     return _CONTROL.sub("", str(text))
 

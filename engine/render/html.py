@@ -23,7 +23,7 @@ CHECKLIST_MIN_CONFIDENCE = 0.5
 STYLE = """
 :root{--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa;--accent:#0b5cad;--high:#c62828;--mid:#e08a00;--low:#2b7bb9;--good:#1a7f37;--bad:#8250df}
 *{box-sizing:border-box}
-body{margin:0;font:15px/1.5 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:#fff}
+body{margin:0;font:15px/1.5 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:#fff;overflow-wrap:anywhere}
 main{max-width:1040px;margin:0 auto;padding:24px 28px 48px}
 h1{font-size:26px;margin:0 0 4px}h2{font-size:21px;margin:36px 0 12px;padding-bottom:6px;border-bottom:2px solid var(--line)}
 h3{font-size:17px;margin:26px 0 10px}h4{margin:0;font-size:16px}

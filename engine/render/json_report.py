@@ -2,8 +2,9 @@
 
 The text is what `json.dumps(data, indent=2, ensure_ascii=False)` writes
 (tests/test_json_writer.py checks it on every report and on random data), except
-that a NaN or infinite number is written as `null`: the standard library's `NaN`
-and `Infinity` are not JSON, and a report must parse everywhere. It is
+that a NaN or infinite number is written as `null` (the standard library's `NaN`
+and `Infinity` are not JSON, and a report must parse everywhere), and C1 controls and
+line separators are `\\u` escapes. It is
 written by `dumps` below: with `indent`, the standard library falls back to its
 pure-Python encoder, a chain of generators that costs about a microsecond per
 value per level of nesting, and a fleet's timeline holds hundreds of thousands of
@@ -13,11 +14,15 @@ values (a timeline point, a list of sources) is joined in one step.
 from __future__ import annotations
 
 import json
+import re
 from json.encoder import encode_basestring
 
 from ..report import Report
 
 INFINITY = float("inf")
+# Written as escapes, not raw: DEL and the C1 controls (a terminal showing the file obeys
+# them) and the line and paragraph separators (line breaks to JavaScript and some editors).
+_INVISIBLE = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
 def render_json(report: Report) -> str:
@@ -36,7 +41,9 @@ def dumps(value) -> str:
     """
     out: list[str] = []
     _write(value, out, "\n")
-    return "".join(out)
+    text = "".join(out)
+    # One scan of the whole text: these only ever stand inside strings, where an escape means the same.
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) if _INVISIBLE.search(text) else text
 
 
 def _scalar(value) -> str | None:

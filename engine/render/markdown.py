@@ -20,6 +20,9 @@ from .common import (REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, outc
 # close emphasis (GFM ignores it inside words such as Connections_Refused).
 _MARKUP = re.compile(r"([\\`*\[\]<>|~&])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _LINE_START = re.compile(r"^(\s*)([-+=#>]|\d+[.)])")
+# GFM makes links of bare `scheme://` and `www.` text (its autolink extension): an
+# escaped `:` or `.` there keeps a URL from a log plain text.
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<![\w.-])(www)(\.)", re.IGNORECASE)
 
 
 def md(text: object, line_start: bool = False) -> str:
@@ -32,9 +35,12 @@ def md(text: object, line_start: bool = False) -> str:
     '\\<script\\>alert(1)\\</script\\> \\[x\\](javascript:alert(1)) \\*a\\* Connection_Dropped \\_b\\_'
     >>> md("- not a list\nsecond line", line_start=True), md("1.0")
     ('\\- not a list second line', '1.0')
+    >>> md("GET http://intranet/x and www.example.com")
+    'GET http\\://intranet/x and www\\.example.com'
     """
     flat = " ".join(clean(str(text)).split())
     escaped = _MARKUP.sub(lambda m: "\\" + m.group(0), flat)
+    escaped = _AUTOLINK.sub(lambda m: "\\:" if m.group(1) else m.group(2) + "\\.", escaped)
     return _LINE_START.sub(r"\1\\\2", escaped) if line_start else escaped
 
 
