@@ -7,7 +7,7 @@ Coverage-guided with atheris (libFuzzer) when it is installed (`pip install
     python bench/fuzz.py -max_total_time=600          # ... or after ten minutes
     HYPOTHESIS_PROFILE=fuzz python -m pytest -q tests/test_parser_properties.py   # hypothesis
 
-One input is tried four ways, and anything but the documented outcome is a crash:
+One input is tried five ways, and anything but the documented outcome is a crash:
 - as a file's bytes through `read()` (sniffing, every encoding, every parser): a `ReadFile`,
   and for HTTPERR and IIS logs records + skipped == data lines; when a parser took it,
   through the whole `diagnose` (facts, rule engine, timeline) and every report form;
@@ -15,7 +15,10 @@ One input is tried four ways, and anything but the documented outcome is a crash
   fuzzed even when its sniff would not pick the input): a `ParseResult` or `NotThisKind`;
 - as a zip archive through `bundle.iter_bundle`: members read or refused, never raised;
 - as a KB YAML file through `knowledge.yaml_hazards` and the safe loader: a listed
-  problem or data, never a crash of the process.
+  problem or data, never a crash of the process;
+- as a saved wizard session (`.yaml` and `.json`) through `load_session`: a session or
+  one line of `SessionError`; and through the redactor: no exception.
+Reports from the first way must be valid JSON (no NaN or Infinity from a perfmon cell).
 The corpus starts from tests/fixtures/real, the examples and a zip of one example, in
 the git-ignored bench/out/fuzz-corpus (libFuzzer adds what it finds there).
 Figures from a run go in bench/RESULTS.md, section "Fuzzing".
@@ -66,6 +69,7 @@ def one_input(data: bytes) -> None:
             if not isinstance(item, ReadFile):
                 read(item)
     text = data.decode("utf-8", errors="replace")
+    check_session_and_redaction(data, text)
     if not yaml_hazards(text):
         try:
             loader = safe_loader()(text)
@@ -77,6 +81,20 @@ def one_input(data: bytes) -> None:
                 loader.dispose()
         except yaml.YAMLError:
             pass
+
+
+def check_session_and_redaction(data: bytes, text: str) -> None:
+    from httperr_doctor.engine.redact import Redactor
+    from httperr_doctor.wizard.session import SessionError, load_session
+
+    for suffix in (".yaml", ".json"):
+        path = SCRATCH / f"session{suffix}"
+        path.write_bytes(data)
+        try:
+            load_session(path)
+        except SessionError as error:
+            assert "\n" not in str(error), error
+    Redactor(hosts=["WEB07", text[:8].strip() or "X"]).text(text)
 
 
 def main() -> None:

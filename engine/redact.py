@@ -30,13 +30,13 @@ _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = rf"(?:{_OCTET}\.){{3}}{_OCTET}"
 _H = r"[0-9A-Fa-f]{1,4}"
 # An address may sit beside `_` or `-` (`Pool_172.16.5.5`, a folder `logs-10.0.0.5`), so
-# only letters, digits and dots bound it; a fifth number (`10.0.0.1.5`) is a version.
+# only letters, digits, dots and colons bound it; a fifth number (`10.0.0.1.5`) is a version.
 ADDRESS = re.compile(
-    rf"(?<![\w:])(?:[0-9A-Fa-f]{{0,4}}:){{2,6}}{_IPV4}(?![0-9A-Za-z]|\.\d)"         # IPv6 ending in IPv4 (::ffff:10.0.0.1)
+    rf"(?<![0-9A-Za-z:])(?:[0-9A-Fa-f]{{0,4}}:){{2,6}}{_IPV4}(?![0-9A-Za-z]|\.\d)"         # IPv6 ending in IPv4 (::ffff:10.0.0.1)
     rf"|(?<![0-9A-Za-z.]){_IPV4}(?![0-9A-Za-z]|\.\d)"                              # IPv4
-    rf"|(?<![\w:])(?:(?:{_H}:){{7}}{_H}"                                       # IPv6, full
+    rf"|(?<![0-9A-Za-z:])(?:(?:{_H}:){{7}}{_H}"                                       # IPv6, full
     rf"|(?:{_H}:){{1,7}}:(?:{_H}(?::{_H}){{0,6}})?"                             # IPv6 with ::
-    rf"|::(?:{_H}(?::{_H}){{0,6}})?)(?:%[\w.]+)?(?![\w:])"
+    rf"|::(?:{_H}(?::{_H}){{0,6}})?)(?:%[\w.]+)?(?![0-9A-Za-z]|:[0-9A-Za-z:])"
 )
 QUERY = re.compile(r"((?:[a-z][a-z0-9+.-]*:)?/[^\s?\"'<>]*)\?([^\s#\"'<>)\]]+)", re.IGNORECASE)
 # scheme://[user[:password]@]host: the credentials and the host name (an intranet name

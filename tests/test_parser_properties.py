@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import codecs
 import io
+import json
+import re
 from functools import lru_cache
 
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from conftest import EXAMPLES, FIXTURES
-from httperr_doctor.engine.evidence import PARSERS, ReadFile, evtxfile, httperr, read
+from httperr_doctor.engine.evidence import PARSERS, ReadFile, evtxfile, httperr, perfmon, read
 from httperr_doctor.engine.evidence.base import Lines, NotThisKind, ParseResult
 from httperr_doctor.engine.evidence.phrases import known_reasons
 from httperr_doctor.engine.evidence.reader import EvidenceFile
@@ -315,8 +317,9 @@ def check_diagnosis(data: bytes, folder) -> None:
     path = folder / "evidence.log"
     path.write_bytes(data)
     report = diagnose([str(path)])
-    for render in (render_text, render_json, render_markdown, render_terminal, render_html):
+    for render in (render_text, render_markdown, render_terminal, render_html):
         assert isinstance(render(report), str)
+    strict_json(render_json(report))  # never NaN or Infinity, whatever the evidence held
 
 
 @settings(max_examples=max(settings.default.max_examples // 5, 5))
@@ -329,3 +332,76 @@ def test_whole_diagnosis_survives_damaged_evidence(tmp_path_factory, data):
         lines.insert(data.draw(st.integers(0, len(lines))), data.draw(ANY_LINE))
     encoding = data.draw(st.sampled_from(["utf-8", "utf-16"]))
     check_diagnosis("\r\n".join(lines).encode(encoding, errors="surrogatepass"), tmp_path_factory.mktemp("diag"))
+
+
+# --- perfmon numbers, session files and redaction (issue 16) ------------------------------
+
+PDH_HEAD = ('"(PDH-CSV 4.0) (Eastern Daylight Time)(240)","\\\\WEB01\\Memory\\Pool Nonpaged Bytes",'
+            '"\\\\WEB01\\Processor(_Total)\\% Processor Time"')
+NUMBER_TEXT = st.one_of(
+    st.floats().map(repr), st.floats().map(str), st.integers(-(10**400), 10**400).map(str),
+    st.sampled_from(["inf", "-inf", "Infinity", "nan", "NaN", "-nan", "1e309", "-1e309", "1e308", "4.9e-324",
+                     "1e15", "1,5", "1_000", " ", "", "0x10", "\u0661\u0662"]),
+    st.text(st.characters(codec="utf-8"), max_size=12),
+)
+
+
+def strict_json(text: str):
+    def refuse(constant):
+        raise AssertionError(f"{constant} in a JSON report")
+    return json.loads(text, parse_constant=refuse)
+
+
+@given(cells=st.lists(st.tuples(NUMBER_TEXT, NUMBER_TEXT), min_size=1, max_size=6))
+def test_perfmon_keeps_only_sensible_numbers_and_every_form_stays_valid(tmp_path_factory, cells):
+    lines = [PDH_HEAD] + [f'"08/12/2009 08:{i:02d}:00.404","{a.replace(chr(34), "")}","{b.replace(chr(34), "")}"'
+                          for i, (a, b) in enumerate(cells)]
+    result = perfmon.parse(Lines("perf.csv", lines))
+    for record in result.records:
+        assert all(perfmon.sensible(value) for value in record.data["values"].values())
+    path = tmp_path_factory.mktemp("perf") / "perf.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    report = diagnose([str(path)])
+    strict_json(render_json(report))
+    for render in (render_text, render_markdown, render_html):
+        assert isinstance(render(report), str)
+
+
+SESSION_NOISE = st.one_of(
+    st.text(max_size=200), st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+    st.sampled_from(["&a [1]", "*a", "!!python/object/apply:os.system [x]", "[" * 30, "{a: " * 25, "NaN", "\x00",
+                     "- {question: q, fact: f, value: {x: 1}}", "value: .nan", "value: 1e999"]),
+)
+
+
+@given(head=st.booleans(), noise=st.lists(SESSION_NOISE, max_size=4), suffix=st.sampled_from([".yaml", ".json"]))
+def test_a_session_file_loads_or_is_refused_in_one_line(tmp_path_factory, head, noise, suffix):
+    from httperr_doctor.wizard.session import SessionError, load_session
+
+    text = ("format: httperr-doctor-session\nversion: 1\n" if head else "") + "\n".join(noise)
+    path = tmp_path_factory.mktemp("session") / f"s{suffix}"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    try:
+        session = load_session(path)
+    except SessionError as error:
+        assert "\n" not in str(error) and len(str(error)) < 400 + len(str(path))
+    else:
+        assert all(isinstance(a.value, (type(None), bool, int, float, str)) for a in session.answers)
+
+
+ADDRESSES = st.one_of(
+    st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t))),
+    st.lists(st.integers(0, 0xFFFF), min_size=8, max_size=8).map(lambda g: ":".join(f"{x:x}" for x in g)),
+    st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: "::ffff:" + ".".join(map(str, t))),
+)
+GLUE = st.sampled_from(["", " ", "_", "-", "/", "\\", ":", "=", "[", "]", ",", ".", "(", ")", "?", "@", ";"])
+
+
+@given(parts=st.lists(st.tuples(GLUE, ADDRESSES, GLUE), min_size=1, max_size=6), noise=st.text(max_size=30))
+def test_redacted_text_holds_no_address(parts, noise):
+    from httperr_doctor.engine.redact import Redactor
+
+    text = noise + " " + " ".join(before + address + after for before, address, after in parts)
+    redacted = Redactor(hosts=["WEB07"]).text(text)
+    for _, address, _ in parts:
+        assert not re.search(rf"(?<![0-9A-Fa-f.:]){re.escape(address)}(?![0-9A-Fa-f]|\.\d)", redacted), (text, redacted)
