@@ -15,7 +15,9 @@ from pathlib import Path
 EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_KB = 0, 2, 3, 4
 EXIT_CODES_HELP = """exit codes:
   0  a report was produced (files it could not read are listed in it)
-  2  usage error: bad arguments, no evidence path exists, the --output file cannot be written
+  2  usage error: bad arguments (--jobs 1..4 per core, --steps 0..100, --tz -12:00..+14:00),
+     no evidence path exists, a session file refused, the --output file or standard output
+     cannot be written
   3  internal error: one line on stderr says where the details were written
   4  the knowledge base is invalid (kb lint lists every problem)"""
 MAX_STEPS = 100
