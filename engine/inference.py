@@ -20,11 +20,16 @@ and hides the engine's quirks so that callers see a plain function
 * `durable_rules_engine` compares strings with numbers without complaint; values
   are checked against the fact catalogue's types before they are asserted.
 * `delete_state` can crash the process; sessions are cleaned by retracting facts.
+* its JSON reader refuses a number with an exponent but no decimal point (`1e-05`,
+  `1e+16`, Python's own spelling of those floats) and infinities, failing the run
+  half way; such values are sent as a neighbour it reads (`sendable`).
 """
 from __future__ import annotations
 
 import copy
 import itertools
+import math
+import sys
 import threading
 from typing import Any, Callable, Iterable, Mapping
 
@@ -48,6 +53,25 @@ class _QuietHost(_durable.Host):
 
     def _run(self) -> None:
         return None
+
+
+def sendable(value: Any) -> Any:
+    """`value`, or for a float durable-rules cannot read, the nearest one it can.
+
+    A float Python writes as `1e-05` moves to its next neighbour away from zero, written
+    with a point (`1.0000000000000003e-05`); no number a rule tests lies between the two,
+    so every comparison comes out the same. An infinity becomes the largest float.
+
+    >>> sendable(1e-05), sendable(1e16), sendable(-float("inf")), sendable(7.5e-06), sendable(20)
+    (1.0000000000000003e-05, 1.0000000000000002e+16, -1.7976931348623157e+308, 7.5e-06, 20)
+    """
+    if not isinstance(value, float) or math.isnan(value):
+        return value
+    if math.isinf(value):
+        return math.copysign(sys.float_info.max, value)
+    while "e" in (text := repr(value)) and "." not in text:
+        value = math.nextafter(value, math.copysign(math.inf, value))
+    return value
 
 
 def compile_condition(condition: Condition) -> dict:
@@ -164,7 +188,7 @@ class DurableEngine:
             # `absent` condition names, could only be refused as not handled: those are
             # not sent to the engine at all (each send and retract costs a JSON round trip).
             named, result.unused_facts = self._compiled.checked_split(facts, self._fact_types)
-            messages = [{"sid": sid, "name": name, "known": True, "value": facts[name]} for name in named]
+            messages = [{"sid": sid, "name": name, "known": True, "value": sendable(facts[name])} for name in named]
             for name in self._compiled.absent_facts:
                 if name not in facts:
                     messages.append({"sid": sid, "name": name, "known": False})

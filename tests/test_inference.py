@@ -111,6 +111,17 @@ def test_nan_is_present_but_never_compared(make):
     assert make(rules, {"n": "number"}).run({"n": float("nan")}).fired == {"PR"}
 
 
+def test_tiny_huge_and_infinite_numbers_compare_as_numbers(make):
+    """durable-rules' JSON reader refuses `1e-05` or `1e+16` (no point before the exponent)
+    and infinities; the run must not fail and every comparison must still hold."""
+    rules = [rule("TINY", {"fact": "n", "below": 0.5}, {"fact": "n", "above": 0}),
+             rule("HUGE", {"fact": "n", "at_least": 1000000}), rule("NEG", {"fact": "n", "below": -5})]
+    engine = make(rules, {"n": "number"})
+    cases = {1e-05: {"TINY"}, 5e-324: {"TINY"}, 1e16: {"HUGE"}, 1e300: {"HUGE"}, float("inf"): {"HUGE"},
+             -float("inf"): {"NEG"}, -1e22: {"NEG"}, 0.0: set()}
+    assert {value: engine.run({"n": value}).fired for value in cases} == cases
+
+
 def test_two_conditions_on_one_fact_both_apply_to_the_same_value(make):
     band = rule("BAND", {"fact": "n", "at_least": 1}, {"fact": "n", "at_most": 3})
     engine = make([band], {"n": "number"})
