@@ -1,6 +1,7 @@
 """The `httperr-doctor` command: parse arguments, call the engine, hand the result to a renderer.
 
-Exit codes: 0 a report was produced; 2 usage error (bad arguments, no evidence
+Exit codes: 0 a report was produced (a path given that does not exist, beside ones that
+do, is named in a warning on stderr and listed in the report); 2 usage error (bad arguments, no evidence
 path exists, `wizard` without a terminal); 3 internal error (one line on stderr,
 details in a log file); 4 the knowledge base is invalid; 130 interrupted (the
 wizard saves its session first).
@@ -19,7 +20,10 @@ EXIT_CODES_HELP = """exit codes:
      no evidence path exists, a session file refused, the --output file or standard output
      cannot be written
   3  internal error: one line on stderr says where the details were written
-  4  the knowledge base is invalid (kb lint lists every problem)"""
+  4  the knowledge base is invalid (kb lint lists every problem)
+  130  interrupted with Ctrl-C (the wizard saves its session first and says how to resume)
+A path that does not exist beside ones that do: a warning on stderr names it, the report
+lists it as missing, and the exit code is that of the rest (0 when a report was produced)."""
 MAX_STEPS = 100
 MAX_JOBS_PER_CORE = 4
 FORMATS = ("text", "markdown", "json", "html")
@@ -30,6 +34,30 @@ NO_TERMINAL = ("httperr-doctor wizard: needs an interactive terminal (standard i
                "or `httperr-doctor wizard --answers FILE` to replay a saved session.")
 
 
+class _Version(argparse.Action):
+    """`--version`, reading the installed version only when asked (every other run starts faster)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from httperr_doctor.engine.assemble import tool_version
+
+        sys.stdout.write(f"httperr-doctor {tool_version()}\n")
+        parser.exit()
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Arguments; one a command does not know is reported with that command's usage, not the top level's."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command = parser.command_parsers.get(args.command, parser)
+        if args.command == "kb" and getattr(args, "kb_command", None):
+            command = command.command_parsers.get(args.kb_command, command)
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="httperr-doctor",
@@ -37,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.command_parsers = sub.choices  # so an argument error names the command's own usage
     # Every command that runs the rules can choose the engine (HTTPERR_DOCTOR_ENGINE does the same).
     engine = argparse.ArgumentParser(add_help=False)
     engine.add_argument("--engine", choices=("auto", "durable", "reference"), default=None,
@@ -70,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
     kb = sub.add_parser("kb", help="knowledge-base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
+    kb.command_parsers = kb_sub.choices
     kb_sub.add_parser("lint", parents=[engine], help="check every KB file and report problems with file and line")
     kb_sub.add_parser("coverage", help="list every known HTTPERR reason phrase and the rules that use it")
     return parser
@@ -113,6 +144,9 @@ def _cmd_diagnose(args) -> int:
     if len(missing) == len(args.paths):
         print(f"httperr-doctor: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
+    for path in missing:
+        print(f"httperr-doctor: warning: no such file or folder: {path} (left out; the report lists it as missing)",
+              file=sys.stderr)
     zone = None
     if args.tz:
         from httperr_doctor.engine.timezones import parse_tz_option
@@ -230,7 +264,7 @@ COMMANDS = {"diagnose": _cmd_diagnose, "wizard": _cmd_wizard, "schema": _cmd_sch
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     args.process_start = argv is None  # the console script: this process runs one command
     if args.command is None or (args.command == "kb" and args.kb_command is None):
         parser.print_help()

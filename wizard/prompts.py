@@ -38,6 +38,22 @@ def _style():
     return None
 
 
+def path_question(message: str, default: str = "", style=None, validate=None, **io):
+    """A path prompt with Tab completion that one Enter answers.
+
+    questionary.path's own Enter only closes an open completion menu, and completing a
+    folder opens the menu of what is in it, so a Tab-completed folder needed Enter twice.
+    Here Enter answers with what the line shows (a completion picked from the menu is in it).
+    """
+    import questionary
+    from prompt_toolkit.shortcuts import CompleteStyle
+    from questionary.prompts.path import GreatUXPathCompleter
+
+    kwargs = {"validate": validate} if validate else {}
+    return questionary.text(message, default=default, style=style, completer=GreatUXPathCompleter(expanduser=True),
+                            complete_style=CompleteStyle.MULTI_COLUMN, **kwargs, **io)
+
+
 def questionary_ask(input=None, output=None) -> Ask:  # noqa: A002 - prompt_toolkit's names
     """An `ask` on questionary; `input`/`output` let tests use prompt_toolkit's pipe input."""
     import questionary
@@ -59,9 +75,12 @@ def questionary_ask(input=None, output=None) -> Ask:  # noqa: A002 - prompt_tool
             kwargs = {"validate": prompt.validate} if prompt.validate else {}
             return questionary.autocomplete(prompt.message, choices=[label for label, _ in prompt.choices],
                                             style=style, **kwargs, **io).unsafe_ask()
-        make = questionary.path if prompt.kind == "path" else questionary.text
-        # questionary.path has no `instruction`: the wizard prints its hints itself.
+        default = str(prompt.default or "")
+        if prompt.kind == "path":
+            answer = path_question(prompt.message, default, style, prompt.validate, **io).unsafe_ask()
+            # A completed folder ends with a separator; the answer is the folder (the root stays itself).
+            return answer[:-1] if len(answer) > 1 and answer.endswith(os.sep) else answer
         kwargs = {"validate": prompt.validate} if prompt.validate else {}
-        return make(prompt.message, default=str(prompt.default or ""), style=style, **kwargs, **io).unsafe_ask()
+        return questionary.text(prompt.message, default=default, style=style, **kwargs, **io).unsafe_ask()
 
     return ask
