@@ -68,3 +68,22 @@ def test_a_tab_completed_folder_is_answered_with_one_enter(monkeypatch):
         pipe.send_text("\r")
         worker.join(60)
         assert answers == ["examples/connections-refused/"]
+
+
+def test_a_folder_with_no_evidence_says_so_once_and_lists_why_each_file_was_left_out(capsys, tmp_path):
+    folder = tmp_path / "wrong-folder"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "notes.txt").write_text("call the vendor on Monday\n")
+    (folder / "empty.log").write_bytes(b"")
+    (folder / "sub" / "memory.dmp").write_bytes(b"PAGEDU64\x00\x00\x00\x01" * 64)
+    code, out = run_cli("diagnose", str(folder))
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and out == ""
+    assert err[0].startswith("httperr-doctor: no evidence to diagnose: 3 files found, none in a format it reads")
+    assert f"  {folder / 'empty.log'}: empty (the file is empty)" in err
+    assert any(line.startswith(f"  {folder / 'sub' / 'memory.dmp'}: unknown") and "binary" in line for line in err)
+    assert "Not evaluated" not in "\n".join(err)
+    # One real evidence file among them is enough for a report.
+    (folder / "httperr1.log").write_bytes((EXAMPLES / "connections-refused" / "HTTPERR" / "httperr3.log").read_bytes())
+    code, out = run_cli("diagnose", str(folder))
+    assert code == 0 and "Connections_Refused" in out

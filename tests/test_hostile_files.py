@@ -84,16 +84,15 @@ def test_empty_file_and_empty_folder_are_listed(bundle):
     assert_still_diagnosed(report)
 
 
-def test_folder_without_evidence_lists_every_file_and_says_nothing_was_read(tmp_path):
+def test_folder_without_evidence_lists_every_file_and_says_nothing_was_read(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("called the customer, server slow\n")
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4)
-    code, text = run_cli("diagnose", str(tmp_path))
-    assert code == 0
-    assert "notes.txt: unknown" in text and "photo.jpg: unknown" in text
-    assert "binary data" in text
-    assert "No evidence could be read" in text and "No cause found" not in text
-    report = diagnose_json(tmp_path)
-    assert report["causes"] == [] and {i["kind"] for i in report["inputs"]} == {"unknown"}
+    for form in ("text", "json"):
+        code, text = run_cli("diagnose", "--format", form, str(tmp_path))
+        err = capsys.readouterr().err
+        assert code == 2 and text == ""  # a usage error (issue 12), not a report of 40 causes not evaluated
+        assert "no evidence to diagnose: 2 files found" in err
+        assert "notes.txt: unknown" in err and "photo.jpg: unknown" in err and "binary data" in err
 
 
 def test_unreadable_file_is_reported_and_the_rest_is_used(tmp_path):

@@ -17,8 +17,8 @@ EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_KB = 0, 2, 3, 4
 EXIT_CODES_HELP = """exit codes:
   0  a report was produced (files it could not read are listed in it)
   2  usage error: bad arguments (--jobs 1..4 per core, --steps 0..100, --tz -12:00..+14:00),
-     no evidence path exists, a session file refused, the --output file or standard output
-     cannot be written
+     no evidence path exists, no file given is evidence (each is listed with the reason),
+     a session file refused, the --output file or standard output cannot be written
   3  internal error: one line on stderr says where the details were written
   4  the knowledge base is invalid (kb lint lists every problem)
   130  interrupted with Ctrl-C (the wizard saves its session first and says how to resume)
@@ -27,6 +27,7 @@ lists it as missing, and the exit code is that of the rest (0 when a report was 
 MAX_STEPS = 100
 MAX_JOBS_PER_CORE = 4
 FORMATS = ("text", "markdown", "json", "html")
+NOT_EVIDENCE = frozenset({"manifest"})  # read, but it sets no fact
 SESSION_FILE = "httperr-doctor-session.yaml"
 REPORT_FILE = "httperr-doctor-report.txt"
 NO_TERMINAL = ("httperr-doctor wizard: needs an interactive terminal (standard input and output). "
@@ -158,11 +159,33 @@ def _cmd_diagnose(args) -> int:
             return EXIT_USAGE
     with reading_progress(sys.stderr) as progress:
         files = read_inputs(args.paths, progress, args.jobs, meanwhile=lambda: prepare_diagnosis(args.process_start))
+    if not any(f.result is not None and f.kind not in NOT_EVIDENCE for f in files):
+        _say_no_evidence(files, args.redact)
+        return EXIT_USAGE
     from httperr_doctor.engine.diagnosis import diagnose_files
 
     report = diagnose_files(files, zone=zone)
     _write(_render(report, args), args.output, args.format)
     return EXIT_OK
+
+
+def _files(count: int) -> str:
+    return "1 file" if count == 1 else f"{count:,} files"
+
+
+def _say_no_evidence(files, redact: bool, most: int = 20) -> None:
+    """A run with nothing to reason on says so in one line, then why each file was left out."""
+    from httperr_doctor.engine.render.common import clean
+
+    print(f"httperr-doctor: no evidence to diagnose: {_files(len(files))} found, none in a format it reads "
+          "(see docs/COLLECTING.md for what to collect)", file=sys.stderr)
+    if redact:
+        return
+    for f in files[:most]:
+        why = f" ({f.error})" if f.error else ""
+        print(clean(f"  {f.path}: {f.kind}{why}"), file=sys.stderr)
+    if len(files) > most:
+        print(f"  and {len(files) - most} more", file=sys.stderr)
 
 
 def _cmd_wizard(args) -> int:
