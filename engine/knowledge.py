@@ -46,6 +46,7 @@ REASON_FACTS = {
     "count": ("number", "{r} entries in HTTPERR"),
     "lines": ("number", "HTTPERR lines with reason {r}"),
     "peak_per_minute": ("number", "Most {r} entries in any one minute"),
+    "top_queue": ("string", "Application pool (s-queuename) named most often on {r} lines"),
 }
 REASON_HOW = "Copy the HTTPERR folder (%SystemRoot%\\System32\\LogFiles\\HTTPERR) from the server and give it to httperr-doctor."
 

@@ -5,6 +5,7 @@ literal, and a placeholder naming an unknown fact is an error, never a blank.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from httperr_doctor.kb.schema import PLACEHOLDER
@@ -45,16 +46,52 @@ def render(template: str, facts: Mapping[str, Any], units: Mapping[str, str | No
 
     >>> render("{{ memory.npp_free_mb }} MB free; cost ${x}", {"memory.npp_free_mb": 19})
     '19 MB free; cost ${x}'
+    >>> render("WAS logged {{ n }} events; {{ m }} requests", {"n": 1, "m": 2})
+    'WAS logged 1 event; 2 requests'
     """
     units = units or {}
-
-    def fill(match) -> str:
+    out: list[str] = []
+    end, one = 0, False
+    for match in PLACEHOLDER.finditer(template):
         name = match.group(1)
         if name not in facts:
             raise UndefinedFact(name)
-        return format_value(facts[name], units.get(name))
+        text = template[end:match.start()]
+        out.append(singular_after_one(text) if one else text)
+        value = facts[name]
+        out.append(format_value(value, units.get(name)))
+        one = _is_one(value) and units.get(name) != "share"
+        end = match.end()
+    rest = template[end:]
+    out.append(singular_after_one(rest) if one else rest)
+    return "".join(out)
 
-    return PLACEHOLDER.sub(fill, template)
+
+def _is_one(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1
+
+
+# Plural nouns KB sentences count, and their singular; "time(s)" style is not used.
+PLURALS = {
+    "requests": "request", "events": "event", "entries": "entry", "lines": "line", "connections": "connection",
+    "crashes": "crash", "failures": "failure", "overruns": "overrun", "recycles": "recycle", "timeouts": "timeout",
+    "rules": "rule", "times": "time", "processes": "process", "clients": "client", "minutes": "minute",
+    "seconds": "second", "drops": "drop", "URLs": "URL", "tags": "tag", "resets": "reset", "errors": "error",
+}
+_COUNTED_NOUN = re.compile(r"^(\s+(?:(?!of\b|and\b|or\b|than\b)[A-Za-z0-9/_\-]+\s+){0,3}?)(" + "|".join(PLURALS) + r")\b")
+
+
+def singular_after_one(text: str) -> str:
+    """Turn the counted noun after a 1 into its singular (at most three words on).
+
+    >>> singular_after_one(" refused connections, and 2 events")
+    ' refused connection, and 2 events'
+    >>> singular_after_one(" WAS / W3SVC events for worker processes")
+    ' WAS / W3SVC event for worker processes'
+    >>> singular_after_one(" MB free")
+    ' MB free'
+    """
+    return _COUNTED_NOUN.sub(lambda m: m.group(1) + PLURALS[m.group(2)], text, count=1)
 
 
 def render_first(templates: list[str], facts: Mapping[str, Any], units: Mapping[str, str | None] | None = None) -> str:

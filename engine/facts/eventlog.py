@@ -3,10 +3,11 @@ events and application errors, counted with their UTC times."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..evidence.base import ParseResult, Record
 from ..timezones import Zone, to_utc
-from .model import NUMBER, Context, Facts, Source, when
+from .model import NUMBER, STRING, Context, Facts, Source, when
 
 # Which events count for which fact: (WAS ids, IIS 6 W3SVC ids) per fact.
 WAS_SOURCES = frozenset({"microsoft-windows-was", "was", "windows process activation service"})
@@ -19,6 +20,8 @@ EVENT_FACTS = {
     "event.was_startup_timeout.count": (set(), {1012}),
     "event.was_private_bytes_recycle.count": ({5117}, set()),
 }
+# The events event.worker_failures.count adds up (engine/facts/limits.py).
+WORKER_FAILURE_FACTS = ("event.was_crash.count", "event.was_ping_failure.count", "event.was_shutdown_timeout.count")
 SRV_EVENTS = (2019, 2020)
 APP_ERROR_SOURCE = re.compile(r"^(asp\.net|application error|application hang|isapi|w3svc-wp|\.net runtime)", re.IGNORECASE)
 
@@ -39,6 +42,14 @@ def _describe(found: list[Record], zone: Zone | None) -> str:
     return text
 
 
+def _busiest_pool(found: list[Record]) -> tuple[str, int] | None:
+    """The application pool the events name most often, with how many name it."""
+    pools = Counter(e.data["pool"] for e in found if e.data["pool"])
+    if not pools:
+        return None
+    return max(pools.items(), key=lambda item: (item[1], item[0]))
+
+
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     """Counts of the events that matter, with their UTC times (local times converted with the zone)."""
     events = [r for result in results for r in result.records]
@@ -53,11 +64,23 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
 
     def count(name: str, found: list[Record]) -> None:
         facts.add(name, len(found), [e.source for e in found][:5], _describe(found, zone))
+        pool = _busiest_pool(found)
+        if pool is not None:
+            facts.add(name.replace(".count", ".pool"), pool[0], [e.source for e in found if e.data["pool"] == pool[0]][:5],
+                      f"{pool[1]} of {len(found)} event(s) name application pool {pool[0]}")
 
     if logs & {"system", ""}:
+        worker_failures: list[Record] = []
         for name, (was_ids, w3svc_ids) in EVENT_FACTS.items():
-            count(name, [e for e in events if (e.data["source"].lower() in WAS_SOURCES and e.data["event_id"] in was_ids)
-                         or (e.data["source"].lower() in W3SVC_SOURCES and e.data["event_id"] in w3svc_ids)])
+            found = [e for e in events if (e.data["source"].lower() in WAS_SOURCES and e.data["event_id"] in was_ids)
+                     or (e.data["source"].lower() in W3SVC_SOURCES and e.data["event_id"] in w3svc_ids)]
+            count(name, found)
+            if name in WORKER_FAILURE_FACTS:
+                worker_failures += found
+        pool = _busiest_pool(worker_failures)
+        if pool is not None:
+            facts.add("event.worker_failures.pool", pool[0], [e.source for e in worker_failures if e.data["pool"] == pool[0]][:5],
+                      f"{pool[1]} of {len(worker_failures)} crash, ping and shutdown event(s) name application pool {pool[0]}")
         for event_id in SRV_EVENTS:
             count(f"event.srv_{event_id}.count",
                   [e for e in events if e.data["source"].lower() == "srv" and e.data["event_id"] == event_id])
@@ -68,6 +91,7 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
 
 
 SOURCE = Source("eventlog", ("eventlog", "evtx"), {
-    **{name: NUMBER for name in EVENT_FACTS}, **{f"event.srv_{i}.count": NUMBER for i in SRV_EVENTS},
+    **{name: NUMBER for name in EVENT_FACTS}, **{name.replace(".count", ".pool"): STRING for name in EVENT_FACTS},
+    "event.worker_failures.pool": STRING, **{f"event.srv_{i}.count": NUMBER for i in SRV_EVENTS},
     "event.app_errors.count": NUMBER,
 }, collect)

@@ -75,14 +75,29 @@ def _family_and_group_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase
 
 
 def _queue_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase) -> None:
+    """The pool named most often overall, and on the lines of each reason and group.
+
+    A sentence about one reason names the pool from that reason's own lines: the pool
+    busiest overall may never have logged it.
+    """
+    app_pool = [r for r in stats.reasons if r in kb.phrases and kb.phrases[r].family == "app-pool"]
+    _top_queue(facts, stats, "httperr.top_queue", app_pool, "application-pool")
+    for reason in stats.reasons:
+        _top_queue(facts, stats, f"httperr.reason.{reason}.top_queue", [reason], reason)
+    for name, group in kb.phrase_groups.items():
+        _top_queue(facts, stats, f"httperr.{name}.top_queue", sorted(group), "/".join(sorted(group)))
+
+
+def _top_queue(facts: Facts, stats: HttpErrStats, name: str, reasons: list[str], label: str) -> None:
+    wanted = set(reasons)
     queues: dict[str, int] = {}
     for (reason, queue), n in stats.queues.items():
-        phrase = kb.phrases.get(reason)
-        if phrase is not None and phrase.family == "app-pool":
+        if reason in wanted:
             queues[queue] = queues.get(queue, 0) + n
     if queues:
         queue = max(queues, key=lambda q: (queues[q], q))
-        facts.add("httperr.top_queue", queue, how=f"{queues[queue]:,} application-pool entries name {queue}")
+        refs = [ref for r in reasons for ref in stats.examples.get(r, [])][:5]
+        facts.add(name, queue, refs, f"{queues[queue]:,} of {sum(queues.values()):,} {label} entries name {queue}")
 
 
 def _dropped_facts(facts: Facts, stats: HttpErrStats) -> None:
@@ -129,8 +144,8 @@ def answered_top_reason(facts: Facts, kb: KnowledgeBase) -> None:
 SOURCE = Source("httperr", ("httperr",), {
     "httperr.lines": NUMBER, "httperr.non_benign_lines": NUMBER, "httperr.idle_share": NUMBER,
     "httperr.reason.{phrase}.count": NUMBER, "httperr.reason.{phrase}.lines": NUMBER,
-    "httperr.reason.{phrase}.peak_per_minute": NUMBER,
-    "httperr.family.{family}.lines": NUMBER, "httperr.{group}.lines": NUMBER,
+    "httperr.reason.{phrase}.peak_per_minute": NUMBER, "httperr.reason.{phrase}.top_queue": STRING,
+    "httperr.family.{family}.lines": NUMBER, "httperr.{group}.lines": NUMBER, "httperr.{group}.top_queue": STRING,
     "httperr.top_queue": STRING, "httperr.span_minutes": NUMBER,
     "httperr.top_reason": STRING, "httperr.top_reason_share": NUMBER,
     "httperr.dropped.top_url": STRING, "httperr.dropped.top_url_share": NUMBER, "httperr.dropped.spread_share": NUMBER,

@@ -3,6 +3,7 @@ connections), and the worker-process failures summed over their event kinds."""
 from __future__ import annotations
 
 from ..templates import format_value
+from .eventlog import WORKER_FAILURE_FACTS
 from .model import BOOL, NUMBER, Derivation, Facts
 
 # HTTP.sys MaxFieldLength / MaxRequestBytes default (KB 820129, R11).
@@ -29,8 +30,7 @@ def derive(facts: Facts) -> None:
         facts.add("connections.share_of_site_limit", established / site_limit,
                   facts["netstat.established"].sources + facts["config.max_connections_min"].sources,
                   f"{format_value(established)} established connections against maxConnections {format_value(site_limit)}")
-    parts = [(n, facts.value(n)) for n in ("event.was_crash.count", "event.was_ping_failure.count",
-                                            "event.was_shutdown_timeout.count") if n in facts]
+    parts = [(n, facts.value(n)) for n in WORKER_FAILURE_FACTS if n in facts]
     if parts:
         facts.add("event.worker_failures.count", sum(v for _, v in parts),
                   [s for n, _ in parts for s in facts[n].sources][:5],
