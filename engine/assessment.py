@@ -11,7 +11,7 @@ from .knowledge import KnowledgeBase
 from .needs import open_needs, settle_unevaluated
 from .ranking import CauseScore, Strength, rank
 from .rule_engines import RuleEngine, engine_name, new_engine
-from .templates import format_value, render, render_first
+from .templates import format_value, render, render_sentence
 
 _engines: dict[tuple[int, str], tuple[KnowledgeBase, RuleEngine]] = {}
 
@@ -94,7 +94,7 @@ def _cause_out(kb: KnowledgeBase, score: CauseScore, facts: Facts) -> out.CauseO
         confidence=score.confidence,
         certainty_factor=round(score.certainty, 3),
         certainty_explained=score.explain(),
-        summary=render_first(cause.summary, values, kb.fact_units),
+        summary=render_sentence(cause.summary, values, kb.fact_units),
         evidence=_evidence(kb, score.supporting, facts),
         evidence_against=_evidence(kb, score.opposing, facts),
         reasoning=[_step(kb, r, values, facts, score.weighing(r)) for r in score.rules_by_weight()],

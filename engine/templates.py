@@ -94,11 +94,18 @@ def singular_after_one(text: str) -> str:
     return _COUNTED_NOUN.sub(lambda m: m.group(1) + PLURALS[m.group(2)], text, count=1)
 
 
-def render_first(templates: list[str], facts: Mapping[str, Any], units: Mapping[str, str | None] | None = None) -> str:
-    """The first template whose placeholders are all known."""
-    for template in templates:
-        try:
-            return render(template, facts, units)
-        except UndefinedFact:
-            continue
-    return templates[-1]
+def render_sentence(sentences: list, facts: Mapping[str, Any], units: Mapping[str, str | None] | None = None) -> str:
+    """The first summary sentence whose `when` holds and whose placeholders are all known.
+
+    A fact that is unknown, or known with a value the sentence's claim does not fit
+    (a registry value at its default), skips the sentence for the next one.
+    """
+    from .reference_inference import holds
+
+    for sentence in sentences:
+        if all(holds(c, c.fact in facts, facts.get(c.fact)) for c in sentence.when):
+            try:
+                return render(sentence.text, facts, units)
+            except UndefinedFact:
+                continue
+    return sentences[-1].text

@@ -142,12 +142,36 @@ class Step(Strict):
     risk: str = "none"
 
 
+class Sentence(Strict):
+    """A summary sentence, and what must hold for it to be true besides its placeholders.
+
+    A sentence that claims something no placeholder shows ("set below the default")
+    names the facts behind the claim in `when`; it is shown only when they hold.
+    """
+
+    text: str
+    when: list[Condition] = Field(default_factory=list)
+    # Placeholders no rule of the cause tests (a pool or URL named on the lines): the
+    # sentence is skipped when they are unknown, and a later one must do without them.
+    optional: list[str] = Field(default_factory=list)
+
+    @field_validator("text")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        return plain_template(value)
+
+    @cached_property
+    def facts(self) -> tuple[str, ...]:
+        """Every fact the sentence relies on: its conditions' and its placeholders'."""
+        return tuple(dict.fromkeys([c.fact for c in self.when] + PLACEHOLDER.findall(self.text)))
+
+
 class Cause(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]+$")
     title: str
     category: Literal["kernel-memory", "boot-config", "load", "application", "app-pool", "limits", "client", "benign", "configuration"]
-    # Tried in order; the first whose placeholders are all known is shown.
-    summary: list[str] = Field(min_length=1)
+    # Tried in order; the first whose placeholders are all known and whose `when` holds is shown.
+    summary: list[Sentence] = Field(min_length=1)
     remediation: list[Step] = Field(min_length=1)
     verify: list[str] = Field(min_length=1)
     escalation: str
@@ -160,17 +184,13 @@ class Cause(Strict):
     @field_validator("summary", mode="before")
     @classmethod
     def _one_or_many(cls, value):
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("summary")
-    @classmethod
-    def _plain_summary(cls, value: list[str]) -> list[str]:
-        return [plain_template(text) for text in value]
+        value = [value] if isinstance(value, str) else value
+        return [{"text": item} if isinstance(item, str) else item for item in value] if isinstance(value, list) else value
 
     @model_validator(mode="after")
     def _plain_summary_last(self) -> "Cause":
-        if PLACEHOLDER.search(self.summary[-1]):
-            raise ValueError("the last summary must have no {{ placeholders }} so one always renders")
+        if self.summary[-1].facts:
+            raise ValueError("the last summary must have no {{ placeholders }} and no `when` so one always renders")
         return self
 
 

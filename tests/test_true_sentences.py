@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import diagnose_json
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -40,3 +41,46 @@ def test_rapid_fail_sentence_names_the_pools_from_the_events_and_the_lines(tmp_p
     assert facts["event.was_rapid_fail.pool"] == facts["httperr.reason.AppOffline.top_queue"] == "OrdersPool"
     summary = _cause(report, "app-pool-rapid-fail")["summary"]
     assert "application pool OrdersPool 1 time " in summary and "for pool OrdersPool" in summary
+
+
+DEFAULTS_ONLY = ("\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters\\SslBindingInfo\r\n"
+                 "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters\\UrlAclInfo\r\n")
+WITH_VALUES_AT_DEFAULT = ("\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters\r\n"
+                          "    EnableErrorLogging    REG_DWORD    0x1\r\n"
+                          "    ErrorLoggingDir    REG_EXPAND_SZ    %SystemRoot%\\System32\\LogFiles\r\n\r\n"
+                          "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters\\UrlAclInfo\r\n")
+
+
+def _header_bundle(tmp_path: Path, registry: str | None) -> Path:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(CASES / "header-kerberos-bloat", bundle)
+    (bundle / "expected.yaml").unlink()
+    reg = bundle / "reg-http-parameters.txt"
+    if registry is None:
+        reg.unlink()
+    else:
+        reg.write_text(registry, encoding="utf-8")
+    return bundle
+
+
+def test_header_limits_are_not_called_lowered_without_registry_evidence(tmp_path):
+    report = diagnose_json(_header_bundle(tmp_path, None))
+    summary = _cause(report, "header-too-large")["summary"]
+    assert "below" not in summary and "above" not in summary
+    assert "httpsys.max_field_length" not in report["servers"][0]["facts"]
+
+
+@pytest.mark.parametrize("registry", [DEFAULTS_ONLY, WITH_VALUES_AT_DEFAULT], ids=["subkeys-only", "other-values-only"])
+def test_a_registry_at_its_defaults_is_evidence_the_limits_were_not_lowered(tmp_path, registry):
+    report = diagnose_json(_header_bundle(tmp_path, registry))
+    facts = report["servers"][0]["facts"]
+    assert facts["httpsys.max_field_length"] == facts["httpsys.max_request_bytes"] == 16384
+    assert facts["httpsys.header_limits_lowered"] is False
+    summary = _cause(report, "header-too-large")["summary"]
+    assert "below" not in summary and "at or above the 16,384-byte default" in summary
+    assert report["inputs"][0]["kind"] != "unknown"
+
+
+def test_a_lowered_registry_value_is_named_as_lowered():
+    summary = _cause(diagnose_json(CASES / "header-kerberos-bloat"), "header-too-large")["summary"]
+    assert "set below the 16,384-byte default" in summary

@@ -104,6 +104,9 @@ class ParseResult:
     # same folder (engine/ingest.py): this file's own record count; `stats` is then None
     # (or, on the first file of the run, the folder's merged aggregate).
     folded_records: int | None = None
+    # Small findings about the file as a whole that a facts step reads, e.g. the
+    # registry key a `reg query` listed (its values may all be at their defaults).
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 class Lines:

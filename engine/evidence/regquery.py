@@ -116,6 +116,8 @@ def parse(lines: Lines) -> ParseResult:
             result.records.append(Record(KIND, lines.ref(number), {"key": key, "name": name, "type": type_, "value": value}))
             continue
         result.skips.append(Skip(number, "not a registry value line (name  REG_TYPE  value, or \"name\"=dword:...)"))
+    if keys:
+        result.meta["queried_key"] = _common_key(keys)
     if not result.records:
         if keys and not result.skips:
             result.notes.append(f"keys listed but no values: nothing under {_common_key(keys)} was changed from its default")

@@ -5,7 +5,6 @@ from typing import Iterator
 
 from httperr_doctor.kb.schema import Cause
 
-from ..templates import placeholders
 from .base import ERROR, WARNING, Checked, Validator
 
 
@@ -26,9 +25,22 @@ def references(checked: Checked, cause: Cause) -> Iterator[str]:
 
 
 def summary_facts(checked: Checked, cause: Cause) -> Iterator[str]:
-    for name in (name for template in cause.summary for name in placeholders(template)):
+    for name in (name for sentence in cause.summary for name in sentence.facts):
         if name not in checked.kb.facts:
             yield f"cause {cause.id}: summary uses unknown fact {name!r}"
+
+
+def summary_established(checked: Checked, cause: Cause) -> Iterator[str]:
+    """A summary sentence states only facts a rule for the cause tests, or optional ones with a fallback."""
+    established = {c.fact for rule in checked.kb.rules_for(cause.id) if rule.certainty > 0 for c in rule.when}
+    for number, sentence in enumerate(cause.summary, start=1):
+        loose = [name for name in sentence.facts if name not in established and name not in sentence.optional]
+        if loose:
+            yield (f"cause {cause.id}: summary {number} uses {', '.join(loose)}, which no rule for the cause tests "
+                   "(test it in a rule, or list it under `optional` with a later sentence that does without it)")
+        for name in sentence.optional:
+            if not any(name not in later.facts for later in cause.summary[number:]):
+                yield f"cause {cause.id}: summary {number} has optional {name} but no later sentence without it"
 
 
 def runbook(checked: Checked, cause: Cause) -> Iterator[str]:
@@ -43,5 +55,6 @@ VALIDATORS = (
     Validator("cause-opposed", WARNING, opposed, "cause"),
     Validator("cause-references", ERROR, references, "cause"),
     Validator("cause-summary-facts", ERROR, summary_facts, "cause"),
+    Validator("cause-summary-established", ERROR, summary_established, "cause"),
     Validator("cause-runbook", ERROR, runbook, "cause"),
 )
