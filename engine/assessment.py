@@ -47,7 +47,26 @@ def assess(facts: Facts, kb: KnowledgeBase, host: str = UNNAMED_HOST,
         timeline=timeline,
         not_evaluated_detail=settle_unevaluated(kb, inference, facts, ranking.unevaluated),
         no_problem_found=ranking.no_problem_found,
+        conflicts=[_conflict_out(kb, c) for c in facts.conflicts],
     )
+
+
+def _conflict_out(kb: KnowledgeBase, conflict) -> out.Conflict:
+    """Both sides of an answer against the evidence, in words."""
+    def described(name: str) -> str:
+        spec = kb.facts.get(name)
+        return spec.description if spec else name
+
+    unit = kb.fact_units.get(conflict.evidence_fact)
+    computed = f"{described(conflict.evidence_fact)}: {format_value(conflict.evidence_value, unit)}"
+    if conflict.evidence_how:
+        computed += f" ({conflict.evidence_how})"
+    used = ("the evidence was used" if conflict.kept == "evidence"
+            else "your answer was used, as you asked to override the evidence")
+    text = (f"You answered {format_value(conflict.answered)} to \"{described(conflict.fact)}\", "
+            f"but the evidence says otherwise - {computed}; {used}.")
+    return out.Conflict(fact=conflict.fact, answered=conflict.answered, evidence_fact=conflict.evidence_fact,
+                        evidence_value=conflict.evidence_value, text=text, kept=conflict.kept)
 
 
 def _fact_text(kb: KnowledgeBase, facts: Facts, name: str) -> out.Evidence:

@@ -11,6 +11,7 @@ from httperr_doctor.kb.schema import Condition, Rule
 
 from . import report as out
 from .rule_engines import InferenceResult
+from .facts.catalogue import sources_setting
 from .knowledge import KnowledgeBase
 
 
@@ -66,6 +67,21 @@ def collectable(kb: KnowledgeBase, fact: str, known: Container[str]) -> list[str
     return found
 
 
+def supplied_check(kb: KnowledgeBase, known: Container[str]):
+    """A test of whether asking for a fact would ask for evidence already given: the
+    files its source reads were read (and did not have it), or evidence the KB says
+    settles it (`settled_by`) is known."""
+    read = getattr(known, "sources_read", None) or set()
+    setting = sources_setting(kb) if read else {}
+
+    def supplied(fact: str) -> bool:
+        if setting.get(fact) in read:
+            return True
+        spec = kb.facts.get(fact)
+        return spec is not None and any(c.fact in known for settle in spec.settled_by for c in settle.when)
+    return supplied
+
+
 def open_needs(kb: KnowledgeBase, inference: InferenceResult, known: Container[str], ranked: list[str]) -> list[out.Need]:
     """What to find out next: unknown facts that would complete a rule still in play.
 
@@ -73,6 +89,7 @@ def open_needs(kb: KnowledgeBase, inference: InferenceResult, known: Container[s
     evidence already holds, or their cause is among the ranked ones.
     """
     held = held_by_rule(inference)
+    supplied = supplied_check(kb, known)
     needs: dict[str, out.Need] = {}
     weight: dict[str, float] = defaultdict(float)
     for rule in kb.rules.values():
@@ -82,6 +99,8 @@ def open_needs(kb: KnowledgeBase, inference: InferenceResult, known: Container[s
         bonus = 2.0 if rule.cause in ranked[:3] else 1.0
         for condition in play.unknown:
             for fact in collectable(kb, condition.fact, known):
+                if supplied(fact):
+                    continue
                 need = needs.setdefault(fact, need_for(kb, fact))
                 if rule.cause not in need.causes:
                     need.causes.append(rule.cause)
@@ -107,11 +126,12 @@ def settle_unevaluated(kb: KnowledgeBase, inference: InferenceResult, known: Con
                        causes: list[str]) -> list[out.NotEvaluated]:
     """For each cause no rule spoke to: the fewest unknown facts that would let one of its rules fire.
 
-    Only a supporting rule still in play settles it; nor does one that needs more
-    HTTPERR lines of some reason when the HTTPERR log was read and has none.
+    Only a supporting rule still in play settles it, and only with evidence not given
+    yet (a rule that needs HTTPERR lines of some reason the HTTPERR log read has none of
+    does not).
     """
     held = held_by_rule(inference)
-    httperr_read = "httperr.lines" in known
+    supplied = supplied_check(kb, known)
     found = []
     for cause in causes:
         options = []
@@ -120,7 +140,7 @@ def settle_unevaluated(kb: KnowledgeBase, inference: InferenceResult, known: Con
             if play is None:
                 continue
             missing = [f for c in play.unknown for f in collectable(kb, c.fact, known)]
-            if not missing or (httperr_read and any(f.startswith("httperr.") for f in missing)):
+            if not missing or any(supplied(f) for f in missing):
                 continue
             options.append((len(set(missing)), -rule.certainty, rule.id, list(dict.fromkeys(missing))))
         settle = []

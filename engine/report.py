@@ -155,6 +155,18 @@ class NotEvaluated(Model):
     settle: list[Need] = Field(default_factory=_new_list, description="the evidence or answers that would let a rule speak for this cause, fewest first")
 
 
+class Conflict(Model):
+    """An answer that disagrees with what the evidence worked out."""
+
+    fact: str = Field(description="the fact the answer was for")
+    answered: Any
+    evidence_fact: str = Field(description="the fact worked out from the evidence that disagrees")
+    evidence_value: Any
+    text: str = Field(description="both sides in words")
+    kept: Literal["evidence", "answer"] = Field(description="which side the rules used: the evidence, unless the answers "
+                                                "include answer.override_evidence = true")
+
+
 class ServerDiagnosis(Model):
     host: str
     causes: list[CauseOut]
@@ -168,6 +180,7 @@ class ServerDiagnosis(Model):
     time_zone: Optional[str] = Field(default=None, description="how this server's local times (event logs, perfmon) were turned into UTC, i.e. which offset was used")
     not_evaluated_detail: list[NotEvaluated] = Field(default_factory=_new_list, description="each not-evaluated cause with what would settle it")
     no_problem_found: bool = Field(default=False, description="true when no cause outside the benign category reaches 30%: the evidence shows only background noise (schema 1.1)")
+    conflicts: list[Conflict] = Field(default_factory=_new_list, description="answers that disagree with the evidence, with both sides; added in schema 1.1")
 
 
 class Tool(Model):

@@ -215,6 +215,13 @@ class Question(Strict):
         return self
 
 
+class Settle(Strict):
+    """Evidence that answers a question's fact: when every condition holds, the fact is `value`."""
+
+    when: list[Condition] = Field(min_length=1)
+    value: Scalar
+
+
 class FactSpec(Strict):
     type: Literal["number", "bool", "string"]
     description: str
@@ -225,6 +232,9 @@ class FactSpec(Strict):
     constant: bool = False
     # How a person collects the evidence behind it, when no question asks for it.
     how: str = ""
+    # Evidence facts that answer this one: once any of them is known it is not asked, and
+    # an answer against them is a conflict.
+    settled_by: list[Settle] = Field(default_factory=list)
 
 
 class Reference(Strict):

@@ -25,6 +25,12 @@ def catalogue(kb: KnowledgeBase) -> dict[str, str]:
     return found
 
 
+def sources_setting(kb: KnowledgeBase) -> dict[str, str]:
+    """fact name -> the evidence source (`Source.name`) whose files set it; derived facts are left out."""
+    names = {"phrase": list(kb.phrases), "family": list(kb.families), "group": list(kb.phrase_groups)}
+    return {name: step.name for step in SOURCES for template in step.produces for name in _expand(template, names)}
+
+
 def _expand(template: str, names: dict[str, list[str]]) -> list[str]:
     for slot, values in names.items():
         if "{" + slot + "}" in template:

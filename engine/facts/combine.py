@@ -8,7 +8,8 @@ from ..evidence.base import ParseResult
 from ..timezones import Zone
 from . import (appconfig, bcdedit, bootini, eventlog, httperr, iislog, limits, load, manifest, memory, netsh, netstat,
                perfmon, poolmon, regquery, sequence, series, systeminfo)
-from .model import Context, Facts
+from ..reference_inference import holds
+from .model import Conflict, Context, Facts
 
 if TYPE_CHECKING:
     from ..knowledge import KnowledgeBase
@@ -43,7 +44,30 @@ def evidence_facts(results: list[ParseResult], kb: KnowledgeBase, zone: Zone | N
         mine = [result for kind in source.kinds for result in by_kind.get(kind, ())]
         if mine:
             source.collect(facts, mine, context)
+            facts.sources_read.add(source.name)
     return facts
+
+
+# An answer that keeps the person's other answers even where the evidence says otherwise.
+OVERRIDE = "answer.override_evidence"
+
+
+def _against_evidence(kb: KnowledgeBase, evidence: Facts, name: str, value: Any, override: bool) -> Conflict | None:
+    """The conflict when an answer disagrees with the evidence: the same fact computed
+    with another value, or a fact the KB says the evidence settles (`settled_by`)."""
+    kept = "answer" if override else "evidence"
+    if name in evidence:
+        fact = evidence[name]
+        if fact.value != value:
+            return Conflict(name, value, name, fact.value, fact.how, kept)
+        return None
+    spec = kb.facts.get(name)
+    for settle in (spec.settled_by if spec is not None else ()):
+        known = [evidence[c.fact] for c in settle.when if c.fact in evidence]
+        if (len(known) == len(settle.when) and settle.value != value
+                and all(holds(c, True, evidence[c.fact].value) for c in settle.when)):
+            return Conflict(name, value, known[0].name, known[0].value, known[0].how, kept)
+    return None
 
 
 def with_answers(evidence: Facts, answers: dict[str, Any] | None, kb: KnowledgeBase) -> Facts:
@@ -54,7 +78,14 @@ def with_answers(evidence: Facts, answers: dict[str, Any] | None, kb: KnowledgeB
     """
     facts = Facts(evidence)
     facts.time_notes = list(evidence.time_notes)
+    facts.sources_read = set(evidence.sources_read)
+    override = bool((answers or {}).get(OVERRIDE))
     for name, value in (answers or {}).items():
+        conflict = _against_evidence(kb, evidence, name, value, override)
+        if conflict is not None:
+            facts.conflicts.append(conflict)
+            if conflict.kept == "evidence":
+                continue
         facts.add(name, value, how="answered in the wizard")
     if answers and "httperr.top_reason" in answers:
         httperr.answered_top_reason(facts, kb)

@@ -31,9 +31,16 @@ class Facts(dict):
     # How local times were turned into UTC (perfmon bias, event-log zone), in words.
     time_notes: list[str]
 
+    # The evidence sources (`Source.name`) whose files were given: what they set is not asked for.
+    sources_read: set[str]
+    # Answers that disagree with what the evidence computed.
+    conflicts: list["Conflict"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.time_notes = []
+        self.sources_read = set()
+        self.conflicts = []
 
     def add(self, name: str, value: Any, sources: Iterable[SourceRef] = (), how: str = "") -> None:
         if value is None:
@@ -48,6 +55,18 @@ class Facts(dict):
 
     def values(self) -> dict[str, Any]:  # type: ignore[override]
         return {name: fact.value for name, fact in self.items()}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """An answer against a value worked out from the evidence, and which one the rules saw."""
+
+    fact: str
+    answered: Any
+    evidence_fact: str
+    evidence_value: Any
+    evidence_how: str
+    kept: str  # "evidence", or "answer" when the person overrode the evidence on purpose
 
 
 @dataclass

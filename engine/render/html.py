@@ -218,6 +218,9 @@ def _server(report: Report, index: int, server: ServerDiagnosis, top_steps: int)
                      + "".join(f"<span>{esc(c)}</span>" for c in server.not_evaluated) + "</p>")
     else:
         parts.append('<p class="note">Every cause was evaluated.</p>')
+    if server.conflicts:
+        parts.append("<h3>Answers that disagree with the evidence</h3><ul>"
+                     + "".join(f"<li>{esc(c.text)}</li>" for c in server.conflicts) + "</ul>")
     if server.needs:
         items = "".join(f"<li>{esc(n.ask)} <span class=\"cid\">(would speak to {esc(', '.join(n.causes))})</span>"
                         + (f'<div class="note">{esc(n.how)}</div>' if n.how else "") + "</li>" for n in server.needs[:8])

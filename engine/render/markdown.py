@@ -141,6 +141,9 @@ def _server(lines: list[str], report: Report, server: ServerDiagnosis, top_steps
     elif server.not_evaluated:
         lines += ["### Not evaluated", "", "No rule could speak to these with the evidence given: "
                   + ", ".join(code(c) for c in server.not_evaluated) + ".", ""]
+    if server.conflicts:
+        lines += ["### Answers that disagree with the evidence", ""]
+        lines += [f"- {md(conflict.text)}" for conflict in server.conflicts] + [""]
     if server.needs:
         lines += ["### To settle the open questions, find out", ""]
         for need in server.needs[:6]:

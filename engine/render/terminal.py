@@ -157,6 +157,10 @@ def _server(console: Console, report: Report, server: ServerDiagnosis, top_steps
     if server.not_evaluated:
         console.print(Text("Not evaluated (no evidence either way)", style="bold"))
         console.print(Padding(_t(", ".join(server.not_evaluated), "dim"), (0, 0, 0, 2)))
+    if server.conflicts:
+        console.print(Text("Answers that disagree with the evidence", style="bold"))
+        for conflict in server.conflicts:
+            console.print(Padding(_t(f"- {conflict.text}"), (0, 0, 0, 2)))
     if server.needs:
         console.print(Text("To settle the open questions, find out", style="bold"))
         for need in server.needs[:6]:

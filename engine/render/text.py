@@ -92,6 +92,11 @@ def _server(lines: _Lines, server: ServerDiagnosis, top_steps: int) -> None:
         if silent:
             lines.wrap(f"- nothing in this evidence points at: {', '.join(silent)}", "  ")
         lines.append("")
+    if server.conflicts:
+        lines.append("Answers that disagree with the evidence:")
+        for conflict in server.conflicts:
+            lines.extend(_wrap(f"- {conflict.text}", "  "))
+        lines.append("")
     if server.needs:
         lines.append("To settle the open questions, find out:")
         for need in server.needs[:6]:
