@@ -84,3 +84,31 @@ def test_a_registry_at_its_defaults_is_evidence_the_limits_were_not_lowered(tmp_
 def test_a_lowered_registry_value_is_named_as_lowered():
     summary = _cause(diagnose_json(CASES / "header-kerberos-bloat"), "header-too-large")["summary"]
     assert "set below the 16,384-byte default" in summary
+
+
+def test_text_and_html_use_plain_words():
+    from httperr_doctor.engine.diagnosis import diagnose
+    from httperr_doctor.engine.render.html import render_html
+    from httperr_doctor.engine.render.text import render_text
+
+    report = diagnose([str(CASES.parent.parent / "examples" / "connection-dropped")])
+    rule_ids = {step.rule for cause in report.causes for step in cause.reasoning}
+    assert rule_ids
+    text, html = render_text(report), render_html(report)
+    for shown in (text, html):
+        assert "MYCIN" not in shown and not any(rule in shown for rule in rule_ids)
+        assert " 1 rules" not in shown and "(1 rules)" not in shown
+    assert "(1 rule)" in html
+
+
+def test_files_read_reach_the_key_numbers_with_3gb_and_netsh(tmp_path):
+    from httperr_doctor.engine.render.common import key_numbers
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(CASES / "refused-av-leak-3gb", bundle)
+    shutil.copy(Path(__file__).resolve().parent / "fixtures" / "collector" / "variants" / "server2008-by-hand"
+                / "netsh-http-servicestate.txt", bundle / "netsh-http-servicestate.txt")
+    from httperr_doctor.engine.diagnosis import diagnose
+    labels = {k.label: k.value for k in key_numbers(diagnose([str(bundle)]).servers[0])}
+    assert labels["/3GB boot switch"] == "yes"
+    assert "Request queue length (netsh)" in labels and "Idle connection timeout (netsh)" in labels

@@ -31,6 +31,11 @@ KEY_FACTS = (
     ("iis.median_requests_per_minute", "IIS usual (median) requests per minute", ""),
     ("load.ratio_at_drops", "Load at drops against usual", "x"),
     ("iis.time_taken_p95_ms", "IIS time-taken, 95th percentile", "ms"),
+    ("netsh.queue_max_requests_min", "Request queue length (netsh)", ""),
+    ("netsh.idle_timeout_s", "Idle connection timeout (netsh)", "s"),
+    ("netsh.min_send_rate", "Minimum send rate (netsh)", "B/s"),
+    ("boot.switch_3gb", "/3GB boot switch", ""),
+    ("boot.increaseuserva_mb", "increaseuserva (bcdedit)", "MB"),
 )
 REASON_COUNT = ("httperr.reason.", ".count")
 
@@ -63,7 +68,8 @@ def key_numbers(server: ServerDiagnosis) -> list[KeyNumber]:
     facts = server.facts
     found = []
     for name, label, unit in KEY_FACTS:
-        if name in facts and facts[name] is not None:
+        # A switch is a key number when it is on; "no /3GB" on every server is not news.
+        if name in facts and facts[name] is not None and facts[name] is not False:
             shown = format_value(facts[name])
             found.append(KeyNumber(label, f"{shown} {unit}".strip() if unit != "x" else f"{shown}x"))
     reasons = sorted(((v, n[len(REASON_COUNT[0]):-len(REASON_COUNT[1])]) for n, v in facts.items()
@@ -155,3 +161,12 @@ def strength_text(step: ReasoningStep) -> str:
 def ruled_out_why(item: RuledOut) -> str:
     """The reasons a cause was ruled out, as one run of sentences."""
     return " ".join(r.text for r in item.reasons) or "evidence against it"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number.
+
+    >>> counted(1, "rule"), counted(3, "rule"), counted(2, "entry", "entries")
+    ('1 rule', '3 rules', '2 entries')
+    """
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"

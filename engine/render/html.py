@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis, Timeline
-from .common import (REDACTED_NOTE, clean, esc, key_numbers, no_cause_text, outcome_text, problem_where, server_title,
+from .common import (REDACTED_NOTE, clean, counted, esc, key_numbers, no_cause_text, outcome_text, problem_where, server_title,
                      strength_text, trigger_text)
 from .svg import incident_svg, overview_bucket, per_text, timeline_svg, zoom_needed
 
@@ -122,9 +122,9 @@ def _cause(rank: int, cause: CauseOut) -> str:
     if cause.evidence_against:
         parts.append("<strong>Evidence against</strong>" + _evidence(cause.evidence_against, "against"))
     rows = "".join(f'<tr><td class="cf-{s.direction}">{"+" if s.direction == "for" else "&minus;"}{abs(s.certainty):.2f}</td>'
-                   f"<td><code>{esc(s.rule)}</code> {esc(s.text + strength_text(s))}</td></tr>" for s in cause.reasoning)
-    combined = f'<p class="note">{esc(cause.certainty_explained)}</p>' if cause.certainty_explained else ""
-    parts.append(f'<details open><summary>Reasoning ({len(cause.reasoning)} rules)</summary><table class="reasoning">{rows}</table>{combined}</details>')
+                   f"<td>{esc(s.text + strength_text(s))}</td></tr>" for s in cause.reasoning)
+    parts.append(f'<details open><summary>Reasoning ({counted(len(cause.reasoning), "rule")})</summary>'
+                 f'<table class="reasoning">{rows}</table></details>')
     if cause.references:
         refs = []
         for ref in cause.references:

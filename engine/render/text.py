@@ -41,9 +41,7 @@ def _cause(lines: _Lines, rank: int, cause: CauseOut) -> None:
     lines.append("   Reasoning:")
     for step in cause.reasoning:
         sign = "+" if step.direction == "for" else "-"
-        lines.wrap(f"{sign}{abs(step.certainty):.2f} {step.rule}: {step.text}{strength_text(step)}", "     ")
-    if len(cause.reasoning) > 1 and cause.certainty_explained:
-        lines.wrap(f"combined (MYCIN, strongest first): {cause.certainty_explained}", "     ")
+        lines.wrap(f"{sign}{abs(step.certainty):.2f} {step.text}{strength_text(step)}", "     ")
 
 
 def _steps(lines: _Lines, cause: CauseOut) -> None:
@@ -95,7 +93,7 @@ def _server(lines: _Lines, server: ServerDiagnosis, top_steps: int) -> None:
     if server.conflicts:
         lines.append("Answers that disagree with the evidence:")
         for conflict in server.conflicts:
-            lines.extend(_wrap(f"- {conflict.text}", "  "))
+            lines.wrap(f"- {conflict.text}", "  ")
         lines.append("")
     if server.needs:
         lines.append("To settle the open questions, find out:")
