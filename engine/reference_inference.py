@@ -19,56 +19,12 @@ gives what `engine/inference.py` gives on durable-rules, condition by condition:
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Iterable, Mapping
 
-from httperr_doctor.kb.schema import Condition, Rule
+from httperr_doctor.kb.schema import Rule
 
-from .rule_engines import (REFERENCE, CompiledRules, Firing, InferenceResult, RuleFailed, comparable, finish,
-                           grouped_by_fact, is_number)
-
-_ORDER: dict[str, Callable[[float, float], bool]] = {
-    "at_least": lambda value, bound: value >= bound,
-    "at_most": lambda value, bound: value <= bound,
-    "above": lambda value, bound: value > bound,
-    "below": lambda value, bound: value < bound,
-}
-
-
-def _kind(value: Any) -> str:
-    return "bool" if isinstance(value, bool) else "number" if is_number(value) else type(value).__name__
-
-
-def _same(value: Any, operand: Any) -> bool:
-    return _kind(value) == _kind(operand) and value == operand
-
-
-def holds(condition: Condition, known: bool, value: Any = None) -> bool:
-    """Whether one condition holds for a fact that is `known` with `value`, or unknown.
-
-    >>> from httperr_doctor.kb.schema import Condition
-    >>> holds(Condition(fact="memory.npp_free_mb", below=20), True, 19)
-    True
-    >>> holds(Condition(fact="boot.switch_3gb", not_equals=True), False)
-    False
-    """
-    op, operand = condition.operator, condition.operand
-    if op == "absent":
-        return not known
-    if not known:
-        return False
-    if op == "present":
-        return True
-    if not comparable(value):
-        return False
-    if op in _ORDER:
-        return is_number(value) and _ORDER[op](value, operand)
-    if op == "matches":
-        return isinstance(value, str) and re.fullmatch(operand, value) is not None
-    if op == "in":
-        return any(_same(value, choice) for choice in operand)
-    return _same(value, operand) == (op == "equals")
-
+from .conditions import holds
+from .rule_engines import REFERENCE, CompiledRules, Firing, InferenceResult, RuleFailed, finish, grouped_by_fact
 
 class ReferenceEngine:
     """Compiled KB rules evaluated in Python; `run(facts)` is deterministic and re-entrant."""

@@ -10,6 +10,8 @@ from typing import Any, Mapping
 
 from httperr_doctor.kb.schema import PLACEHOLDER
 
+from .conditions import holds
+
 
 class UndefinedFact(KeyError):
     """A placeholder names a fact that is not known for this diagnosis."""
@@ -100,8 +102,6 @@ def render_sentence(sentences: list, facts: Mapping[str, Any], units: Mapping[st
     A fact that is unknown, or known with a value the sentence's claim does not fit
     (a registry value at its default), skips the sentence for the next one.
     """
-    from .reference_inference import holds
-
     for sentence in sentences:
         if all(holds(c, c.fact in facts, facts.get(c.fact)) for c in sentence.when):
             try:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from httperr_doctor.engine.knowledge import default_kb
-from httperr_doctor.engine.reference_inference import holds
+from httperr_doctor.engine.conditions import holds
 from httperr_doctor.engine.templates import render, render_sentence
 
 KB = default_kb()

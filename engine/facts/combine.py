@@ -8,7 +8,7 @@ from ..evidence.base import ParseResult
 from ..timezones import Zone
 from . import (appconfig, bcdedit, bootini, eventlog, httperr, iislog, limits, load, manifest, memory, netsh, netstat,
                perfmon, poolmon, regquery, sequence, series, systeminfo)
-from ..reference_inference import holds
+from ..conditions import holds
 from .model import Conflict, Context, Facts
 
 if TYPE_CHECKING:
