@@ -38,6 +38,32 @@ def _latest_facts(facts: Facts, latest: list[Record]) -> None:
                   f"{format_value(top.data['bytes'] / MB)} MB of {format_value(total / MB)} MB non-paged pool")
     if top.data["driver"]:
         facts.add("poolmon.top_npp_tag_driver", top.data["driver"], [top.source])
+    _completeness(facts, latest, nonpaged, pool_kb)
+
+
+# Listed non-paged rows holding this share of "Pool N:" leave no bigger tag off the screen.
+COMPLETE_SHARE = 0.9
+
+
+def _completeness(facts: Facts, latest: list[Record], nonpaged: list[Record], pool_kb: int | None) -> None:
+    """Whether the biggest tag can be off the screen: a screen sorted by allocations or by
+    tag, with few rows, cannot rule out a leaking driver.
+
+    Sorted by bytes (`poolmon -b`) means the largest tags come first; otherwise only rows
+    that add up to nearly all of the pool leave nothing bigger out.
+    """
+    sizes = [r.data["bytes"] for r in latest]
+    listed = sum(r.data["bytes"] for r in nonpaged)
+    if len(sizes) >= 2 and all(a >= b for a, b in zip(sizes, sizes[1:])):
+        facts.add("poolmon.shows_largest_tags", True, [latest[0].source],
+                  f"the {len(sizes)} rows are sorted by bytes, largest first")
+    elif pool_kb and listed >= COMPLETE_SHARE * pool_kb * 1024:
+        facts.add("poolmon.shows_largest_tags", True, [latest[0].source],
+                  f"the non-paged rows listed hold {listed / (pool_kb * 1024):.0%} of Pool N")
+    else:
+        held = f"hold {listed / (pool_kb * 1024):.0%} of Pool N" if pool_kb else "are all there is to go on (no Pool N line)"
+        facts.add("poolmon.shows_largest_tags", False, [latest[0].source],
+                  f"the {len(sizes)} rows are not sorted by bytes and {held}: a bigger tag may be off the screen")
 
 
 def _growth_facts(facts: Facts, snapshots: list[list[Record]]) -> None:
@@ -62,4 +88,5 @@ SOURCE = Source("poolmon", ("poolmon",), {
     "poolmon.snapshots": NUMBER, "poolmon.npp_total_mb": NUMBER, "poolmon.top_npp_tag": STRING,
     "poolmon.top_npp_tag_mb": NUMBER, "poolmon.top_npp_tag_share": NUMBER, "poolmon.top_npp_tag_driver": STRING,
     "poolmon.growth_tag": STRING, "poolmon.growth_tag_mb": NUMBER, "poolmon.growth_tag_steady": BOOL,
+    "poolmon.shows_largest_tags": BOOL,
 }, collect)
