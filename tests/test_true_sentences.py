@@ -112,3 +112,11 @@ def test_files_read_reach_the_key_numbers_with_3gb_and_netsh(tmp_path):
     labels = {k.label: k.value for k in key_numbers(diagnose([str(bundle)]).servers[0])}
     assert labels["/3GB boot switch"] == "yes"
     assert "Request queue length (netsh)" in labels and "Idle connection timeout (netsh)" in labels
+
+
+def test_httpevent_bind_failures_are_read_and_named_without_claiming_503_na():
+    report = diagnose_json(Path(__file__).resolve().parent / "fixtures" / "eventlog" / "httpevent-system.txt")
+    assert report["servers"][0]["facts"]["event.http_bind_failed.count"] == 1  # the 15007 reservation added is not a failure
+    cause = _cause(report, "url-reservation-conflict")
+    assert "HTTP_BIND_FAILED_LOGGED" in {step["rule"] for step in cause["reasoning"]}
+    assert "1 HttpEvent error:" in cause["summary"] and "N/A" not in cause["summary"]

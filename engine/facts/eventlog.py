@@ -23,6 +23,10 @@ EVENT_FACTS = {
 # The events event.worker_failures.count adds up (engine/facts/limits.py).
 WORKER_FAILURE_FACTS = ("event.was_crash.count", "event.was_ping_failure.count", "event.was_shutdown_timeout.count")
 SRV_EVENTS = (2019, 2020)
+# HTTP.sys's own System-log events (HttpEvent; "HTTP" on Server 2003): it could not bind
+# an address and port (15005), read a URL reservation (15010) or an IP listen-list entry (15014).
+HTTPEVENT_SOURCES = frozenset({"microsoft-windows-httpevent", "httpevent", "http"})
+HTTPEVENT_FACTS = {"event.http_bind_failed.count": {15005, 15010, 15014}}
 APP_ERROR_SOURCE = re.compile(r"^(asp\.net|application error|application hang|isapi|w3svc-wp|\.net runtime)", re.IGNORECASE)
 
 
@@ -81,6 +85,8 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
         if pool is not None:
             facts.add("event.worker_failures.pool", pool[0], [e.source for e in worker_failures if e.data["pool"] == pool[0]][:5],
                       f"{pool[1]} of {len(worker_failures)} crash, ping and shutdown event(s) name application pool {pool[0]}")
+        for name, ids in HTTPEVENT_FACTS.items():
+            count(name, [e for e in events if e.data["source"].lower() in HTTPEVENT_SOURCES and e.data["event_id"] in ids])
         for event_id in SRV_EVENTS:
             count(f"event.srv_{event_id}.count",
                   [e for e in events if e.data["source"].lower() == "srv" and e.data["event_id"] == event_id])
@@ -92,6 +98,6 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
 
 SOURCE = Source("eventlog", ("eventlog", "evtx"), {
     **{name: NUMBER for name in EVENT_FACTS}, **{name.replace(".count", ".pool"): STRING for name in EVENT_FACTS},
-    "event.worker_failures.pool": STRING, **{f"event.srv_{i}.count": NUMBER for i in SRV_EVENTS},
+    "event.worker_failures.pool": STRING, **{name: NUMBER for name in HTTPEVENT_FACTS}, **{f"event.srv_{i}.count": NUMBER for i in SRV_EVENTS},
     "event.app_errors.count": NUMBER,
 }, collect)
