@@ -6,13 +6,21 @@ that settles a question's fact, so all three read a condition the same way (see
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING, Any, Callable
 
-from .rule_engines import comparable, is_number
-
 if TYPE_CHECKING:
     from httperr_doctor.kb.schema import Condition
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def comparable(value: Any) -> bool:
+    """False for NaN: durable-rules lets it be present but never equal, unequal or ordered."""
+    return not (isinstance(value, float) and math.isnan(value))
+
 
 _ORDER: dict[str, Callable[[float, float], bool]] = {
     "at_least": lambda value, bound: value >= bound,

@@ -12,7 +12,6 @@ set whose values have the types `kb/facts.yaml` declares (tests/test_engines_agr
 """
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
@@ -80,15 +79,6 @@ def check_type(name: str, value: Any, kind: str | None) -> None:
     ok = isinstance(value, _TYPES[kind]) and not (kind == "number" and isinstance(value, bool))
     if not ok:
         raise FactTypeError(f"fact {name} must be a {kind}, got {value!r}")
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def comparable(value: Any) -> bool:
-    """False for NaN: durable-rules lets it be present but never equal, unequal or ordered."""
-    return not (isinstance(value, float) and math.isnan(value))
 
 
 @dataclass(frozen=True)
