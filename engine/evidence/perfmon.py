@@ -33,7 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
-from .base import Lines, NotThisKind, ParseResult, Record, Skip
+from .base import Lines, NotThisKind, ParseResult, Record, Skip, SourceRef
 from .wintime import read_stamp
 
 KIND = "perfmon"
@@ -105,34 +105,107 @@ def _cells(line: str) -> list[str] | None:
         return None
 
 
+@dataclass(slots=True)
+class ColumnSet:
+    """What one PDH-CSV header says about the rows under it: their counters and time zone."""
+
+    counters: list[str]
+    zone: timezone
+    bias_minutes: int
+
+
+@dataclass(slots=True)
+class _Damage:
+    """Counter values skipped as absurd: all counted, the first few quoted in the note."""
+
+    count: int = 0
+    first: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, number: int, cell: str) -> None:
+        self.count += 1
+        if len(self.first) < 3:
+            self.first.append((number, cell))
+
+
+def _column_set(number: int, line: str, header: re.Match, result: ParseResult, hosts: Counter) -> ColumnSet:
+    """A header row starts a new column set; an impossible bias is noted and read as UTC."""
+    counters = (_cells(line) or [""])[1:]
+    bias = int(header.group("bias"))
+    if abs(bias) >= 24 * 60:
+        # A damaged header; Windows biases are within a day. Times are kept, read as UTC.
+        result.notes.append(f"line {number}: time-zone bias of {bias} minutes is impossible; times read as UTC")
+        bias = 0
+    for path in counters:
+        parts = split_counter(path)
+        if parts:
+            hosts[parts["host"].upper()] += 1
+    result.stats.headers.append({"line": number, "zone_name": header.group("zone"), "bias_minutes": bias,
+                                 "counters": counters})
+    return ColumnSet(counters, timezone(-timedelta(minutes=bias)), bias)
+
+
+def _values(number: int, counters: list[str], cells: list[str], damage: _Damage) -> dict[str, float]:
+    """Counter path to value for one row: blank cells left out, absurd ones counted as damage."""
+    values = {}
+    for path, cell in zip(counters, cells):
+        value = _number(cell)
+        if value is None:
+            continue
+        if sensible(value):
+            values[path] = value
+        else:
+            damage.add(number, cell)
+    return values
+
+
+def _sample(ref: SourceRef, line: str, columns: ColumnSet, skips: list[Skip], damage: _Damage) -> Record | None:
+    """One data row as a record, or None with the reason added to `skips`."""
+    number = ref.line
+    cells = _cells(line)
+    if cells is None:
+        skips.append(Skip(number, "not a CSV row"))
+        return None
+    local = read_stamp(cells[0]) if cells else None
+    if local is None:
+        skips.append(Skip(number, f"first cell {cells[0][:30]!r} is not a sample time" if cells else "empty row"))
+        return None
+    if len(cells) != len(columns.counters) + 1:
+        skips.append(Skip(number, f"{len(cells) - 1} value(s) where the header names "
+                                  f"{len(columns.counters)} counter(s) (truncated row?)"))
+        return None
+    values = _values(number, columns.counters, cells[1:], damage)
+    try:
+        utc = local.replace(tzinfo=columns.zone).astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        skips.append(Skip(number, f"sample time {cells[0][:30]!r} is out of range once the bias is applied"))
+        return None
+    return Record(KIND, ref, {"local": local, "values": values, "bias_minutes": columns.bias_minutes}, time=utc)
+
+
+def _file_notes(result: ParseResult, headers: int, damage: _Damage, hosts: Counter) -> None:
+    """What the file as a whole says: damaged values, joined logs, the computer the counters are from."""
+    if damage.count:
+        result.notes.append(_absurd_note(damage.count, damage.first))
+    if headers > 1:
+        result.notes.append(f"{headers} PDH-CSV headers: logs were joined; each part keeps its own columns and bias")
+    if hosts:
+        result.host = hosts.most_common(1)[0][0]
+        if len(hosts) > 1:
+            result.notes.append("counters from several computers: " + ", ".join(sorted(hosts)))
+
+
 def parse(lines: Lines) -> ParseResult:
     result = ParseResult(kind=KIND)
     result.stats = info = PdhHeaders()
-    columns: list[str] | None = None
-    zone: timezone | None = None
+    columns: ColumnSet | None = None
     hosts: Counter = Counter()
-    headers = 0
-    absurd = 0
-    absurd_first: list[tuple[int, str]] = []
+    damage = _Damage()
     for number, line in lines:
         if not line.strip():
             continue
         header = HEADER.match(line)
         if header:
-            headers += 1
-            cells = _cells(line) or [""]
-            columns = cells[1:]
-            bias = int(header.group("bias"))
-            if abs(bias) >= 24 * 60:
-                # A damaged header; Windows biases are within a day. Times are kept, read as UTC.
-                result.notes.append(f"line {number}: time-zone bias of {bias} minutes is impossible; times read as UTC")
-                bias = 0
-            zone = timezone(-timedelta(minutes=bias))
-            for path in columns:
-                parts = split_counter(path)
-                if parts:
-                    hosts[parts["host"].upper()] += 1
-            info.headers.append({"line": number, "zone_name": header.group("zone"), "bias_minutes": bias, "counters": columns})
+            columns = _column_set(number, line, header, result, hosts)
             continue
         result.data_lines += 1
         if columns is None:
@@ -140,44 +213,11 @@ def parse(lines: Lines) -> ParseResult:
                 raise NotThisKind("no PDH-CSV header")
             result.skips.append(Skip(number, "data row before the PDH-CSV header"))
             continue
-        cells = _cells(line)
-        if cells is None:
-            result.skips.append(Skip(number, "not a CSV row"))
-            continue
-        local = read_stamp(cells[0]) if cells else None
-        if local is None:
-            result.skips.append(Skip(number, f"first cell {cells[0][:30]!r} is not a sample time" if cells else "empty row"))
-            continue
-        if len(cells) != len(columns) + 1:
-            result.skips.append(Skip(number, f"{len(cells) - 1} value(s) where the header names {len(columns)} counter(s) (truncated row?)"))
-            continue
-        values = {}
-        for path, cell in zip(columns, cells[1:]):
-            value = _number(cell)
-            if value is None:
-                continue
-            if sensible(value):
-                values[path] = value
-                continue
-            absurd += 1
-            if len(absurd_first) < 3:
-                absurd_first.append((number, cell))
-        try:
-            utc = local.replace(tzinfo=zone).astimezone(timezone.utc)
-        except (OverflowError, ValueError):
-            result.skips.append(Skip(number, f"sample time {cells[0][:30]!r} is out of range once the bias is applied"))
-            continue
-        result.records.append(Record(KIND, lines.ref(number), {"local": local, "values": values, "bias_minutes": bias},
-                                     time=utc))
-        info.records += 1
-    if not headers:
+        record = _sample(lines.ref(number), line, columns, result.skips, damage)
+        if record is not None:
+            result.records.append(record)
+            info.records += 1
+    if not info.headers:
         raise NotThisKind("no PDH-CSV header")
-    if absurd:
-        result.notes.append(_absurd_note(absurd, absurd_first))
-    if headers > 1:
-        result.notes.append(f"{headers} PDH-CSV headers: logs were joined; each part keeps its own columns and bias")
-    if hosts:
-        result.host = hosts.most_common(1)[0][0]
-        if len(hosts) > 1:
-            result.notes.append("counters from several computers: " + ", ".join(sorted(hosts)))
+    _file_notes(result, len(info.headers), damage, hosts)
     return result
