@@ -191,7 +191,7 @@ def _say_no_evidence(files, redact: bool, most: int = 20) -> None:
 def _cmd_wizard(args) -> int:
     import shutil
 
-    from httperr_doctor.wizard.interactive import Console, Wizard, check_session, replay
+    from httperr_doctor.wizard.replay import check_session, replay
     from httperr_doctor.wizard.session import Session, SessionError, load_session
 
     missing = [p for p in args.paths if not os.path.exists(p)]
@@ -222,6 +222,7 @@ def _cmd_wizard(args) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(NO_TERMINAL, file=sys.stderr)
         return EXIT_USAGE
+    from httperr_doctor.wizard.interactive import Console, Wizard
     from httperr_doctor.wizard.prompts import questionary_ask
 
     from .startup import colour_terminal
