@@ -215,6 +215,10 @@ class Wizard:
         self.report = diagnose_files(self.files, self.session.known(), self.kb)
         return self.report
 
+    def write_report(self, path: Path) -> Path:
+        """The report built last, with this session's checklist, in the form `path` asks for."""
+        return write_report(self.report, self.session, path)
+
     def finish(self) -> None:
         report = self.build_report()
         self.say()
@@ -223,7 +227,7 @@ class Wizard:
             run_checklist(self.console, report.causes[0], self.session)
         self.session.finished = True
         if self.report_path is not None:
-            self.console.say_whole(f"Report written to {write_report(report, self.session, self.report_path)}")
+            self.console.say_whole(f"Report written to {self.write_report(self.report_path)}")
         if self.console.ask(Prompt("confirm", "Save this session (evidence paths and answers) for the ticket?", default=True)):
             path = self.console.ask(Prompt("path", "Save as:", default=str(self.session_path)))
             saved = save_session(self.session, Path(str(path).strip() or self.session_path))
