@@ -28,6 +28,7 @@ header, so there a repeated column header is what starts the next snapshot.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 
@@ -52,62 +53,90 @@ def sniff(head: str) -> bool:
     return bool(COLUMN_HEADER.search(head) and re.search(r"\b(Nonp|Paged)\b", head)) or "System pool information" in head
 
 
+@dataclass(slots=True)
+class _Capture:
+    """Which snapshot the reader is in and what its header lines said.
+
+    A `Memory:` line always starts a capture. A `Pool N:` line starts one unless it
+    completes the `Memory:` lines just read; a column header starts one once rows have
+    been read (`poolmon /n` appends tables with no header lines between them).
+    """
+
+    index: int = -1
+    pool_n: int | None = None
+    pool_p: int | None = None
+    memory: int | None = None
+    in_table: bool = False
+    rows: int = 0
+
+    def _next(self) -> None:
+        self.index += 1
+        self.rows = 0
+
+    def memory_line(self, memory_kb: int) -> None:
+        self._next()
+        self.memory = memory_kb
+        self.pool_n = self.pool_p = None
+        self.in_table = False
+
+    def totals_line(self, pool_n: int, pool_p: int) -> None:
+        if self.index < 0 or self.pool_n is not None:
+            self._next()
+        self.pool_n, self.pool_p = pool_n, pool_p
+
+    def column_header(self) -> None:
+        if self.index < 0 or self.rows:
+            # No header lines came before this table: the totals above belong to the last one.
+            self._next()
+            self.pool_n = self.pool_p = self.memory = None
+        self.in_table = True
+
+
+def _header_line(line: str, capture: _Capture) -> bool:
+    """Whether `line` is one of the lines around the table (told to `capture`), not a row."""
+    memory = MEMORY.match(line)
+    if memory:
+        capture.memory_line(int(memory.group("mem")))
+        return True
+    totals = POOL_TOTALS.search(line)
+    if totals:
+        capture.totals_line(int(totals.group("n")), int(totals.group("p")))
+        return True
+    if COLUMN_HEADER.match(line):
+        capture.column_header()
+        return True
+    return "System pool information" in line
+
+
+def _row(match: re.Match, capture: _Capture) -> dict:
+    return {
+        "snapshot": max(capture.index, 0),
+        "tag": match.group("tag").strip(),
+        "type": match.group("type"),
+        "allocs": int(match.group("allocs")),
+        "frees": int(match.group("frees")),
+        "diff": int(match.group("diff")),
+        "bytes": int(match.group("bytes")),
+        "per_alloc": int(match.group("per_alloc")),
+        "driver": match.group("driver"),
+        "pool_nonpaged_kb": capture.pool_n,
+        "pool_paged_kb": capture.pool_p,
+        "memory_kb": capture.memory,
+    }
+
+
 def parse(lines: Lines) -> ParseResult:
     result = ParseResult(kind=KIND)
-    snapshot = -1
-    pool_n = pool_p = memory = None
-    in_table = False
-    rows_in_snapshot = 0
+    capture = _Capture()
     for number, line in lines:
-        if not line.strip():
-            continue
-        if MEMORY.match(line):
-            snapshot += 1
-            memory = int(MEMORY.match(line).group("mem"))
-            pool_n = pool_p = None
-            in_table = False
-            rows_in_snapshot = 0
-            continue
-        totals = POOL_TOTALS.search(line)
-        if totals:
-            if snapshot < 0 or pool_n is not None:
-                snapshot += 1
-                rows_in_snapshot = 0
-            pool_n, pool_p = int(totals.group("n")), int(totals.group("p"))
-            continue
-        if COLUMN_HEADER.match(line):
-            if snapshot < 0 or rows_in_snapshot:
-                # No header lines came before this table: the totals above belong to the last one.
-                snapshot += 1
-                rows_in_snapshot = 0
-                pool_n = pool_p = memory = None
-            in_table = True
-            continue
-        if "System pool information" in line:
+        if not line.strip() or _header_line(line, capture):
             continue
         match = ROW.match(line)
         if match:
             result.data_lines += 1
-            data = {
-                "snapshot": max(snapshot, 0),
-                "tag": match.group("tag").strip(),
-                "type": match.group("type"),
-                "allocs": int(match.group("allocs")),
-                "frees": int(match.group("frees")),
-                "diff": int(match.group("diff")),
-                "bytes": int(match.group("bytes")),
-                "per_alloc": int(match.group("per_alloc")),
-                "driver": match.group("driver"),
-                "pool_nonpaged_kb": pool_n,
-                "pool_paged_kb": pool_p,
-                "memory_kb": memory,
-            }
-            result.records.append(Record(KIND, lines.ref(number), data))
-            rows_in_snapshot += 1
-            continue
-        if TOTAL_LINE.match(line):
-            continue
-        if in_table:
+            result.records.append(Record(KIND, lines.ref(number), _row(match, capture)))
+            capture.rows += 1
+        elif capture.in_table and not TOTAL_LINE.match(line):
             result.data_lines += 1
             result.skips.append(Skip(number, "not a PoolMon row (Tag Type Allocs Frees Diff Bytes Per Alloc)"))
     if not result.records:
