@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from ..report import Incident, Series, Timeline
 from .common import esc as escape
+from .moments import Marker, incident_markers, parse_minute, timeline_markers
 from .ticks import text_width, ticks as time_ticks
 
 WIDTH = 960
@@ -34,12 +34,6 @@ REASON_COLOURS = ("#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd2
 BENIGN_COLOUR = "#9aa0a6"
 REQUEST_COLOUR = "#1f77b4"
 COUNTER_COLOURS = ("#2ca02c", "#6f42c1", "#e8590c", "#0b7285")
-
-
-@lru_cache(maxsize=4096)
-def _minute(text: str) -> datetime:
-    """Cached: every series of a server repeats the same few hundred bucket minutes, and strptime is slow."""
-    return datetime.strptime(text[:16], "%Y-%m-%d %H:%M")
 
 
 def _nice_max(value: float) -> float:
@@ -78,15 +72,15 @@ class _Axis:
     """Maps minutes to x pixels from `start` to `end`, in buckets of whole multiples of the data's own bucket."""
 
     def __init__(self, start: str, end: str, base: int = 1):
-        self.start = _minute(start)
-        self.end = _minute(end)
+        self.start = parse_minute(start)
+        self.end = parse_minute(end)
         span = int((self.end - self.start).total_seconds() // 60) + 1
         self.bucket = base * max(1, math.ceil(span / MAX_BUCKETS / base))
         self.buckets = math.ceil(span / self.bucket)
         self.step = (WIDTH - LEFT - RIGHT) / self.buckets
 
     def index(self, minute: str) -> int:
-        return min(self.buckets - 1, int((_minute(minute) - self.start).total_seconds() // 60) // self.bucket)
+        return min(self.buckets - 1, int((parse_minute(minute) - self.start).total_seconds() // 60) // self.bucket)
 
     def x(self, index: float) -> float:
         return LEFT + index * self.step
@@ -207,124 +201,94 @@ def _marker(axis: _Axis, minute: str, label_y: float, bottom: float, label: str,
             f'<text x="{at:.1f}" y="{label_y:.1f}" text-anchor="{anchor}">{escape(label)}</text></g>')
 
 
-def _when(minute: str, width: int, with_date: bool) -> str:
-    """A moment as exactly as the data knows it: one minute, or the bucket it fell in.
+class _Column:
+    """Panels placed top to bottom: where the next one goes and where each one's plot begins."""
 
-    >>> _when("2007-11-13 20:01", 1, False), _when("2007-11-13 14:00", 1440, True)
-    ('20:01', 'between 2007-11-13 14:00 and 2007-11-14 13:59')
-    """
-    if width == 1:
-        return minute[:16] if with_date else minute[11:16]
-    last = _minute(minute) + timedelta(minutes=width - 1)
-    return f"between {minute[:16]} and {last:%Y-%m-%d %H:%M}"
+    def __init__(self, top: float):
+        self.top = top
+        self.tops: list[float] = []
 
+    def place(self, rows: list[str]) -> float:
+        """Make room for a panel's title rows; returns the top of its plot."""
+        self.top += ROW_HEIGHT * (len(rows) - 1)
+        self.tops.append(self.top)
+        return self.top
 
-def _first_crossing(series: Series) -> str | None:
-    if series.threshold is None:
-        return None
-    return next((minute for minute, value in series.points if value >= series.threshold), None)
-
-
-def _crossings(counters: list[Series], width: int, with_date: bool,
-               exact: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
-    """Each counter's first minute over its line; `exact` gives minutes known more finely than `width`."""
-    found = []
-    for s in counters:
-        crossed = _first_crossing(s)
-        if crossed:
-            known = (exact or {}).get(s.name)
-            when = _when(known, 1, with_date) if known else _when(crossed, width, with_date)
-            found.append((known or crossed, f"{s.label} crosses the refusal line {when}", "cross"))
-    return found
+    def done(self) -> None:
+        self.top += PANEL_HEIGHT + PANEL_GAP
 
 
-def _markers(timeline: Timeline, reasons: list[Series], counters: list[Series]) -> list[tuple[str, str, str]]:
-    """Moments worth a line across every panel, as exactly as the data knows them: each
-    incident's start (else the first problem reason), and each counter crossing its line."""
-    with_date = timeline.start[:10] != timeline.end[:10]
-    width = timeline.bucket_minutes
-    found = []
-    if timeline.incidents:
-        for number, incident in enumerate(timeline.incidents, start=1):
-            found.append((incident.start, f"Incident {number}: {incident.reasons[0]} from "
-                                          f"{_when(incident.start, 1, with_date)}", "start"))
-    else:
-        starts = [s for s in reasons if not s.benign and s.points]  # most frequent first
-        if starts:
-            first = min(starts, key=lambda s: s.points[0][0])
-            minute = first.points[0][0]
-            found.append((minute, f"{first.label} starts {_when(minute, width, with_date)}", "start"))
-    exact: dict[str, str] = {}
-    for incident in timeline.incidents:
-        for s in incident.series:
-            crossed = _first_crossing(s)
-            if crossed and s.name not in exact:
-                exact[s.name] = crossed
-    return found + _crossings(counters, width, with_date, exact if width > 1 else None)
+def _reason_panel(axis: _Axis, reasons: list[Series], per: str, column: _Column) -> list[str]:
+    """Every HTTPERR reason in one panel, background noise drawn underneath in grey."""
+    values = {s.name: axis.values(s, sum) for s in reasons}
+    peak = _nice_max(max((v for vs in values.values() for v in vs if v), default=0))
+    scale = PANEL_HEIGHT / peak
+    legend, colours, drawn = [], iter(REASON_COLOURS * 4), []
+    for s in sorted(reasons, key=lambda s: s.benign, reverse=True):  # benign underneath
+        colour = BENIGN_COLOUR if s.benign else next(colours)
+        legend.append((s.label + (" (background noise)" if s.benign else ""), colour, s.benign))
+        drawn.append((s, colour))
+    rows = _title_rows(f"HTTPERR entries per {per}:", sorted(legend, key=lambda e: e[2]))
+    body = [_frame(column.place(rows), rows, 0, peak)]
+    for s, colour in drawn:
+        draw = _line if s.benign or len(reasons) > 3 else _bars
+        body.append(draw(axis, values[s.name], column.top, scale, colour, f"{s.label}: HTTPERR entries per {per}"))
+    column.done()
+    return body
 
 
-def _stack(axis: _Axis, series: list[Series], markers: list[tuple[str, str, str]],
+def _request_panel(axis: _Axis, s: Series, per: str, column: _Column) -> list[str]:
+    values = axis.values(s, sum)
+    peak = _nice_max(max((v for v in values if v), default=0))
+    rows = _title_rows(f"{s.label} per {per}")
+    body = [_frame(column.place(rows), rows, 0, peak),
+            _bars(axis, values, column.top, PANEL_HEIGHT / peak, REQUEST_COLOUR, f"{s.label} per {per}")]
+    column.done()
+    return body
+
+
+def _threshold(s: Series, top: float, low: float, scale: float) -> str:
+    """The counter's refusal line across its panel, labelled."""
+    y = top + PANEL_HEIGHT - (s.threshold - low) * scale
+    # Near the top of the panel a label above the line would sit on the panel's title.
+    label_y = y + 14 if y - top < 24 else y - 5
+    return (f'<g class="threshold"><line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text x="{LEFT + 6}" y="{label_y:.1f}">{escape(s.threshold_label or "")}</text></g>')
+
+
+def _counter_panel(axis: _Axis, s: Series, colour: str, per: str, column: _Column) -> list[str]:
+    """One counter, highest value per bucket, its axis zoomed to where it moves (and its line, if any)."""
+    values = axis.values(s, max)
+    low, high = _range([v for v in values if v is not None] + ([s.threshold] if s.threshold is not None else []) or [0], s.unit)
+    scale = PANEL_HEIGHT / (high - low)
+    unit = f", {s.unit}" if s.unit else ""
+    rows = _title_rows(f"{s.label}{unit} (highest in each {per})")
+    body = [_frame(column.place(rows), rows, low, high),
+            _line(axis, values, column.top, scale, colour, s.label, low=low)]
+    if s.threshold is not None:
+        body.append(_threshold(s, column.top, low, scale))
+    column.done()
+    return body
+
+
+def _stack(axis: _Axis, series: list[Series], markers: list[Marker],
            band: tuple[str, str] | None = None) -> tuple[list[str], float]:
     """Reason, request and counter panels on one time axis, markers across them; returns (parts, height)."""
     per = per_text(axis.bucket)
     reasons = [s for s in series if s.group == "reason"]
-    requests = [s for s in series if s.group == "requests"]
-    counters = [s for s in series if s.group == "counter"]
-    body: list[str] = []
-    top = 34.0 + MARKER_ROW * len(markers)
-    tops: list[float] = []
-
-    def place(rows: list[str]) -> float:
-        nonlocal top
-        top += ROW_HEIGHT * (len(rows) - 1)
-        tops.append(top)
-        return top
-
-    if reasons:
-        values = {s.name: axis.values(s, sum) for s in reasons}
-        peak = _nice_max(max((v for vs in values.values() for v in vs if v), default=0))
-        scale = PANEL_HEIGHT / peak
-        legend, colours, drawn = [], iter(REASON_COLOURS * 4), []
-        for s in sorted(reasons, key=lambda s: s.benign, reverse=True):  # benign underneath
-            colour = BENIGN_COLOUR if s.benign else next(colours)
-            legend.append((s.label + (" (background noise)" if s.benign else ""), colour, s.benign))
-            drawn.append((s, colour))
-        rows = _title_rows(f"HTTPERR entries per {per}:", sorted(legend, key=lambda e: e[2]))
-        body.append(_frame(place(rows), rows, 0, peak))
-        for s, colour in drawn:
-            draw = _line if s.benign or len(reasons) > 3 else _bars
-            body.append(draw(axis, values[s.name], top, scale, colour, f"{s.label}: HTTPERR entries per {per}"))
-        top += PANEL_HEIGHT + PANEL_GAP
-    for s in requests:
-        values = axis.values(s, sum)
-        peak = _nice_max(max((v for v in values if v), default=0))
-        rows = _title_rows(f"{s.label} per {per}")
-        body.append(_frame(place(rows), rows, 0, peak))
-        body.append(_bars(axis, values, top, PANEL_HEIGHT / peak, REQUEST_COLOUR, f"{s.label} per {per}"))
-        top += PANEL_HEIGHT + PANEL_GAP
-    for n, s in enumerate(counters):
-        colour = COUNTER_COLOURS[n % len(COUNTER_COLOURS)]
-        values = axis.values(s, max)
-        low, high = _range([v for v in values if v is not None] + ([s.threshold] if s.threshold is not None else []) or [0], s.unit)
-        scale = PANEL_HEIGHT / (high - low)
-        unit = f", {s.unit}" if s.unit else ""
-        rows = _title_rows(f"{s.label}{unit} (highest in each {per})")
-        body.append(_frame(place(rows), rows, low, high))
-        body.append(_line(axis, values, top, scale, colour, s.label, low=low))
-        if s.threshold is not None:
-            y = top + PANEL_HEIGHT - (s.threshold - low) * scale
-            # Near the top of the panel a label above the line would sit on the panel's title.
-            label_y = y + 14 if y - top < 24 else y - 5
-            body.append(f'<g class="threshold"><line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                        f'<text x="{LEFT + 6}" y="{label_y:.1f}">{escape(s.threshold_label or "")}</text></g>')
-        top += PANEL_HEIGHT + PANEL_GAP
-
-    bottom = top - PANEL_GAP
-    if band is not None and tops:
-        left = axis.x_of(_minute(band[0]))
-        right = max(axis.x_of(_minute(band[1]) + timedelta(minutes=1)), left + 2)
-        body.insert(0, f'<rect class="incident-band" x="{left:.1f}" y="{tops[0]:.1f}" width="{right - left:.1f}" '
-                       f'height="{bottom - tops[0]:.1f}"/>')
+    column = _Column(34.0 + MARKER_ROW * len(markers))
+    body: list[str] = _reason_panel(axis, reasons, per, column) if reasons else []
+    for s in series:
+        if s.group == "requests":
+            body += _request_panel(axis, s, per, column)
+    for n, s in enumerate(s for s in series if s.group == "counter"):
+        body += _counter_panel(axis, s, COUNTER_COLOURS[n % len(COUNTER_COLOURS)], per, column)
+    bottom = column.top - PANEL_GAP
+    if band is not None and column.tops:
+        left = axis.x_of(parse_minute(band[0]))
+        right = max(axis.x_of(parse_minute(band[1]) + timedelta(minutes=1)), left + 2)
+        body.insert(0, f'<rect class="incident-band" x="{left:.1f}" y="{column.tops[0]:.1f}" width="{right - left:.1f}" '
+                       f'height="{bottom - column.tops[0]:.1f}"/>')
     for k, (minute, label, css) in enumerate(markers):
         body.append(_marker(axis, minute, 16 + MARKER_ROW * k, bottom, label, css))
     body.append(_ticks(axis, bottom))
@@ -346,9 +310,7 @@ def timeline_svg(timeline: Timeline, title: str = "Timeline") -> str:
     if not timeline.series or not timeline.start or not timeline.end:
         return ""
     axis = _Axis(timeline.start, timeline.end, timeline.bucket_minutes)
-    reasons = [s for s in timeline.series if s.group == "reason"]
-    counters = [s for s in timeline.series if s.group == "counter"]
-    body, height = _stack(axis, timeline.series, _markers(timeline, reasons, counters))
+    body, height = _stack(axis, timeline.series, timeline_markers(timeline))
     return _svg(body, height, title, _dates(timeline.start, timeline.end))
 
 
@@ -369,13 +331,5 @@ def incident_svg(incident: Incident, title: str = "Incident") -> str:
     if not incident.series:
         return ""
     axis = _Axis(incident.window_start, incident.window_end, 1)
-    with_date = incident.window_start[:10] != incident.window_end[:10]
-    markers = []
-    for name in incident.reasons[:2]:
-        line = next((s for s in incident.series if s.group == "reason" and s.label == name), None)
-        first = next((minute for minute, _ in line.points if minute >= incident.start), None) if line else None
-        if first:
-            markers.append((first, f"{name} starts {_when(first, 1, with_date)}", "start"))
-    markers += _crossings([s for s in incident.series if s.group == "counter"], 1, with_date)
-    body, height = _stack(axis, incident.series, markers, (incident.start, incident.end))
+    body, height = _stack(axis, incident.series, incident_markers(incident), (incident.start, incident.end))
     return _svg(body, height, title, _dates(incident.window_start, incident.window_end))
