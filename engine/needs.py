@@ -75,11 +75,15 @@ def supplied_check(kb: KnowledgeBase, known: Container[str]):
     setting = sources_setting(kb) if read else {}
 
     def supplied(fact: str) -> bool:
-        if setting.get(fact) in read:
-            return True
-        spec = kb.facts.get(fact)
-        return spec is not None and any(c.fact in known for settle in spec.settled_by for c in settle.when)
+        return setting.get(fact) in read or settled_by_evidence(kb, fact, known)
     return supplied
+
+
+def settled_by_evidence(kb: KnowledgeBase, fact: str, known: Container[str]) -> bool:
+    """Whether evidence the KB says settles `fact` (kb/facts.yaml `settled_by`) is known:
+    then asking for the fact would ask for what the evidence already says."""
+    spec = kb.facts.get(fact)
+    return spec is not None and any(c.fact in known for settle in spec.settled_by for c in settle.when)
 
 
 def open_needs(kb: KnowledgeBase, inference: InferenceResult, known: Container[str], ranked: list[str]) -> list[out.Need]:

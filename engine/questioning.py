@@ -28,7 +28,7 @@ from httperr_doctor.kb.schema import Question
 from .assessment import engine_for
 from .facts import Facts, with_answers
 from .knowledge import KnowledgeBase, default_kb
-from .needs import held_by_rule, rule_in_play
+from .needs import held_by_rule, rule_in_play, settled_by_evidence
 from .rule_engines import InferenceResult, RuleEngine, new_engine
 from .standing import Candidate, Option, Outcome, Standing, movement, standing_of
 from .templates import format_value
@@ -96,10 +96,12 @@ class Questioner:
         return any(name in self._rules_on for name in self._feeds.get(question.fact, {question.fact}))
 
     def askable(self, facts: Mapping[str, Any], skipped: Iterable[str] = ()) -> list[Question]:
-        """Questions whose fact is unknown, not skipped, and that some rule can use."""
+        """Questions whose fact is unknown (neither computed nor settled by the evidence), not
+        skipped, and that some rule can use."""
         skipped = set(skipped)
         return [q for q in self.kb.questions.values()
-                if q.fact not in facts and q.id not in skipped and q.fact not in skipped and self.reaches_rules(q)]
+                if q.fact not in facts and not settled_by_evidence(self.kb, q.fact, facts)
+                and q.id not in skipped and q.fact not in skipped and self.reaches_rules(q)]
 
     # -- running the rules -----------------------------------------------------------
     def _key(self, rule_ids: frozenset[str], values: Mapping[str, Any], engine: RuleEngine | None = None) -> tuple:
