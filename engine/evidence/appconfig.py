@@ -15,7 +15,9 @@ read. Sample input (abridged; defaults are usually left out of the file)::
 
 The XML is parsed with `defusedxml` (no DTDs, entities or external references: the
 file may come from anywhere). One record per app pool, pool defaults, site, site
-defaults and `webLimits`, each with the attributes as written and their line numbers.
+defaults and `webLimits`, each with the attributes as written and their line numbers;
+a site's record also keeps its bindings (protocol, bindingInformation, line) and the
+paths of its applications and virtual directories.
 
 >>> from httperr_doctor.engine.evidence.base import Lines
 >>> result = parse(Lines("applicationHost.config", [
@@ -51,6 +53,7 @@ class _Handler(ContentHandler):
         self.records: list[Record] = []
         self.current: Record | None = None
         self.locator = None
+        self.app_path = "/"
 
     def setDocumentLocator(self, locator):  # noqa: N802 - SAX API name
         self.locator = locator
@@ -63,6 +66,13 @@ class _Handler(ContentHandler):
         })
         self.records.append(record)
         return record
+
+    def _line(self) -> int:
+        return self.locator.getLineNumber() if self.locator else 0
+
+    def _in_site(self) -> bool:
+        """Inside a `<site>`: its bindings and application paths say which URLs the site serves."""
+        return self.current is not None and self.current.data["section"] == "site"
 
     def startElement(self, name, attributes):  # noqa: N802 - SAX API name
         parent = self.stack[-1] if self.stack else None
@@ -77,6 +87,15 @@ class _Handler(ContentHandler):
             self.current = self._record("site_defaults", attributes)
         elif name == "webLimits":
             self._record("weblimits", attributes)
+        elif name == "binding" and parent == "bindings" and self._in_site():
+            self.current.data.setdefault("bindings", []).append(
+                (attributes.get("protocol", ""), attributes.get("bindingInformation", ""), self._line()))
+        elif name == "application" and parent == "site" and self._in_site():
+            self.app_path = attributes.get("path", "/")
+            self.current.data.setdefault("paths", []).append(self.app_path)
+        elif name == "virtualDirectory" and parent == "application" and self._in_site():
+            path = self.app_path.rstrip("/") + "/" + attributes.get("path", "/").lstrip("/")
+            self.current.data.setdefault("paths", []).append(path)
         elif self.current is not None and parent in ("add", "applicationPoolDefaults", "site", "siteDefaults"):
             target = {"failure": "failure", "processModel": "process_model", "limits": "limits"}.get(name)
             if target:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..evidence.base import ParseResult
 from ..timezones import Zone
 from . import (appconfig, bcdedit, bootini, eventlog, httperr, iislog, limits, load, manifest, memory, netsh, netstat,
-               perfmon, poolmon, regquery, sequence, series, systeminfo)
+               perfmon, poolmon, regquery, sequence, series, systeminfo, urlacl)
 from ..conditions import holds
 from .model import Conflict, Context, Facts
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # order in time last (it compares the queue with the configured limits).
 SOURCES = (systeminfo.SOURCE, bootini.SOURCE, bcdedit.SOURCE, regquery.SOURCE, perfmon.SOURCE, eventlog.SOURCE,
            appconfig.SOURCE, netsh.SOURCE, netstat.SOURCE, poolmon.SOURCE, httperr.SOURCE, iislog.SOURCE,
-           load.SOURCE, manifest.SOURCE, series.SOURCE, sequence.SOURCE)
+           load.SOURCE, manifest.SOURCE, series.SOURCE, sequence.SOURCE, urlacl.SOURCE)
 DERIVATIONS = (memory.DERIVATION, limits.DERIVATION)
 
 
@@ -36,10 +36,10 @@ def evidence_facts(results: list[ParseResult], kb: KnowledgeBase, zone: Zone | N
     server's local times are in, and without it the zone comes from systeminfo.
     """
     facts = Facts()
-    context = Context(kb, zone)
     by_kind: dict[str, list[ParseResult]] = {}
     for result in results:
         by_kind.setdefault(result.kind, []).append(result)
+    context = Context(kb, zone, parsed=by_kind)
     for source in SOURCES:
         mine = [result for kind in source.kinds for result in by_kind.get(kind, ())]
         if mine:

@@ -72,11 +72,15 @@ class Conflict:
 @dataclass
 class Context:
     """What a source's step may need besides its own files: the KB's reason-phrase
-    vocabulary, the server's time zone, and aggregates merged once for several steps."""
+    vocabulary, the server's time zone, aggregates merged once for several steps, and
+    every parsed file of the server by kind (a step that judges its own files against
+    another source's, such as URL reservations against the site's bindings, reads them
+    here without claiming that source as its own)."""
 
     kb: KnowledgeBase
     zone: Zone | None = None
     merged: dict[str, Any] = field(default_factory=dict)
+    parsed: dict[str, list[ParseResult]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

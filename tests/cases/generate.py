@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
+FIXTURES = HERE.parent / "fixtures"
 CRLF = "\r\n"
 HTTPERR_FIELDS = "date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename"
 IIS_FIELDS = ("date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
@@ -541,6 +542,38 @@ def url_reservation_conflict(b: Bundle) -> None:
                answers={"answer.urlacl_conflict": True})
 
 
+
+def urlacl_agent_api(b: Bundle) -> None:
+    b.os = "2016"
+    for i in range(120):
+        b.err(at(b, 9, 12) + timedelta(seconds=i * 14), "N/A", "GET", b.rng.choice(["/api/orders", "/api/status"]), "503",
+              "-", "HTTP/1.1", "-")
+    b.idle(at(b, 8), 5)
+    b.write_httperr()
+    b.systeminfo()
+    b.app_host_config("ShopPool")
+    shutil.copyfile(FIXTURES / "urlacl" / "server2016-agent-api.txt", b.out / "netsh-http-urlacl.txt")
+    b.expected("url-reservation-conflict", "A monitoring agent's installer reserved http://+:80/api/ for its service "
+               "account; the site's /api requests get 503 N/A. Nobody answered the wizard: the urlacl file shows it.",
+               [], [])
+
+
+def urlacl_normal_pool_empty(b: Bundle) -> None:
+    b.os, b.arch, b.ram_mb = "2008r2", "x64", 4096
+    b.idle(at(b, 6), 9)
+    for i in range(40):
+        b.err(at(b, 14, 5) + timedelta(seconds=i * 20), "N/A", "GET", b.rng.choice(["/", "/cart", "/api/orders"]), "503",
+              "-", "HTTP/1.1", "-")
+    b.write_httperr()
+    b.systeminfo()
+    b.app_host_config("ShopPool")
+    b.poolmon("poolmon.txt", 3_060 * 1024, [("BkpF", "Nonp", 3_020_000_000), ("Irp ", "Nonp", 22_000_000),
+                                             ("TcpE", "Nonp", 18_000_000), ("File", "Nonp", 9_000_000)])
+    shutil.copyfile(FIXTURES / "urlacl" / "server2012r2-defaults.txt", b.out / "netsh-http-urlacl.txt")
+    b.expected("nonpaged-pool-exhausted", "HTTP.sys answers 503 N/A while a backup filter's tag holds nearly all of "
+               "the non-paged pool; the URL reservations are Windows' own, so no reservation conflict.",
+               ["pool-leak-driver"], [])
+
 # ---------------------------------------------------------------- clients
 def scanner_parse_errors(b: Bundle) -> None:
     probes = [("GET", "/..%5c..%5cwinnt/win.ini", "400", "URL"), ("GET", "/scripts/..%c1%1c../winnt/system32/cmd.exe", "400", "URL"),
@@ -1022,6 +1055,7 @@ CASES = [
     ("timer-minbytes-slow-client", "WEB22", timer_minbytes_slow_client), ("abandoned-db-crashes", "RT01", abandoned_db_crashes),
     ("queuefull-iis6-long-requests", "QUOTES01", queuefull_iis6_long_requests),
     ("real-logjoint-workstation", "DEV01", real_logjoint_workstation),
+    ("urlacl-agent-api", "WEB23", urlacl_agent_api), ("urlacl-normal-pool-empty", "WEB24", urlacl_normal_pool_empty),
 ]
 
 

@@ -1,0 +1,195 @@
+"""`netsh http show urlacl` against the site: a reservation that hands the site's URLs to another account.
+
+Every Windows server lists a dozen reservations (WinRM on 5985/47001, WCF's
+`http://+:80/Temporary_Listen_Addresses/` for Everyone, BranchCache and SSTP paths for
+NETWORK SERVICE or SYSTEM); none of them is a conflict. A reservation is counted only
+when all of these hold:
+
+- it is for an account other than the ones IIS and Windows run under (NETWORK SERVICE,
+  LOCAL SERVICE, SYSTEM, Administrators, IIS_IUSRS, an IIS AppPool identity) and wider
+  than a shared group (Everyone, Users): another program's service account or a person;
+- its scheme and port are a binding's of a site in applicationHost.config, and its host
+  takes that binding's requests: `+` (strong wildcard) always, `*` only from a binding
+  with no IP and no host name, a host name or IP only from a binding that names it
+  (Win32 docs: UrlPrefix strings, the order of the four host categories);
+- its path is `/` or a path the site serves: an application or virtual directory of
+  the site, or a URL HTTPERR logged with 503 N/A.
+
+Without applicationHost.config the ports of the site are not known: the file can then
+only say that no reservation for another account covers any of those paths on any port.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..evidence.base import ParseResult, Record, SourceRef
+from ..evidence.httperr import HttpErrStats
+from ..evidence.urlacl import UrlReservation
+from .merging import merged_stats
+from .model import NUMBER, STRING, Context, Facts, Source
+
+# Accounts IIS and Windows' own services register under, and groups too wide to be "another program".
+NOT_ANOTHER_ACCOUNT = {
+    "network service", "networkservice", "local service", "localservice", "system", "administrators",
+    "iis_iusrs", "w3svc", "was", "everyone", "users", "authenticated users",
+}
+# The same in SDDL, for a reservation whose User lines are missing: aliases and SIDs.
+NOT_ANOTHER_SID = {
+    "ns", "ls", "sy", "ba", "wd", "bu", "au", "s-1-5-20", "s-1-5-19", "s-1-5-18", "s-1-5-32-544", "s-1-5-32-568",
+    "s-1-1-0", "s-1-5-32-545", "s-1-5-11",
+}
+ALLOW_ACE = re.compile(r"\(A;[^;]*;[^;]*;[^;]*;[^;]*;([^)]+)\)", re.IGNORECASE)
+NA = "N/A"
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One `<binding>` of a site: the URLs HTTP.sys routes to it."""
+
+    site: str
+    scheme: str
+    ip: str  # "*" for all unassigned addresses
+    port: int
+    host: str  # "" when the binding takes every host name
+    source: SourceRef
+
+
+def is_another_account(name: str) -> bool:
+    """An account other than IIS's and Windows' own, and narrower than Everyone or Users.
+
+    >>> [is_another_account(n) for n in ("NT AUTHORITY\\\\NETWORK SERVICE", "\\\\Everyone", "IIS APPPOOL\\\\Shop",
+    ...                                  "NT SERVICE\\\\ReportServer", "CONTOSO\\\\svc-monitor", "S-1-5-20")]
+    [False, False, False, True, True, False]
+    """
+    lowered = name.strip().lower()
+    if lowered.startswith("iis apppool\\") or lowered.startswith("s-1-5-82-"):
+        return False
+    if lowered.startswith("s-1-"):
+        return lowered not in NOT_ANOTHER_SID
+    return lowered.rpartition("\\")[2] not in NOT_ANOTHER_ACCOUNT
+
+
+def other_accounts(reservation: UrlReservation) -> list[str]:
+    """The accounts, other than IIS's own, a reservation lets register its URLs."""
+    if reservation.users:
+        return [u.name for u in reservation.users if u.listen and is_another_account(u.name)]
+    return [sid for sid in ALLOW_ACE.findall(reservation.sddl) if is_another_account(sid)]
+
+
+def site_bindings(context: Context) -> list[Binding]:
+    """The http and https bindings of every site in the server's applicationHost.config files."""
+    found = []
+    for record in _sites(context):
+        for protocol, information, line in record.data.get("bindings", ()):
+            binding = _binding(record, protocol, information, SourceRef(record.source.path, line))
+            if binding is not None:
+                found.append(binding)
+    return found
+
+
+def _sites(context: Context) -> list[Record]:
+    return [r for result in context.parsed.get("appconfig", ()) for r in result.records if r.data["section"] == "site"]
+
+
+def _binding(site: Record, protocol: str, information: str, source: SourceRef) -> Binding | None:
+    """`*:80:`, `10.1.2.20:443:shop.contoso.com`, `[::1]:80:` -> Binding; None for ftp, net.tcp and the like."""
+    match = re.match(r"^(\[[^\]]*\]|[^:]*):(\d{1,5}):(.*)$", information.strip())
+    if protocol.lower() not in ("http", "https") or not match:
+        return None
+    ip, port, host = match.groups()
+    return Binding(site.data.get("name") or "", protocol.lower(), ip or "*", int(port), host.strip().lower(), source)
+
+
+def takes_requests_of(reservation: UrlReservation, binding: Binding) -> bool:
+    """The reservation's host, scheme and port catch requests the binding would otherwise get."""
+    if (reservation.scheme, reservation.port) != (binding.scheme, binding.port):
+        return False
+    if reservation.host == "+":
+        return True
+    if reservation.host == "*":
+        return binding.host == "" and binding.ip == "*"
+    return reservation.host in (binding.host, binding.ip)
+
+
+def covers_path(reservation: UrlReservation, path: str) -> bool:
+    """The reservation's path is `/` or a prefix of `path` (case-insensitive, as HTTP.sys compares them).
+
+    >>> r = UrlReservation("http://+:80/api/", "http", "+", 80, "/api/")
+    >>> covers_path(r, "/API/status?x=1"), covers_path(r, "/api"), covers_path(r, "/apiv2/"), covers_path(r, "/")
+    (True, True, False, False)
+    """
+    path = path.split("?", 1)[0].lower()
+    return reservation.path == "/" or (path if path.endswith("/") else path + "/").startswith(reservation.path.lower())
+
+
+def site_paths(context: Context) -> dict[str, list[str]]:
+    """Paths the site serves: site name -> its applications and virtual directories, "" -> URLs logged with N/A."""
+    paths = {record.data.get("name") or "": list(record.data.get("paths", ())) for record in _sites(context)}
+    stats = merged_stats(context, context.parsed.get("httperr", []), "httperr", HttpErrStats)
+    logged = stats.urls.get(NA) if stats is not None else None
+    paths[""] = [str(url) for url, _ in logged.most_common()] if logged else []
+    return paths
+
+
+def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
+    records = [r for result in results for r in result.records]
+    facts.add("urlacl.reservations", len(records), [r.source for r in records[:1]],
+              f"URL reservations listed: {len(records)}")
+    paths = site_paths(context)
+    bindings = site_bindings(context)
+    if bindings:
+        _conflicts_with_bindings(facts, records, bindings, paths)
+    else:
+        _no_conflict_on_any_port(facts, records, paths)
+
+
+def _conflicts_with_bindings(facts: Facts, records: list[Record], bindings: list[Binding],
+                             paths: dict[str, list[str]]) -> None:
+    found = []
+    for record in records:
+        reservation: UrlReservation = record.data
+        others = other_accounts(reservation)
+        if not others:
+            continue
+        for binding in bindings:
+            served = paths.get(binding.site, []) + paths[""]
+            hit = next((p for p in served if covers_path(reservation, p)), None)
+            if takes_requests_of(reservation, binding) and (reservation.path == "/" or hit):
+                found.append((record, binding, others, hit))
+                break
+    if not found:
+        facts.add("urlacl.site_conflicts", 0, [b.source for b in bindings],
+                  f"no reservation for another account covers a site binding and its paths (bindings read: {len(bindings)})")
+        return
+    record, binding, others, hit = found[0]
+    reservation = record.data
+    what = f"path {hit}" if reservation.path != "/" else "every path"
+    how = (f"{reservation.url} is reserved for {', '.join(others)} and takes {what} of site "
+           f"{binding.site or '(unnamed)'}'s binding {binding.scheme} {binding.ip}:{binding.port}:{binding.host}")
+    if len(found) > 1:
+        how += f"; reservations like it: {len(found)} in all"
+    sources = [record.source, binding.source] + [r.source for r, *_ in found[1:]]
+    facts.add("urlacl.site_conflicts", len(found), sources, how)
+    facts.add("urlacl.conflict_url", reservation.url, [record.source], "its Reserved URL line")
+    facts.add("urlacl.conflict_accounts", ", ".join(others), [record.source], "its User lines that may listen")
+
+
+def _no_conflict_on_any_port(facts: Facts, records: list[Record], paths: dict[str, list[str]]) -> None:
+    """Without the site's bindings only a clean answer is certain: no reservation for another
+    account covers a path the site serves, whatever its port (or none is for another account)."""
+    served = [p for listed in paths.values() for p in listed]
+    others = [r for r in records if other_accounts(r.data)]
+    if not others:
+        facts.add("urlacl.site_conflicts", 0, [r.source for r in records[:1]],
+                  "no reservation is for an account other than IIS's and Windows' own")
+    elif served and not any(r.data.path == "/" or any(covers_path(r.data, p) for p in served) for r in others):
+        facts.add("urlacl.site_conflicts", 0, [r.source for r in others],
+                  "no reservation for another account covers, on any port, a path the site serves or HTTPERR "
+                  f"logged with N/A (paths known: {len(served)})")
+
+
+SOURCE = Source("urlacl", ("urlacl",), {
+    "urlacl.reservations": NUMBER, "urlacl.site_conflicts": NUMBER, "urlacl.conflict_url": STRING,
+    "urlacl.conflict_accounts": STRING,
+}, collect)
