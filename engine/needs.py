@@ -21,7 +21,7 @@ class InPlay:
 
     rule: Rule
     # How many of its conditions already hold on evidence (constants, known on every
-    # server, do not count).
+    # server, and `absent` conditions, which hold for want of evidence, do not count).
     evidence_held: int
     # Its conditions on facts not known yet (an `absent` condition needs nothing).
     unknown: tuple[Condition, ...]
@@ -50,7 +50,8 @@ def rule_in_play(kb: KnowledgeBase, rule: Rule, inference: InferenceResult, know
     held_here = (held if held is not None else held_by_rule(inference)).get(rule.id, set())
     if any(c.fact in known and i not in held_here for i, c in enumerate(rule.when)):
         return None
-    evidence_held = sum(1 for i in held_here if not getattr(kb.facts.get(rule.when[i].fact), "constant", False))
+    evidence_held = sum(1 for i in held_here if rule.when[i].operator != "absent"
+                        and not getattr(kb.facts.get(rule.when[i].fact), "constant", False))
     unknown = tuple(c for c in rule.when if c.fact not in known and c.operator != "absent")
     return InPlay(rule, evidence_held, unknown)
 
