@@ -262,7 +262,10 @@ def test_netstat_german_utf16():
 def test_netsh_real_outputs():
     iot = parse(REAL / "netsh_http_show_servicestate_iotbay.txt")
     assert not iot.skips
-    assert [r.data["section"] for r in iot.result.records] == ["session", "urlgroup", "session", "urlgroup", "queue", "queue"]
+    assert [r.data.section for r in iot.result.records] == ["session", "urlgroup", "session", "urlgroup", "queue", "queue"]
+    groups = [r.data for r in iot.result.records if r.data.section == "urlgroup"]
+    assert [g.items for g in groups] == [["HTTP://*:5357/4C2CDC17-BEFE-4441-899A-CC530F03F2DF/"], ["HTTP://LOCALHOST:8080/"]]
+    assert [g.values["max connections"] for g in groups] == ["inherited", "inherited"]
     facts = derive_facts([iot.result], default_kb())
     assert (facts.value("netsh.queue_max_requests_min"), facts.value("netsh.min_send_rate"), facts.value("netsh.idle_timeout_s")) == (1000, 150, 120)
     kb = derive_facts([parse(REAL / "netsh_http_show_servicestate_session_ms_kb3137046.txt").result], default_kb())

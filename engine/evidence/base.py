@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, Callable, Iterable, Iterator
+from typing import Any, BinaryIO, Callable, Generic, Iterable, Iterator, TypeVar
+
+Data = TypeVar("Data")
 
 
 class NotThisKind(Exception):
@@ -77,15 +79,21 @@ def merged_skips(*lists: list[Skip]) -> SkipList:
 
 
 @dataclass(slots=True)
-class Record:
-    """One piece of evidence a parser read. `kind` says which parser made it."""
+class Record(Generic[Data]):
+    """One piece of evidence a parser read. `kind` says which parser made it.
+
+    `data` is the parser's own dataclass (`bootini.BootEntry`, `netsh.NetshSection`...),
+    so a facts step reads named, typed fields and a renamed field fails where it is read.
+    """
 
     kind: str
     source: SourceRef
-    # The parser's own typed record (a dataclass: `bootini.BootEntry`,
-    # `systeminfo.SystemInfo`), or a dict for the parsers not moved to one yet.
-    data: Any
+    data: Data
     time: datetime | None = None
+
+    def at(self, line: int | None) -> SourceRef:
+        """Where one value of this record was read: `line` of its file, or the record's own line when None."""
+        return SourceRef(self.source.path, self.source.line if line is None else line)
 
 
 @dataclass(slots=True)

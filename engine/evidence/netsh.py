@@ -28,19 +28,45 @@ the section is known from the `Server session ID:`, `URL group ID:` and
 ...     "    Request queue name: DefaultAppPool",
 ...     "        Max requests: 1000",
 ... ]))
->>> [(r.data["section"], r.data["values"]) for r in result.records]
-[('session', {'minimum send rate (bytes/sec)': '150'}), ('queue', {'max requests': '1000'})]
+>>> [(r.data.section, r.data.id, r.data.number("max requests")) for r in result.records]
+[('session', 'FF00000420000001', None), ('queue', 'DefaultAppPool', 1000)]
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from typing import Literal
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 
 KIND = "netsh"
+Section = Literal["session", "urlgroup", "queue"]
 PAIR = re.compile(r"^\s*(?P<key>[^:]+?)\s*:\s*(?P<value>.*?)\s*(?:\*\*.*|<-+.*)?$")
-SECTIONS = {"server session id": "session", "url group id": "urlgroup", "request queue name": "queue"}
+SECTIONS: dict[str, Section] = {"server session id": "session", "url group id": "urlgroup", "request queue name": "queue"}
 HEADINGS = {"properties", "timeouts", "url groups", "request queues", "registered urls", "process ids", "controller process id"}
+
+
+@dataclass(slots=True)
+class NetshSection:
+    """One server session, URL group or request queue of the output (a record's `data`).
+
+    Its `name: value` lines are kept by their lower-cased label, as written: which
+    labels appear varies with the Windows version, and only a few are ever read.
+    """
+
+    section: Section
+    # The session or URL group ID, or the request queue's name.
+    id: str
+    values: dict[str, str] = field(default_factory=dict)
+    # Line of each label, for file:line sources.
+    line_of: dict[str, int] = field(default_factory=dict)
+    # The registered URLs and process ids listed under it, one per line without a label.
+    items: list[str] = field(default_factory=list)
+
+    def number(self, label: str) -> int | None:
+        """The value of `label` as a whole number; None when absent or not a number."""
+        raw = self.values.get(label, "")
+        return int(raw) if raw.isdigit() else None
 
 
 def sniff(head: str) -> bool:
@@ -51,7 +77,7 @@ def sniff(head: str) -> bool:
 
 def parse(lines: Lines) -> ParseResult:
     result = ParseResult(kind=KIND)
-    current: Record | None = None
+    current: Record[NetshSection] | None = None
     in_queues = False
     for number, line in lines:
         text = line.strip()
@@ -62,9 +88,9 @@ def parse(lines: Lines) -> ParseResult:
             if current is not None:
                 result.data_lines += 1
                 if "://" in text or text.split()[0].isdigit():
-                    current.data.setdefault("items", []).append(text.split()[0])
+                    current.data.items.append(text.split()[0])
                 elif text.lower() == "timeout values inherited":
-                    current.data["values"]["timeouts"] = "inherited"
+                    current.data.values["timeouts"] = "inherited"
                 else:
                     result.skips.append(Skip(number, "not a `name: value` line of netsh"))
             continue
@@ -73,7 +99,7 @@ def parse(lines: Lines) -> ParseResult:
         if key == "request queues":
             in_queues = True
         if key in SECTIONS and (key != "request queue name" or in_queues or current is None):
-            current = Record(KIND, lines.ref(number), {"section": SECTIONS[key], "id": value, "values": {}, "line_of": {}})
+            current = Record(KIND, lines.ref(number), NetshSection(SECTIONS[key], value))
             result.records.append(current)
             result.data_lines += 1
             continue
@@ -83,10 +109,10 @@ def parse(lines: Lines) -> ParseResult:
         if key in HEADINGS and not value:
             continue
         if key == "request queue name":
-            current.data["values"]["queue"] = value
+            current.data.values["queue"] = value
             continue
-        current.data["values"].setdefault(key, value)
-        current.data["line_of"].setdefault(key, number)
+        current.data.values.setdefault(key, value)
+        current.data.line_of.setdefault(key, number)
     if not result.records:
         raise NotThisKind("no server session, URL group or request queue found")
     return result

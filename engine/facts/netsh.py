@@ -3,43 +3,40 @@ session's minimum send rate and idle timeout (with the URL groups that override 
 from __future__ import annotations
 
 from ..evidence.base import ParseResult, Record, SourceRef
+from ..evidence.netsh import NetshSection, Section
 from .model import NUMBER, Context, Facts, Source
 
 SESSION_FACTS = (("netsh.min_send_rate", "minimum send rate (bytes/sec)"),
                  ("netsh.idle_timeout_s", "idle connection timeout (secs)"))
+Sections = list[Record[NetshSection]]
 
 
-def _number(record: Record, key: str) -> int | None:
-    raw = record.data["values"].get(key, "")
-    return int(raw) if raw.isdigit() else None
+def _ref(record: Record[NetshSection], label: str) -> SourceRef:
+    return record.at(record.data.line_of.get(label))
 
 
-def _ref(record: Record, key: str) -> SourceRef:
-    return SourceRef(record.source.path, record.data["line_of"].get(key, record.source.line))
-
-
-def _lowest(records: list[Record], section: str, key: str, skip_zero: bool = False) -> tuple[int, Record] | None:
-    found = [(n, r) for r in records if r.data["section"] == section
-             for n in [_number(r, key)] if n is not None and not (skip_zero and n == 0)]
+def _lowest(records: Sections, section: Section, label: str, skip_zero: bool = False) -> tuple[int, Record[NetshSection]] | None:
+    found = [(n, r) for r in records if r.data.section == section
+             for n in [r.data.number(label)] if n is not None and not (skip_zero and n == 0)]
     return min(found, key=lambda item: item[0]) if found else None
 
 
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
-    records = [r for result in results for r in result.records]
+    records: Sections = [r for result in results for r in result.records]
     queue = _lowest(records, "queue", "max requests")
     if queue:
         value, record = queue
         facts.add("netsh.queue_max_requests_min", value, [_ref(record, "max requests")],
-                  f"request queue {record.data['id']}: Max requests {value:,}")
-    for fact, key in SESSION_FACTS:
-        found = _lowest(records, "session", key, skip_zero=True)
+                  f"request queue {record.data.id}: Max requests {value:,}")
+    for fact, label in SESSION_FACTS:
+        found = _lowest(records, "session", label, skip_zero=True)
         if found:
             value, record = found
-            overrides = [r for r in records if r.data["section"] == "urlgroup" and (_number(r, key) or 0) not in (0, value)]
-            how = f"server session {record.data['id']}: {key} {value:,}"
+            overrides = [r for r in records if r.data.section == "urlgroup" and (r.data.number(label) or 0) not in (0, value)]
+            how = f"server session {record.data.id}: {label} {value:,}"
             if overrides:
-                how += "; URL group(s) override it: " + ", ".join(f"{r.data['id']} {_number(r, key):,}" for r in overrides)
-            facts.add(fact, value, [_ref(record, key)] + [_ref(r, key) for r in overrides], how)
+                how += "; URL group(s) override it: " + ", ".join(f"{r.data.id} {r.data.number(label):,}" for r in overrides)
+            facts.add(fact, value, [_ref(record, label)] + [_ref(r, label) for r in overrides], how)
 
 
 SOURCE = Source("netsh", ("netsh",), {
