@@ -51,34 +51,46 @@ def assess(facts: Facts, kb: KnowledgeBase, host: str = UNNAMED_HOST,
     )
 
 
-def _conflict_out(kb: KnowledgeBase, conflict) -> out.Conflict:
-    """Both sides of an answer against the evidence, in words."""
-    def described(name: str) -> str:
-        spec = kb.facts.get(name)
-        return spec.description if spec else name
+# Which side of a conflict the rules used, and why, in the report's words.
+CONFLICT_USED = {
+    "evidence": "the evidence was used: a value worked out from the files wins over an answer "
+                "unless the answer overrides it on purpose",
+    "answer": "your answer was used, as you chose to override the evidence on purpose",
+}
 
-    unit = kb.fact_units.get(conflict.evidence_fact)
-    computed = f"{described(conflict.evidence_fact)}: {format_value(conflict.evidence_value, unit)}"
-    if conflict.evidence_how:
-        computed += f" ({conflict.evidence_how})"
-    used = ("the evidence was used" if conflict.kept == "evidence"
-            else "your answer was used, as you asked to override the evidence")
-    text = (f"You answered {format_value(conflict.answered)} to \"{described(conflict.fact)}\", "
-            f"but the evidence says otherwise - {computed}; {used}.")
+
+def conflict_sides(kb: KnowledgeBase, conflict) -> tuple[str, str]:
+    """Both sides of an answer against the evidence, in words: the answer and the fact it
+    was for, and what the evidence worked out, with how. The report and the wizard say both."""
+    spec = kb.facts.get(conflict.fact)
+    answered = f"{value_words(kb, conflict.fact, conflict.answered)} to \"{spec.description if spec else conflict.fact}\""
+    return answered, fact_words(kb, conflict.evidence_fact, conflict.evidence_value, conflict.evidence_how)
+
+
+def value_words(kb: KnowledgeBase, name: str, value: Any) -> str:
+    """A fact's value as a person writes it, with its unit: '5.62 times', '63%', '19 MB'."""
+    unit = kb.fact_units.get(name)
+    return format_value(value, unit) + (f" {unit}" if unit and unit != "share" else "")
+
+
+def fact_words(kb: KnowledgeBase, name: str, value: Any, how: str = "") -> str:
+    """'What the fact is: its value (how it was worked out)'."""
+    spec = kb.facts.get(name)
+    text = f"{spec.description if spec else name}: {value_words(kb, name, value)}"
+    return f"{text} ({how})" if how else text
+
+
+def _conflict_out(kb: KnowledgeBase, conflict) -> out.Conflict:
+    answered, computed = conflict_sides(kb, conflict)
+    text = f"You answered {answered}, but the evidence says otherwise - {computed}; {CONFLICT_USED[conflict.kept]}."
     return out.Conflict(fact=conflict.fact, answered=conflict.answered, evidence_fact=conflict.evidence_fact,
                         evidence_value=conflict.evidence_value, text=text, kept=conflict.kept)
 
 
 def _fact_text(kb: KnowledgeBase, facts: Facts, name: str) -> out.Evidence:
     fact = facts[name]
-    spec = kb.facts.get(name)
-    label = spec.description if spec else name
-    shown = format_value(fact.value, spec.unit if spec else None)
-    unit = f" {spec.unit}" if spec and spec.unit and spec.unit != "share" else ""
-    text = f"{label}: {shown}{unit}"
-    if fact.how:
-        text += f" ({fact.how})"
-    return out.Evidence(fact=name, value=fact.value, text=text, sources=[str(s) for s in fact.sources])
+    return out.Evidence(fact=name, value=fact.value, text=fact_words(kb, name, fact.value, fact.how),
+                        sources=[str(s) for s in fact.sources])
 
 
 def _step(kb: KnowledgeBase, rule, values: dict[str, Any], facts: Facts | None = None,

@@ -4,7 +4,8 @@ The wizard talks through an injected `Console` (`wizard/console.py`), so a test 
 script a whole session. This module runs the conversation: it reads evidence, picks the
 server the questions are about, asks the question `engine/questioning.py` chooses next
 (`wizard/asking.py` shows it and takes the reply), records the answers in the `Session`,
-and ends with the report, the checklist (`wizard/checklist.py`) and the saved session.
+asks which side to use when evidence contradicts an answer (`wizard/conflicts.py`), and
+ends with the report, the checklist (`wizard/checklist.py`) and the saved session.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from httperr_doctor.engine.templates import format_value
 
 from .asking import ATTACH, BACK, OTHER, RETYPE, STOP, UNKNOWN, WHY, present, reply_to, typed_value
 from .checklist import run_checklist
+from .conflicts import settle_conflicts
 from .console import Console, clip
 from .prompts import Prompt
 from .report_file import write_report
@@ -84,6 +86,7 @@ class Wizard:
             if path not in self.session.evidence:
                 self.session.evidence.append(path)
         self._choose_server()
+        self._settle_conflicts()
         return usable
 
     def _choose_server(self) -> None:
@@ -141,9 +144,14 @@ class Wizard:
 
         threading.Thread(target=work, name="httperr-doctor-lookahead", daemon=True).start()
 
+    def _settle_conflicts(self) -> None:
+        """Answers the evidence now contradicts: both sides shown, the person chooses."""
+        settle_conflicts(self.console, self.kb, self.evidence, self.session)
+
     def _answer(self, candidate: Candidate, value) -> None:
         question = candidate.question
         self.session.answers.append(Answer(question.id, question.fact, value))
+        self._settle_conflicts()
         self.show_standing()
 
     def _take_back(self) -> None:

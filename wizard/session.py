@@ -1,4 +1,5 @@
-"""A wizard session as a file: the evidence paths and the answers, in the order given.
+"""A wizard session as a file: the evidence paths and the answers, in the order given
+(each with the side the person chose if evidence contradicted it: `kept`).
 
 The same file serves three purposes: Ctrl-C saves it and `--resume` continues it;
 `--answers FILE` replays it without a terminal (a ticket attachment or a regression
@@ -24,12 +25,15 @@ from typing import Any
 
 import yaml
 
+from httperr_doctor.engine.facts import OverrideEvidence
 from httperr_doctor.engine.knowledge import yaml_hazards
 
 FORMAT = "httperr-doctor-session"
 VERSION = 1
 # A session holds a few dozen short answers: a few KB. Far more is not a session.
 MAX_SESSION_BYTES = 1024 * 1024
+# Which side a person chose when an answer met evidence that says otherwise.
+EVIDENCE, ANSWER = "evidence", "answer"
 
 
 class SessionError(ValueError):
@@ -43,11 +47,20 @@ class Answer:
     value: Any = None
     # "I don't know / can't check": the fact stays missing; the question is not asked again.
     unknown: bool = False
+    # Set once the answer met evidence that says otherwise and the person chose a side:
+    # EVIDENCE (the default) or ANSWER (override the evidence on purpose).
+    kept: str | None = None
 
     def to_dict(self) -> dict:
         data = {"question": self.question, "fact": self.fact}
         data.update({"unknown": True} if self.unknown else {"value": self.value})
+        if self.kept:
+            data["kept"] = self.kept
         return data
+
+    def given(self) -> Any:
+        """The value as the engine takes it: marked when it overrides the evidence on purpose."""
+        return OverrideEvidence(self.value) if self.kept == ANSWER else self.value
 
 
 @dataclass
@@ -71,8 +84,8 @@ class Session:
     finished: bool = False
 
     def known(self) -> dict[str, Any]:
-        """fact -> value for every real answer (later answers win)."""
-        return {a.fact: a.value for a in self.answers if not a.unknown}
+        """fact -> value for every real answer (later answers win), as the engine takes them."""
+        return {a.fact: a.given() for a in self.answers if not a.unknown}
 
     def skipped(self) -> set[str]:
         return {a.question for a in self.answers if a.unknown}
@@ -148,7 +161,8 @@ def load_session(path: str | Path) -> Session:
         raise SessionError(f"{path} is a session of version {_short(data.get('version'))}; this httperr-doctor reads version {VERSION}")
     try:
         answers = [Answer(question=_word(a["question"]), fact=_word(a["fact"]), value=_plain_value(a.get("value")),
-                          unknown=bool(a.get("unknown", False))) for a in data.get("answers") or []]
+                          unknown=bool(a.get("unknown", False)), kept=_side(a.get("kept")))
+                   for a in data.get("answers") or []]
         ticks = [Tick(**{k: _word(t[k]) for k in ("cause", "item", "title", "status")}) for t in data.get("checklist") or []]
         evidence = [_word(p) for p in data.get("evidence") or []]
     except (KeyError, TypeError, AttributeError, ValueError) as error:
@@ -205,6 +219,13 @@ def _word(value: Any) -> str:
     if isinstance(value, (dict, list)) or value is None:
         raise ValueError(f"expected text, found {type(value).__name__}")
     return str(value)
+
+
+def _side(value: Any) -> str | None:
+    """Which side of a conflict the person chose, if they were asked."""
+    if value is None or value in (EVIDENCE, ANSWER):
+        return value
+    raise ValueError(f"kept must be {EVIDENCE} or {ANSWER}, not {_short(value)}")
 
 
 def _plain_value(value: Any) -> Any:

@@ -13,7 +13,7 @@ from .catalogue import catalogue
 from .combine import derive_facts, evidence_facts, with_answers
 from .memory import npp_limit_mb
 from .merging import merge_stats
-from .model import Fact, Facts
+from .model import Fact, Facts, OverrideEvidence
 
-__all__ = ["Fact", "Facts", "catalogue", "derive_facts", "evidence_facts", "merge_stats", "npp_limit_mb",
-           "with_answers"]
+__all__ = ["Fact", "Facts", "OverrideEvidence", "catalogue", "derive_facts", "evidence_facts", "merge_stats",
+           "npp_limit_mb", "with_answers"]

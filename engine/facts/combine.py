@@ -9,7 +9,7 @@ from ..timezones import Zone
 from . import (appconfig, bcdedit, bootini, eventlog, httperr, iislog, limits, load, manifest, memory, netsh, netstat,
                perfmon, poolmon, regquery, sequence, series, systeminfo, urlacl)
 from ..conditions import holds
-from .model import Conflict, Context, Facts
+from .model import Conflict, Context, Facts, OverrideEvidence
 
 if TYPE_CHECKING:
     from ..knowledge import KnowledgeBase
@@ -48,7 +48,8 @@ def evidence_facts(results: list[ParseResult], kb: KnowledgeBase, zone: Zone | N
     return facts
 
 
-# An answer that keeps the person's other answers even where the evidence says otherwise.
+# An answer that keeps every answer given even where the evidence says otherwise
+# (`OverrideEvidence` does the same for one answer).
 OVERRIDE = "answer.override_evidence"
 
 
@@ -59,14 +60,14 @@ def _against_evidence(kb: KnowledgeBase, evidence: Facts, name: str, value: Any,
     if name in evidence:
         fact = evidence[name]
         if fact.value != value:
-            return Conflict(name, value, name, fact.value, fact.how, kept)
+            return Conflict(name, value, name, fact.value, fact.how, kept, tuple(fact.sources))
         return None
     spec = kb.facts.get(name)
     for settle in (spec.settled_by if spec is not None else ()):
         known = [evidence[c.fact] for c in settle.when if c.fact in evidence]
         if (len(known) == len(settle.when) and settle.value != value
                 and all(holds(c, True, evidence[c.fact].value) for c in settle.when)):
-            return Conflict(name, value, known[0].name, known[0].value, known[0].how, kept)
+            return Conflict(name, value, known[0].name, known[0].value, known[0].how, kept, tuple(known[0].sources))
     return None
 
 
@@ -74,14 +75,16 @@ def with_answers(evidence: Facts, answers: dict[str, Any] | None, kb: KnowledgeB
     """Evidence facts plus a person's answers, with the facts worked out from both.
 
     Split from `evidence_facts` so the wizard can try many hypothetical answers
-    without reading the evidence again; `evidence` is not modified.
+    without reading the evidence again; `evidence` is not modified. An answer against
+    the evidence is a conflict, and the evidence wins unless the answer overrides it.
     """
     facts = Facts(evidence)
     facts.time_notes = list(evidence.time_notes)
     facts.sources_read = set(evidence.sources_read)
-    override = bool((answers or {}).get(OVERRIDE))
-    for name, value in (answers or {}).items():
-        conflict = _against_evidence(kb, evidence, name, value, override)
+    override_all = bool((answers or {}).get(OVERRIDE))
+    for name, given in (answers or {}).items():
+        value = given.value if isinstance(given, OverrideEvidence) else given
+        conflict = _against_evidence(kb, evidence, name, value, override_all or isinstance(given, OverrideEvidence))
         if conflict is not None:
             facts.conflicts.append(conflict)
             if conflict.kept == "evidence":

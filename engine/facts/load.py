@@ -24,8 +24,10 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     if not around or not usual:
         return
     at_drops = statistics.mean(around)
-    facts.add("load.requests_per_minute_at_drops", at_drops)
-    facts.add("load.ratio_at_drops", at_drops / usual,
+    # The drop lines pick the minutes compared; the IIS side is a rate over the whole log.
+    drops = httperr.examples.get("Connection_Dropped", [])
+    facts.add("load.requests_per_minute_at_drops", at_drops, drops)
+    facts.add("load.ratio_at_drops", at_drops / usual, drops,
               how=f"{format_value(at_drops)} requests/min in the minutes with drops against a usual (median) {format_value(usual)} requests/min")
 
 

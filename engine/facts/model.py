@@ -67,6 +67,18 @@ class Conflict:
     evidence_value: Any
     evidence_how: str
     kept: str  # "evidence", or "answer" when the person overrode the evidence on purpose
+    evidence_sources: tuple[SourceRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class OverrideEvidence:
+    """An answer given on purpose against what the evidence worked out: the rules use it.
+
+    Put in the answers in place of the plain value (`{fact: OverrideEvidence(False)}`), so
+    the choice is one answer's, not every answer's as with `answer.override_evidence`.
+    """
+
+    value: Any
 
 
 @dataclass
