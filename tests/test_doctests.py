@@ -1,4 +1,4 @@
-"""Run the doctests in every engine module (parsers show real sample lines there)."""
+"""Run the doctests in every engine and wizard module (parsers show real sample lines there)."""
 from __future__ import annotations
 
 import doctest
@@ -8,9 +8,13 @@ import pkgutil
 import pytest
 
 import httperr_doctor.engine as engine
+import httperr_doctor.wizard as wizard
 from httperr_doctor.engine.rule_engines import durable_importable
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(engine.__path__, "httperr_doctor.engine."))
+# `__main__` runs the program when imported.
+MODULES = sorted(m.name for package in (engine, wizard)
+                 for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+                 if not m.name.endswith(".__main__"))
 
 
 @pytest.mark.parametrize("name", MODULES)
