@@ -134,9 +134,8 @@ def _reason_series(stats: HttpErrStats, sources: list[str], benign: set[str],
         points = {reason: _minute_points(by_reason[reason]) for reason in order}
         unit = "entries per minute"
     else:
-        origin = minute_number(start)
-        bucketed = counts.buckets_by_reason(origin, width)
-        points = {reason: [(text_of_minute(k), float(v)) for k, v in sorted(bucketed.get(reason, {}).items())]
+        origin = minute_number(start)  # a reason at a time: every reason's buckets at once peak the whole run
+        points = {reason: [(text_of_minute(k), float(v)) for k, v in sorted(counts.buckets(reason, origin, width).items())]
                   for reason in order}
         unit = f"entries per {width} minutes"
     return [out.Series(name=f"httperr.reason.{reason}", label=reason, group="reason", unit=unit,

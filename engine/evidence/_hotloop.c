@@ -791,7 +791,10 @@ static inline Py_ssize_t day_next(const Day *d, Py_ssize_t i, long long *slot, l
 
 typedef int (*day_fn)(const Day *day, void *state);
 
-static int each_day(PyObject *days, PyObject *sparse, day_fn each, void *state)
+/* 1 when the reason's days are wanted, 0 to pass them by unread, -1 on error. */
+typedef int (*reason_fn)(PyObject *reason, void *state);
+
+static int each_day(PyObject *days, PyObject *sparse, reason_fn wanted, day_fn each, void *state)
 {
     for (int form = 0; form < 2; form++) {
         PyObject *dict = form ? sparse : days, *key, *value;
@@ -806,6 +809,12 @@ static int each_day(PyObject *days, PyObject *sparse, day_fn each, void *state)
                 return -1;
             }
             Day d = {PyTuple_GET_ITEM(key, 0), PyTuple_GET_ITEM(key, 1), {0}, 0, form};
+            int want = wanted ? wanted(d.reason, state) : 1;
+            if (want <= 0) {
+                if (want < 0)
+                    return -1;
+                continue;
+            }
             if (open_counts(value, &d.view) < 0)
                 return -1;
             d.n = d.view.len / d.view.itemsize / (form ? 2 : 1);
@@ -906,7 +915,7 @@ static PyObject *minute_stats(PyObject *module, PyObject *const *args, Py_ssize_
         return NULL;
     }
     PyObject *found = PyDict_New();
-    if (found && each_day(args[0], args[1], note_day, found) < 0)
+    if (found && each_day(args[0], args[1], NULL, note_day, found) < 0)
         Py_CLEAR(found);
     return found;
 }
@@ -935,20 +944,25 @@ static int flush_bucket(PyObject *out, long long bucket, long long total)
     return failed;
 }
 
+static int wanted_reason(PyObject *reason, void *state)
+{
+    /* `only` is None (every reason), one reason, or a frozenset of reasons counted together under that frozenset. */
+    PyObject *only = ((Buckets *)state)->only;
+    if (only == Py_None)
+        return 1;
+    return PyFrozenSet_Check(only) ? PySet_Contains(only, reason) : PyObject_RichCompareBool(reason, only, Py_EQ);
+}
+
 static int bucket_day(const Day *d, void *state)
 {
     Buckets *b = state;
-    if (b->only != Py_None) {
-        int same = PyObject_RichCompareBool(d->reason, b->only, Py_EQ);
-        if (same <= 0)
-            return same;
-    }
-    PyObject *out = PyDict_GetItemWithError(b->found, d->reason);  /* a stored day yields its (maybe empty) dict */
+    PyObject *name = PyFrozenSet_Check(b->only) ? b->only : d->reason;
+    PyObject *out = PyDict_GetItemWithError(b->found, name);  /* a stored day yields its (maybe empty) dict */
     if (!out) {
         if (PyErr_Occurred())
             return -1;
         out = PyDict_New();
-        if (!out || PyDict_SetItem(b->found, d->reason, out) < 0) {
+        if (!out || PyDict_SetItem(b->found, name, out) < 0) {
             Py_XDECREF(out);
             return -1;
         }
@@ -981,7 +995,8 @@ static int bucket_day(const Day *d, void *state)
 
 PyDoc_STRVAR(minute_buckets_doc,
 "minute_buckets(days, sparse, bases, origin, width, only) -> {reason: {bucket start: count}}\n\n"
-"MinuteCounts.buckets_by_reason in one pass; bases maps each day to its minute number.");
+"MinuteCounts.buckets_by_reason in one pass; bases maps each day to its minute number; only is None,\n"
+"a reason, or a frozenset of reasons summed under that frozenset.");
 
 static PyObject *minute_buckets(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -997,7 +1012,7 @@ static PyObject *minute_buckets(PyObject *module, PyObject *const *args, Py_ssiz
         Py_XDECREF(b.found);
         return NULL;
     }
-    if (each_day(args[0], args[1], bucket_day, &b) < 0)
+    if (each_day(args[0], args[1], wanted_reason, bucket_day, &b) < 0)
         Py_CLEAR(b.found);
     return b.found;
 }

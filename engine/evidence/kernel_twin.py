@@ -78,26 +78,33 @@ def minute_stats(days: dict, sparse: dict) -> dict[str, list]:
     return found
 
 
-def minute_buckets(days: dict, sparse: dict, bases: dict, origin: int, width: int, only: str | None) -> dict:
+def minute_buckets(days: dict, sparse: dict, bases: dict, origin: int, width: int,
+                   only: str | frozenset[str] | None) -> dict:
     """{reason: {bucket start: count}} in buckets of `width` minutes (a divisor of 1,440) from minute `origin`.
 
     Bucket edges fall at the same clock minute every day, so a dense day is a few
-    slice sums and a busy sparse day is cut at the bucket edges.
+    slice sums and a busy sparse day is cut at the bucket edges. `only` is one reason,
+    or a frozenset of reasons summed under that frozenset (one dict for a group).
     """
+    together = isinstance(only, frozenset)
+
+    def wanted(reason: str) -> bool:
+        return only is None or (reason in only if together else reason == only)
     phase = origin % width
     edges = [0, *range(phase, DAY_SLOTS, width), DAY_SLOTS] if phase else [*range(0, DAY_SLOTS, width), DAY_SLOTS]
     spans = [(low, high) for low, high in zip(edges, edges[1:]) if high > low]
     found: dict[str, dict[int, int]] = {}
     for (reason, day), counts in days.items():
-        if only is None or reason == only:
-            out = found.setdefault(reason, {})
+        if wanted(reason):
+            out = found.setdefault(only if together else reason, {})
             for low, high in spans:
                 total = sum(counts[low:high])
                 if total:
                     _add(out, origin + (bases[day] + low - origin) // width * width, total)
     for (reason, day), quiet in sparse.items():
-        if only is None or reason == only:
-            _sparse_buckets(found.setdefault(reason, {}), quiet, bases[day] - origin, origin, width, spans)
+        if wanted(reason):
+            _sparse_buckets(found.setdefault(only if together else reason, {}), quiet, bases[day] - origin, origin, width,
+                            spans)
     return found
 
 
