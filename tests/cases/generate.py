@@ -1060,7 +1060,9 @@ CASES = [
 
 
 def main() -> None:
-    for name, host, build in CASES:
+    from stories import STORIES
+
+    for name, host, build in CASES + STORIES:
         folder = HERE / name
         if folder.exists():
             shutil.rmtree(folder)
