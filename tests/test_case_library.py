@@ -83,3 +83,23 @@ def test_calibration_counts_a_cause_as_right_only_when_it_is_the_expected_or_an_
                                            [c for c, _ in scores], scores)
     rows = accuracy.calibration([make([("a", 0.9), ("c", 0.8), ("b", 0.5), ("d", 0.1)])])
     assert rows == [("under 30%", 1, 0), ("30-70%", 1, 1), ("over 70%", 2, 1)]
+
+
+def test_a_url_reservation_added_before_503_na_strengthens_the_conflict(tmp_path):
+    """The IIS Support Blog story: 503 N/A lines alone, then with the HttpEvent 15007 that explained them."""
+    import shutil
+
+    story = accuracy.HERE / "story-urlacl-plus80-503na"
+    alone = tmp_path / "alone"
+    shutil.copytree(story / "HTTPERR", alone / "HTTPERR")
+    from httperr_doctor.engine.diagnosis import diagnose
+
+    without = {c.id: c.confidence for c in diagnose([str(alone)]).causes}
+    with_event = dict(outcome(story).scores)
+    assert with_event["url-reservation-conflict"] > without["url-reservation-conflict"]
+
+
+def test_a_pool_past_90_percent_of_its_ceiling_is_not_called_ample_headroom():
+    """Amol's 'Leak' tag on 4 GB x64: 113 MB below a 3 GB ceiling is RAM nearly gone, not room to spare."""
+    result = outcome(accuracy.HERE / "story-myfault-leak-tag")
+    assert "nonpaged-pool-exhausted" in result.ranked[:3]

@@ -117,6 +117,7 @@ def test_files_read_reach_the_key_numbers_with_3gb_and_netsh(tmp_path):
 def test_httpevent_bind_failures_are_read_and_named_without_claiming_503_na():
     report = diagnose_json(Path(__file__).resolve().parent / "fixtures" / "eventlog" / "httpevent-system.txt")
     assert report["servers"][0]["facts"]["event.http_bind_failed.count"] == 1  # the 15007 reservation added is not a failure
+    assert report["servers"][0]["facts"]["event.http_reservation_added.count"] == 1
     cause = _cause(report, "url-reservation-conflict")
     assert "HTTP_BIND_FAILED_LOGGED" in {step["rule"] for step in cause["reasoning"]}
     assert "1 HttpEvent error:" in cause["summary"] and "N/A" not in cause["summary"]

@@ -26,7 +26,9 @@ SRV_EVENTS = (2019, 2020)
 # HTTP.sys's own System-log events (HttpEvent; "HTTP" on Server 2003): it could not bind
 # an address and port (15005), read a URL reservation (15010) or an IP listen-list entry (15014).
 HTTPEVENT_SOURCES = frozenset({"microsoft-windows-httpevent", "httpevent", "http"})
-HTTPEVENT_FACTS = {"event.http_bind_failed.count": {15005, 15010, 15014}}
+# 15007 records a URL reservation being added: not a failure, but a reservation that takes a
+# site's namespace is how 503 N/A starts (R66).
+HTTPEVENT_FACTS = {"event.http_bind_failed.count": {15005, 15010, 15014}, "event.http_reservation_added.count": {15007}}
 APP_ERROR_SOURCE = re.compile(r"^(asp\.net|application error|application hang|isapi|w3svc-wp|\.net runtime)", re.IGNORECASE)
 
 

@@ -65,6 +65,9 @@ def derive(facts: Facts) -> None:
         sources = facts["memory.npp_limit_mb"].sources + facts["memory.npp_used_mb"].sources
         facts.add("memory.npp_free_mb", limit - used, sources,
                   f"{format_value(limit)} MB ceiling - {format_value(used)} MB in use = {format_value(limit - used)} MB free")
+    if limit and used is not None and "memory.npp_used_share" not in facts:
+        facts.add("memory.npp_used_share", used / limit, facts["memory.npp_free_mb"].sources,
+                  f"{format_value(used)} MB in use of a {format_value(limit)} MB ceiling")
     free = facts.value("memory.npp_free_mb")
     if free is not None:
         facts.add("memory.npp_below_floor", free < floor, facts["memory.npp_free_mb"].sources,
@@ -76,5 +79,5 @@ def derive(facts: Facts) -> None:
 
 DERIVATION = Derivation("memory", {
     "memory.npp_floor_mb": NUMBER, "memory.npp_limit_mb": NUMBER, "memory.npp_used_mb": NUMBER,
-    "memory.npp_free_mb": NUMBER, "memory.npp_below_floor": BOOL, "memory.top_tag_share_of_used": NUMBER,
+    "memory.npp_free_mb": NUMBER, "memory.npp_used_share": NUMBER, "memory.npp_below_floor": BOOL, "memory.top_tag_share_of_used": NUMBER,
 }, derive)
