@@ -227,7 +227,10 @@ class Questioner:
                         lo = mid
                     else:
                         hi = mid
-                edges.append(round(hi, 3) if hi < 10 else round(hi))
+                edge = round(hi, 3) if hi < 10 else round(hi)
+                if not edges or edge != edges[-1]:
+                    # A threshold met exactly is a band of its own; rounded, it would read "115 MB to 115 MB".
+                    edges.append(edge)
                 lo, k_lo = hi, band(hi)
         bounds = [0.0] + edges
         unit = f" {question.unit}" if question.unit else ""

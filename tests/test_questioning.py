@@ -34,10 +34,11 @@ def test_refused_case_without_memory_evidence_asks_about_the_pool_or_the_3gb_swi
 def test_refused_case_with_boot_ini_but_no_poolmon_asks_for_the_pool_figure(questioner):
     first = questioner.next_question(evidence(REFUSED, without=("poolmon", "perfmon")))
     assert first.question.id == "npp_used"
-    # 128 MB ceiling (x86 2003 with /3GB): the rules' thresholds at 64 and 20 MB free become bands of MB in use.
-    assert [o.option.label for o in first.outcomes] == ["under 64 MB", "64 MB to 108 MB", "108 MB to 128 MB"]
+    # 128 MB ceiling (x86 2003 with /3GB): the rules' thresholds at 64 and 20 MB free, and at 90% of the
+    # ceiling in use, become bands of MB in use.
+    assert [o.option.label for o in first.outcomes] == ["under 64 MB", "64 MB to 108 MB", "108 MB to 115 MB", "115 MB to 128 MB"]
     movement = {o.option.label: o.standing.confidences.get("nonpaged-pool-exhausted", 0) for o in first.outcomes}
-    assert movement["108 MB to 128 MB"] > 0.9 and movement["under 64 MB"] == 0
+    assert movement["108 MB to 115 MB"] > 0.9 and movement["115 MB to 128 MB"] > 0.9 and movement["under 64 MB"] == 0
 
 
 def test_connection_dropped_only_asks_about_load_or_application_errors(questioner):
