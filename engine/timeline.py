@@ -90,10 +90,10 @@ def _perfmon_series(files: list[tuple[str, ParseResult]]) -> list[out.Series]:
     sources: dict[str, list[str]] = defaultdict(list)
     for path, result in files:
         for record in result.records:
-            if record.data.get("header") or record.time is None:
+            if record.time is None:
                 continue
             minute = record.time.strftime("%Y-%m-%d %H:%M")
-            for counter, value in record.data.get("values", {}).items():
+            for counter, value in record.data.values.items():
                 slot = minutes[counter]
                 slot[minute] = max(value, slot.get(minute, value))
                 if path and path not in sources[counter]:

@@ -149,7 +149,7 @@ def test_perfmon_awkward_copy_utf16_repeated_header_blank_cells_truncated_row():
     assert [s.line for s in done.skips] == [12]  # the truncated last row
     assert done.result.stats.records + len(done.skips) == done.result.data_lines
     blank = done.result.records[-1]
-    assert list(blank.data["values"]) == ["\\\\WEB03\\Memory\\Pool Paged Bytes"]
+    assert list(blank.data.values) == ["\\\\WEB03\\Memory\\Pool Paged Bytes"]
     assert any("joined" in note for note in done.result.notes)
 
 
@@ -323,7 +323,7 @@ def test_poolmon_snapshot_files_over_time_give_the_growing_tag():
 
 def test_poolmon_old_right_aligned_tags_and_totals_lines():
     done = parse(FIXTURES / "poolmon" / "poolmon_old_layout_totals.txt")
-    assert [(r.data["tag"], r.data["type"]) for r in done.result.records] == [
+    assert [(r.data.tag, r.data.pool_type) for r in done.result.records] == [
         ("AvSc", "Nonp"), ("Io", "Nonp"), ("Thre", "Nonp"), ("MmSt", "Paged")]
     assert not done.skips  # the Total lines are sums, not problems
     assert derive_facts([done.result], default_kb()).value("poolmon.top_npp_tag") == "AvSc"
@@ -331,9 +331,9 @@ def test_poolmon_old_right_aligned_tags_and_totals_lines():
 
 def test_poolmon_x64_layout_with_mapped_driver():
     done = parse(FIXTURES / "poolmon" / "poolmon_x64_mapped_driver.txt")
-    rows = {r.data["tag"]: r.data for r in done.result.records}
-    assert rows["ConT"]["bytes"] == 42770432 and rows["ConT"]["driver"] == "Unknown Driver"
-    assert rows["Thre"]["driver"] == "[nt!ps - Thread objects]"
+    rows = {r.data.tag: r.data for r in done.result.records}
+    assert rows["ConT"].bytes == 42770432 and rows["ConT"].driver == "Unknown Driver"
+    assert rows["Thre"].driver == "[nt!ps - Thread objects]"
 
 
 def test_binary_evtx_is_read_through_the_evtx_package(tmp_path):

@@ -41,7 +41,7 @@ def strict_json(text: str):
 def test_a_bad_cell_is_skipped_with_a_note_naming_the_line(cell):
     result = perfmon.parse(Lines("perf.csv", counter_log(cell)))
     assert len(result.records) == 4
-    every = [value for record in result.records for value in record.data["values"].values()]
+    every = [value for record in result.records for value in record.data.values.values()]
     assert len(every) == 8 and all(math.isfinite(v) and abs(v) <= perfmon.MAX_COUNTER_VALUE for v in every)
     (note,) = [n for n in result.notes if "skipped" in n]
     assert note.startswith("4 counter value(s) skipped") and "line 2:" in note and "1 more" in note
@@ -50,7 +50,7 @@ def test_a_bad_cell_is_skipped_with_a_note_naming_the_line(cell):
 def test_large_but_real_counters_are_kept():
     result = perfmon.parse(Lines("perf.csv", counter_log("68719476736")))  # 64 GB of pool
     assert not result.notes
-    assert result.records[0].data["values"]["\\\\WEB01\\Memory\\Pool Nonpaged Bytes"] == 68719476736.0
+    assert result.records[0].data.values["\\\\WEB01\\Memory\\Pool Nonpaged Bytes"] == 68719476736.0
 
 
 @pytest.fixture

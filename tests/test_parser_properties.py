@@ -358,7 +358,7 @@ def test_perfmon_keeps_only_sensible_numbers_and_every_form_stays_valid(tmp_path
                           for i, (a, b) in enumerate(cells)]
     result = perfmon.parse(Lines("perf.csv", lines))
     for record in result.records:
-        assert all(perfmon.sensible(value) for value in record.data["values"].values())
+        assert all(perfmon.sensible(value) for value in record.data.values.values())
     path = tmp_path_factory.mktemp("perf") / "perf.csv"
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     report = diagnose([str(path)])

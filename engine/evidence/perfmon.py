@@ -19,9 +19,9 @@ its local time and the UTC time worked out from the file's own bias.
 ...     '"09/08/2002 12:36:00.167"," "',
 ... ]))
 >>> first, second = result.records
->>> result.host, first.data["bias_minutes"], first.data["values"], str(first.time)
+>>> result.host, first.data.bias_minutes, first.data.values, str(first.time)
 ('WEB01', 240, {'\\\\\\\\WEB01\\\\Memory\\\\Pool Nonpaged Bytes': 111616000.0}, '2002-09-08 16:35:45.166000+00:00')
->>> second.data["values"]
+>>> second.data.values
 {}
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip, SourceRef
 from .wintime import read_stamp
@@ -51,6 +51,17 @@ def split_counter(path: str) -> dict[str, str | None] | None:
     """
     match = COUNTER.match(path)
     return match.groupdict() if match else None
+
+
+@dataclass(slots=True)
+class PerfSample:
+    """One sample row (a record's `data`; the record's `time` is the same moment in UTC)."""
+
+    local: datetime
+    # Counter path (`\\HOST\Object(Instance)\Counter`) to value; a blank cell is left out.
+    values: dict[str, float]
+    # The file's bias for this row: UTC = local time + bias.
+    bias_minutes: int
 
 
 @dataclass
@@ -200,7 +211,7 @@ def _sample(ref: SourceRef, line: str, columns: ColumnSet, skips: list[Skip], da
     except (OverflowError, ValueError):
         skips.append(Skip(number, f"sample time {cells[0][:30]!r} is out of range once the bias is applied"))
         return None
-    return Record(KIND, ref, {"local": local, "values": values, "bias_minutes": columns.bias_minutes}, time=utc)
+    return Record(KIND, ref, PerfSample(local, values, columns.bias_minutes), time=utc)
 
 
 def _file_notes(result: ParseResult, headers: int, damage: _Damage, hosts: Counter) -> None:

@@ -20,9 +20,9 @@ header, so there a repeated column header is what starts the next snapshot.
 ...     " Tag  Type     Allocs            Frees            Diff   Bytes       Per Alloc",
 ...     " AvSc Nonp     912034 (  12)     210511 (   0)   701523 72351744 (  1536)    103",
 ... ]))
->>> [(r.data["tag"], r.data["type"], r.data["bytes"]) for r in result.records]
+>>> [(r.data.tag, r.data.pool_type, r.data.bytes) for r in result.records]
 [('AvSc', 'Nonp', 72351744)]
->>> result.records[0].data["pool_nonpaged_kb"]
+>>> result.records[0].data.pool_nonpaged_kb
 111616
 """
 from __future__ import annotations
@@ -47,6 +47,31 @@ MEMORY = re.compile(r"^\s*Memory:\s*(?P<mem>\d+)K")
 COLUMN_HEADER = re.compile(r"^\s*Tag\s+Type\s+Allocs\s+Frees\s+Diff\s+Bytes", re.MULTILINE)
 # `/e` adds a totals line per pool type; it is a sum, not a tag.
 TOTAL_LINE = re.compile(r"^\s*Total\s+(Nonp|Paged)\s+\d")
+
+
+@dataclass(frozen=True, slots=True)
+class PoolRow:
+    """One tag's row in one capture (a record's `data`), with that capture's header totals."""
+
+    # Which capture in the file, counting from 0: rows of one snapshot share it.
+    snapshot: int
+    tag: str
+    pool_type: str  # "Nonp" or "Paged"
+    allocs: int
+    frees: int
+    diff: int
+    bytes: int
+    per_alloc: int
+    # The driver `poolmon -g` mapped the tag to, else None.
+    driver: str | None
+    # The capture's `Pool N:` / `Pool P:` and `Memory:` figures, None when it printed none.
+    pool_nonpaged_kb: int | None
+    pool_paged_kb: int | None
+    memory_kb: int | None
+
+    @property
+    def nonpaged(self) -> bool:
+        return self.pool_type == "Nonp"
 
 
 def sniff(head: str) -> bool:
@@ -108,21 +133,21 @@ def _header_line(line: str, capture: _Capture) -> bool:
     return "System pool information" in line
 
 
-def _row(match: re.Match, capture: _Capture) -> dict:
-    return {
-        "snapshot": max(capture.index, 0),
-        "tag": match.group("tag").strip(),
-        "type": match.group("type"),
-        "allocs": int(match.group("allocs")),
-        "frees": int(match.group("frees")),
-        "diff": int(match.group("diff")),
-        "bytes": int(match.group("bytes")),
-        "per_alloc": int(match.group("per_alloc")),
-        "driver": match.group("driver"),
-        "pool_nonpaged_kb": capture.pool_n,
-        "pool_paged_kb": capture.pool_p,
-        "memory_kb": capture.memory,
-    }
+def _row(match: re.Match, capture: _Capture) -> PoolRow:
+    return PoolRow(
+        snapshot=max(capture.index, 0),
+        tag=match.group("tag").strip(),
+        pool_type=match.group("type"),
+        allocs=int(match.group("allocs")),
+        frees=int(match.group("frees")),
+        diff=int(match.group("diff")),
+        bytes=int(match.group("bytes")),
+        per_alloc=int(match.group("per_alloc")),
+        driver=match.group("driver"),
+        pool_nonpaged_kb=capture.pool_n,
+        pool_paged_kb=capture.pool_p,
+        memory_kb=capture.memory,
+    )
 
 
 def parse(lines: Lines) -> ParseResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..evidence.base import ParseResult, Record, SourceRef
-from ..evidence.perfmon import split_counter
+from ..evidence.perfmon import PerfSample, split_counter
 from ..templates import format_value
 from .model import BOOL, MB, NUMBER, Context, Facts, Source, when
 
@@ -20,7 +20,8 @@ def _series(records: list[Record], wanted, instance: str | None = None) -> dict[
     """Samples per counter instance for one `(object, counter)` pair, in time order."""
     found: dict[str, list[Sample]] = {}
     for record in records:
-        for path, value in record.data["values"].items():
+        sample: PerfSample = record.data
+        for path, value in sample.values.items():
             parts = split_counter(path)
             if not parts or (parts["object"].lower(), parts["counter"].lower()) not in wanted:
                 continue
@@ -35,7 +36,7 @@ def _series(records: list[Record], wanted, instance: str | None = None) -> dict[
 
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     records = [r for result in results for r in result.records]
-    biases = sorted({r.data["bias_minutes"] for r in records})
+    biases = sorted({r.data.bias_minutes for r in records})
     bias = f"PDH bias {', '.join(str(b) for b in biases)} min (UTC = local time + bias)"
     facts.time_notes.append(f"perfmon sample times converted with the file's own {bias}")
     npp = next(iter(_series(records, {NPP_COUNTER}).values()), [])

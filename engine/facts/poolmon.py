@@ -3,6 +3,7 @@ the tag that grew most across snapshots."""
 from __future__ import annotations
 
 from ..evidence.base import ParseResult, Record
+from ..evidence.poolmon import PoolRow
 from ..templates import format_value
 from .model import BOOL, MB, NUMBER, STRING, Context, Facts, Source
 
@@ -12,7 +13,7 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     for result in sorted(results, key=lambda r: r.records[0].source.path):
         blocks: dict[int, list[Record]] = {}
         for record in result.records:
-            blocks.setdefault(record.data["snapshot"], []).append(record)
+            blocks.setdefault(record.data.snapshot, []).append(record)
         snapshots.extend(blocks[i] for i in sorted(blocks))
     facts.add("poolmon.snapshots", len(snapshots))
     _latest_facts(facts, snapshots[-1])
@@ -21,23 +22,24 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
 
 
 def _latest_facts(facts: Facts, latest: list[Record]) -> None:
-    nonpaged = [r for r in latest if r.data["type"] == "Nonp"]
-    pool_kb = latest[0].data["pool_nonpaged_kb"]
+    nonpaged = [r for r in latest if r.data.nonpaged]
+    pool_kb = latest[0].data.pool_nonpaged_kb
     if pool_kb:
         facts.add("poolmon.npp_total_mb", pool_kb / 1024, [latest[0].source],
                   f"PoolMon header 'Pool N: {pool_kb}K' = {format_value(pool_kb / 1024)} MB")
     if not nonpaged:
         return
-    top = max(nonpaged, key=lambda r: r.data["bytes"])
-    total = pool_kb * 1024 if pool_kb else sum(r.data["bytes"] for r in nonpaged)
-    facts.add("poolmon.top_npp_tag", top.data["tag"], [top.source])
-    facts.add("poolmon.top_npp_tag_mb", top.data["bytes"] / MB, [top.source],
-              f"tag {top.data['tag']} holds {top.data['bytes']:,} bytes of non-paged pool")
+    top = max(nonpaged, key=lambda r: r.data.bytes)
+    row: PoolRow = top.data
+    total = pool_kb * 1024 if pool_kb else sum(r.data.bytes for r in nonpaged)
+    facts.add("poolmon.top_npp_tag", row.tag, [top.source])
+    facts.add("poolmon.top_npp_tag_mb", row.bytes / MB, [top.source],
+              f"tag {row.tag} holds {row.bytes:,} bytes of non-paged pool")
     if total:
-        facts.add("poolmon.top_npp_tag_share", top.data["bytes"] / total, [top.source],
-                  f"{format_value(top.data['bytes'] / MB)} MB of {format_value(total / MB)} MB non-paged pool")
-    if top.data["driver"]:
-        facts.add("poolmon.top_npp_tag_driver", top.data["driver"], [top.source])
+        facts.add("poolmon.top_npp_tag_share", row.bytes / total, [top.source],
+                  f"{format_value(row.bytes / MB)} MB of {format_value(total / MB)} MB non-paged pool")
+    if row.driver:
+        facts.add("poolmon.top_npp_tag_driver", row.driver, [top.source])
     _completeness(facts, latest, nonpaged, pool_kb)
 
 
@@ -52,8 +54,8 @@ def _completeness(facts: Facts, latest: list[Record], nonpaged: list[Record], po
     Sorted by bytes (`poolmon -b`) means the largest tags come first; otherwise only rows
     that add up to nearly all of the pool leave nothing bigger out.
     """
-    sizes = [r.data["bytes"] for r in latest]
-    listed = sum(r.data["bytes"] for r in nonpaged)
+    sizes = [r.data.bytes for r in latest]
+    listed = sum(r.data.bytes for r in nonpaged)
     if len(sizes) >= 2 and all(a >= b for a, b in zip(sizes, sizes[1:])):
         facts.add("poolmon.shows_largest_tags", True, [latest[0].source],
                   f"the {len(sizes)} rows are sorted by bytes, largest first")
@@ -69,9 +71,9 @@ def _completeness(facts: Facts, latest: list[Record], nonpaged: list[Record], po
 def _growth_facts(facts: Facts, snapshots: list[list[Record]]) -> None:
     # Per snapshot, one row per tag: a tag listed twice in one capture (a garbled copy)
     # must not pass for a tag seen in every capture.
-    rows = [{r.data["tag"]: r for r in snap if r.data["type"] == "Nonp"} for snap in snapshots]
+    rows = [{r.data.tag: r for r in snap if r.data.nonpaged} for snap in snapshots]
     first = rows[0]
-    series = {tag: [snap[tag].data["bytes"] for snap in rows] for tag in first if all(tag in snap for snap in rows)}
+    series = {tag: [snap[tag].data.bytes for snap in rows] for tag in first if all(tag in snap for snap in rows)}
     growth = {tag: values[-1] - values[0] for tag, values in series.items()}
     if not growth:
         return
