@@ -21,6 +21,7 @@ KEY_FACTS = (
     ("perf.npp_growth_mb", "Non-paged pool growth (perfmon)", "MB"),
     ("poolmon.top_npp_tag", "Largest non-paged pool tag", ""),
     ("poolmon.top_npp_tag_mb", "Bytes held by that tag", "MB"),
+    ("poolmon.growing_tags", "Pool tags growing across snapshots", ""),
     ("poolmon.growth_tag", "Fastest-growing pool tag", ""),
     ("perf.queue_peak", "Longest request queue (perfmon)", ""),
     ("perf.cpu_peak_pct", "CPU peak (perfmon)", "%"),
