@@ -16,12 +16,11 @@ CPU_COUNTERS = (("processor", "% processor time"), ("processor information", "% 
 Sample = tuple[datetime, float, SourceRef]
 
 
-def _series(records: list[Record], wanted, instance: str | None = None) -> dict[str, list[Sample]]:
+def _series(records: list[Record[PerfSample]], wanted, instance: str | None = None) -> dict[str, list[Sample]]:
     """Samples per counter instance for one `(object, counter)` pair, in time order."""
     found: dict[str, list[Sample]] = {}
     for record in records:
-        sample: PerfSample = record.data
-        for path, value in sample.values.items():
+        for path, value in record.data.values.items():
             parts = split_counter(path)
             if not parts or (parts["object"].lower(), parts["counter"].lower()) not in wanted:
                 continue

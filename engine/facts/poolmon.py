@@ -9,9 +9,9 @@ from .model import BOOL, MB, NUMBER, STRING, Context, Facts, Source
 
 
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
-    snapshots: list[list[Record]] = []
+    snapshots: list[list[Record[PoolRow]]] = []
     for result in sorted(results, key=lambda r: r.records[0].source.path):
-        blocks: dict[int, list[Record]] = {}
+        blocks: dict[int, list[Record[PoolRow]]] = {}
         for record in result.records:
             blocks.setdefault(record.data.snapshot, []).append(record)
         snapshots.extend(blocks[i] for i in sorted(blocks))
@@ -21,7 +21,7 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
         _growth_facts(facts, snapshots)
 
 
-def _latest_facts(facts: Facts, latest: list[Record]) -> None:
+def _latest_facts(facts: Facts, latest: list[Record[PoolRow]]) -> None:
     nonpaged = [r for r in latest if r.data.nonpaged]
     pool_kb = latest[0].data.pool_nonpaged_kb
     if pool_kb:
@@ -30,7 +30,7 @@ def _latest_facts(facts: Facts, latest: list[Record]) -> None:
     if not nonpaged:
         return
     top = max(nonpaged, key=lambda r: r.data.bytes)
-    row: PoolRow = top.data
+    row = top.data
     total = pool_kb * 1024 if pool_kb else sum(r.data.bytes for r in nonpaged)
     facts.add("poolmon.top_npp_tag", row.tag, [top.source])
     facts.add("poolmon.top_npp_tag_mb", row.bytes / MB, [top.source],
@@ -47,7 +47,7 @@ def _latest_facts(facts: Facts, latest: list[Record]) -> None:
 COMPLETE_SHARE = 0.9
 
 
-def _completeness(facts: Facts, latest: list[Record], nonpaged: list[Record], pool_kb: int | None) -> None:
+def _completeness(facts: Facts, latest: list[Record[PoolRow]], nonpaged: list[Record[PoolRow]], pool_kb: int | None) -> None:
     """Whether the biggest tag can be off the screen: a screen sorted by allocations or by
     tag, with few rows, cannot rule out a leaking driver.
 
@@ -95,7 +95,7 @@ def keeps_growing(values: list[int]) -> bool:
     return len(steps) < 2 or max(steps) <= JUMP_SHARE * rise
 
 
-def _growth_facts(facts: Facts, snapshots: list[list[Record]]) -> None:
+def _growth_facts(facts: Facts, snapshots: list[list[Record[PoolRow]]]) -> None:
     # Per snapshot, one row per tag: a tag listed twice in one capture (a garbled copy)
     # must not pass for a tag seen in every capture.
     rows = [{r.data.tag: r for r in snap if r.data.nonpaged} for snap in snapshots]
