@@ -189,9 +189,7 @@ def _say_no_evidence(files, redact: bool, most: int = 20) -> None:
 
 
 def _cmd_wizard(args) -> int:
-    import shutil
-
-    from httperr_doctor.wizard.replay import check_session, replay
+    from httperr_doctor.wizard.replay import check_session
     from httperr_doctor.wizard.session import Session, SessionError, load_session
 
     missing = [p for p in args.paths if not os.path.exists(p)]
@@ -209,19 +207,33 @@ def _cmd_wizard(args) -> int:
         return EXIT_USAGE
     session.evidence += [p for p in args.paths if p not in session.evidence]
     if args.answers:
-        gone = [p for p in session.evidence if not os.path.exists(p)]
-        if gone:
-            from httperr_doctor.engine.render.common import clean
-
-            shown = f"{len(gone)} path(s), not shown with --redact" if args.redact else clean(", ".join(gone))
-            print(f"httperr-doctor: evidence named in the session is missing: {shown}", file=sys.stderr)
-        report = replay(session)
-        args.output, args.steps = args.report, 1
-        _write(_render(report, args), args.report, args.format)
-        return EXIT_OK
+        return _replay_session(args, session)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(NO_TERMINAL, file=sys.stderr)
         return EXIT_USAGE
+    return _interview(args, session)
+
+
+def _replay_session(args, session) -> int:
+    """`wizard --answers FILE`: the saved session's report, with no terminal."""
+    from httperr_doctor.wizard.replay import replay
+
+    gone = [p for p in session.evidence if not os.path.exists(p)]
+    if gone:
+        from httperr_doctor.engine.render.common import clean
+
+        shown = f"{len(gone)} path(s), not shown with --redact" if args.redact else clean(", ".join(gone))
+        print(f"httperr-doctor: evidence named in the session is missing: {shown}", file=sys.stderr)
+    report = replay(session)
+    args.output, args.steps = args.report, 1
+    _write(_render(report, args), args.report, args.format)
+    return EXIT_OK
+
+
+def _interview(args, session) -> int:
+    """The wizard on this terminal (questionary prompts, at most 100 columns wide)."""
+    import shutil
+
     from httperr_doctor.wizard.interactive import Console, Wizard
     from httperr_doctor.wizard.prompts import questionary_ask
 
