@@ -200,25 +200,25 @@ def test_tz_option_wins_and_unknown_zone_is_said():
 def test_event_viewer_csv_export_with_multiline_messages():
     done = parse(BUNDLE / "application-events.csv")
     assert done.kind == "eventlog" and not done.skips
-    assert [r.data["event_id"] for r in done.result.records] == [1309, 1000, 17137, 1309]
+    assert [r.data.event_id for r in done.result.records] == [1309, 1000, 17137, 1309]
     assert done.result.records[2].source.line == 12  # line numbers follow multi-line cells
-    assert "OutOfMemoryException" in done.result.records[0].data["description"]
+    assert "OutOfMemoryException" in done.result.records[0].data.description
     assert derive_facts([done.result], default_kb()).value("event.app_errors.count") == 2  # the warning and SQL rows do not count
 
 
 def test_wevtutil_text_real_and_localised():
     real = parse(FIXTURES / "eventlog" / "wevtutil_text_real.txt")
-    assert [(r.data["event_id"], r.data["host"]) for r in real.result.records] == [(6009, "WIN-UFKT7P1ELHE"), (10016, "GISEONG-PC")]
+    assert [(r.data.event_id, r.data.host) for r in real.result.records] == [(6009, "WIN-UFKT7P1ELHE"), (10016, "GISEONG-PC")]
     german = parse(FIXTURES / "eventlog" / "wevtutil_text_de_utf16.txt")
-    assert [(r.data["event_id"], r.data["level"], r.data["pool"]) for r in german.result.records] == [
+    assert [(r.data.event_id, r.data.level, r.data.pool) for r in german.result.records] == [
         (5002, "error", "ShopPool"), (5009, "warning", "ShopPool")]
     assert german.result.host == "IIS-BER-02"
 
 
 def test_server_2003_event_copy_with_tabs_and_data_dump():
     done = parse(FIXTURES / "eventlog" / "eventviewer_2003_srv2019_w3svc1002.txt")
-    assert [(r.data["source"], r.data["event_id"]) for r in done.result.records] == [("Srv", 2019), ("W3SVC", 1002)]
-    assert done.result.records[0].data["local"] == datetime(2007, 11, 13, 14, 5, 44)
+    assert [(r.data.source, r.data.event_id) for r in done.result.records] == [("Srv", 2019), ("W3SVC", 1002)]
+    assert done.result.records[0].data.local == datetime(2007, 11, 13, 14, 5, 44)
     facts = derive_facts([done.result], default_kb())
     assert facts.value("event.srv_2019.count") == 1 and facts.value("event.was_rapid_fail.count") == 1
 
@@ -229,7 +229,9 @@ def test_evtx_event_xml_is_read_and_entities_refused():
         '<Provider Name="Srv"/><EventID Qualifiers="49152">2019</EventID><Level>2</Level>'
         '<TimeCreated SystemTime="2007-11-13T20:05:44.000000Z"/><Channel>System</Channel>'
         '<Computer>WEB01</Computer></System><EventData><Binary>00</Binary></EventData></Event>')
-    assert (event["source"], event["event_id"], event["level"], event["host"]) == ("Srv", 2019, "error", "WEB01")
+    assert (event.source, event.event_id, event.level, event.host) == ("Srv", 2019, "error", "WEB01")
+    assert event.local == datetime(2007, 11, 13, 20, 5, 44, tzinfo=timezone.utc)
+    assert event_from_xml('<Event><System><Provider Name="Srv"/><Level>2</Level></System></Event>') is None
     with pytest.raises(Exception):
         event_from_xml('<!DOCTYPE e [<!ENTITY x "y">]><Event>&x;</Event>')
 
@@ -349,10 +351,20 @@ def test_binary_evtx_is_read_through_the_evtx_package(tmp_path):
     ])
     done = parse(path)
     assert done.kind == "evtx" and not done.skips
-    assert [(r.data["event_id"], r.data["level"]) for r in done.result.records] == [(2019, "error"), (5009, "warning"), (5002, "error")]
+    assert [(r.data.event_id, r.data.level) for r in done.result.records] == [(2019, "error"), (5009, "warning"), (5002, "error")]
     assert done.result.host == "WEB03"
     assert [r.source.line for r in done.result.records] == [1, 2, 3]  # event record ids
     facts = derive_facts([done.result], default_kb())
     assert facts.value("event.srv_2019.count") == 1 and facts.value("event.was_crash.count") == 1
     assert facts["event.was_rapid_fail.count"].how == "1 event(s), ID 5002, first 2009-08-12 17:35 UTC, last 2009-08-12 17:35 UTC; pool(s) ShopPool"
     assert facts.time_notes == []  # .evtx times are UTC already: no zone needed
+
+
+@pytest.mark.parametrize("first, second", [("WEB03", "WEB04"), ("WEB04", "WEB03")])
+def test_an_evtx_file_of_two_computers_is_the_first_named_ones_on_a_tie(tmp_path, first, second):
+    from evtx_writer import write_evtx
+
+    path = tmp_path / "System.evtx"
+    write_evtx(path, [{"source": "Srv", "event_id": 2019, "level": 2, "time": "2009-08-12T17:05:12.000000Z", "computer": name}
+                      for name in (f"{first}.contoso.local", f"{second}.contoso.local")])
+    assert parse(path).result.host == first

@@ -35,7 +35,7 @@ later. Each event becomes one record; nothing is judged here.
 ...     "Application pool 'WsusPool' is being automatically disabled due to a series of failures.",
 ... ]))
 >>> event = result.records[0].data
->>> event["event_id"], event["source"], event["level"], event["pool"], result.host
+>>> event.event_id, event.source, event.level, event.pool, result.host
 (5002, 'Microsoft-Windows-WAS', 'error', 'WsusPool', 'COLOSSUS')
 """
 from __future__ import annotations
@@ -43,12 +43,41 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from typing import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Collection, Iterator
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 from .wintime import read_stamp
 
 KIND = "eventlog"
+
+
+@dataclass(slots=True)
+class Event:
+    """One event of a Windows event log, from a text export or an .evtx file (a record's `data`)."""
+
+    # The channel (System, Application); None when the export does not say.
+    log: str | None
+    # The provider as written: Microsoft-Windows-WAS, W3SVC, Srv, ASP.NET 4.0.30319.0...
+    source: str
+    event_id: int
+    # error, warning, information, critical, audit or verbose (any language read); else as written.
+    level: str | None
+    computer: str | None
+    # `computer`'s short name in capitals: how servers are named.
+    host: str | None
+    # As written: the server's local time (naive) unless the stamp carries its zone, as .evtx ones do (UTC).
+    local: datetime | None
+    category: str | None
+    # The message text; .evtx stores no message, so there its event data values joined by " | ".
+    description: str
+    # The application pool the event names, if any.
+    pool: str | None
+
+    def is_one_of(self, sources: Collection[str], ids: Collection[int]) -> bool:
+        """One of `ids` logged by one of `sources` (lower-case provider names: the case varies between exports)."""
+        return self.event_id in ids and self.source.lower() in sources
 
 LABELS = {
     "log name": "log", "protokollname": "log", "nom du journal": "log",
@@ -104,18 +133,18 @@ def _finish(result: ParseResult, lines: Lines, start: int, fields: dict[str, str
     local = read_stamp(fields.get("date", ""), fields.get("time"))
     pool = POOL.search(text)
     level = fields.get("level", "").strip().lower()
-    result.records.append(Record(KIND, lines.ref(start), {
-        "log": fields.get("log"),
-        "source": fields.get("source", ""),
-        "event_id": int(raw_id.split(" ")[0]),
-        "level": LEVELS.get(level, level or None),
-        "computer": fields.get("computer"),
-        "host": short_host(fields.get("computer")),
-        "local": local,
-        "category": fields.get("category"),
-        "description": text,
-        "pool": pool.group("pool").rstrip(".,") if pool else None,
-    }, time=local if local is not None and local.tzinfo is not None else None))
+    result.records.append(Record(KIND, lines.ref(start), Event(
+        log=fields.get("log"),
+        source=fields.get("source", ""),
+        event_id=int(raw_id.split(" ")[0]),
+        level=LEVELS.get(level, level or None),
+        computer=fields.get("computer"),
+        host=short_host(fields.get("computer")),
+        local=local,
+        category=fields.get("category"),
+        description=text,
+        pool=pool.group("pool").rstrip(".,") if pool else None,
+    ), time=local if local is not None and local.tzinfo is not None else None))
 
 
 def _parse_text(lines: Lines, result: ParseResult) -> None:
@@ -210,12 +239,12 @@ def parse(lines: Lines) -> ParseResult:
         _parse_text(chained, result)
     if not result.records and not result.skips:
         raise NotThisKind("no event with an Event ID found")
-    hosts = Counter(r.data["host"] for r in result.records if r.data["host"])
+    hosts = Counter(r.data.host for r in result.records if r.data.host)
     if hosts:
         result.host = hosts.most_common(1)[0][0]
         if len(hosts) > 1:
             result.notes.append("events from several computers: " + ", ".join(sorted(hosts)))
-    undated = sum(1 for r in result.records if r.data["local"] is None)
+    undated = sum(1 for r in result.records if r.data.local is None)
     if undated:
         result.notes.append(f"{undated} event(s) with a date that could not be read")
     return result

@@ -24,16 +24,17 @@ application pool is the `AppPoolID` value (or the first value of a WAS event).
 ... <Level>2</Level><TimeCreated SystemTime="2016-10-14T14:33:42.000000Z"/><Channel>System</Channel>
 ... <Computer>COLOSSUS.corp.technologytoolbox.com</Computer></System>
 ... <EventData><Data Name="AppPoolID">WsusPool</Data></EventData></Event>''')
->>> event["event_id"], event["level"], event["pool"], event["host"], event["local"].isoformat()
+>>> event.event_id, event.level, event.pool, event.host, event.local.isoformat()
 (5002, 'error', 'WsusPool', 'COLOSSUS', '2016-10-14T14:33:42+00:00')
 """
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from typing import Any
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
-from .eventlog import short_host
+from .eventlog import Event, short_host
 from .wintime import read_stamp
 
 KIND = "evtx"
@@ -55,8 +56,8 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def event_from_xml(xml: str) -> dict[str, Any]:
-    """The fields of one event's XML (as the evtx package yields it); entities are refused."""
+def event_from_xml(xml: str) -> Event | None:
+    """One event's XML (as the evtx package yields it) read; None when it has no Event ID. Entities are refused."""
     from defusedxml import ElementTree  # here, not at the top: only .evtx files need an XML parser
 
     root = ElementTree.fromstring(xml.encode("utf-8"), forbid_dtd=True)
@@ -77,19 +78,20 @@ def event_from_xml(xml: str) -> dict[str, Any]:
     pool = named.get("AppPoolID") or named.get("AppPoolName")
     if pool is None and values and ("WAS" in source or "W3SVC" in source):
         pool = values[0][1] or None
-    stamp = read_stamp(system["time"]) if system.get("time") else None
-    return {
-        "log": system.get("Channel"),
-        "source": source,
-        "event_id": int(system["EventID"]) if system.get("EventID", "").isdigit() else None,
-        "level": LEVELS.get(system.get("Level", ""), system.get("Level") or None),
-        "computer": system.get("Computer"),
-        "host": short_host(system.get("Computer")),
-        "local": stamp,
-        "category": None,
-        "description": " | ".join(v for _, v in values),
-        "pool": pool,
-    }
+    if not system.get("EventID", "").isdigit():
+        return None
+    return Event(
+        log=system.get("Channel"),
+        source=source,
+        event_id=int(system["EventID"]),
+        level=LEVELS.get(system.get("Level", ""), system.get("Level") or None),
+        computer=system.get("Computer"),
+        host=short_host(system.get("Computer")),
+        local=read_stamp(system["time"]) if system.get("time") else None,
+        category=None,
+        description=" | ".join(v for _, v in values),
+        pool=pool,
+    )
 
 
 def parse(lines: Lines) -> ParseResult:
@@ -111,14 +113,14 @@ def parse(lines: Lines) -> ParseResult:
                 result.data_lines += 1
                 number = int(item.get("event_record_id") or result.data_lines)
                 try:
-                    data = event_from_xml(item["data"])
+                    event = event_from_xml(item["data"])
                 except Exception as error:  # noqa: BLE001 - one bad record must not lose the file
                     result.skips.append(Skip(number, f"event record {number} unreadable: {error}"))
                     continue
-                if data["event_id"] is None:
+                if event is None:
                     result.skips.append(Skip(number, f"event record {number} has no Event ID"))
                     continue
-                result.records.append(Record(KIND, lines.ref(number), data, time=data["local"]))
+                result.records.append(Record(KIND, lines.ref(number), event, time=event.local))
                 if result.data_lines >= MAX_EVENTS:
                     result.notes.append(f"stopped after {MAX_EVENTS:,} events")
                     break
@@ -127,7 +129,8 @@ def parse(lines: Lines) -> ParseResult:
     if not result.records and not result.skips:
         raise NotThisKind("no event records in the .evtx file")
     result.notes.append("line numbers of .evtx sources are event record ids")
-    hosts = {r.data["host"] for r in result.records if r.data["host"]}
+    hosts = Counter(r.data.host for r in result.records if r.data.host)
     if hosts:
-        result.host = max(hosts, key=lambda h: sum(1 for r in result.records if r.data["host"] == h))
+        # The one most events name; on a tie the first named, so every run picks the same.
+        result.host = hosts.most_common(1)[0][0]
     return result

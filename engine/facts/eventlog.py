@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from ..evidence.base import ParseResult, Record
+from ..evidence.eventlog import Event
 from ..timezones import Zone, to_utc
 from .model import NUMBER, STRING, Context, Facts, Source, when
 
@@ -29,28 +30,29 @@ HTTPEVENT_SOURCES = frozenset({"microsoft-windows-httpevent", "httpevent", "http
 # 15007 records a URL reservation being added: not a failure, but a reservation that takes a
 # site's namespace is how 503 N/A starts (R66).
 HTTPEVENT_FACTS = {"event.http_bind_failed.count": {15005, 15010, 15014}, "event.http_reservation_added.count": {15007}}
+Events = list[Record[Event]]
 APP_ERROR_SOURCE = re.compile(r"^(asp\.net|application error|application hang|isapi|w3svc-wp|\.net runtime)", re.IGNORECASE)
 
 
-def _describe(found: list[Record], zone: Zone | None) -> str:
+def _describe(found: Events, zone: Zone | None) -> str:
     if not found:
         return "none in the event logs given"
-    ids = sorted({e.data["event_id"] for e in found})
-    stamps = sorted(t for t in (to_utc(e.data["local"], zone) for e in found if e.data["local"]) if t)
+    ids = sorted({e.data.event_id for e in found})
+    stamps = sorted(t for t in (to_utc(e.data.local, zone) for e in found if e.data.local) if t)
     text = f"{len(found)} event(s), ID {', '.join(map(str, ids))}"
     if stamps:
         text += f", first {when(stamps[0])}, last {when(stamps[-1])}"
-    elif any(e.data["local"] for e in found):
+    elif any(e.data.local for e in found):
         text += ", times in server local time (zone unknown)"
-    pools = sorted({e.data["pool"] for e in found if e.data["pool"]})
+    pools = sorted({e.data.pool for e in found if e.data.pool})
     if pools:
         text += f"; pool(s) {', '.join(pools)}"
     return text
 
 
-def _busiest_pool(found: list[Record]) -> tuple[str, int] | None:
+def _busiest_pool(found: Events) -> tuple[str, int] | None:
     """The application pool the events name most often, with how many name it."""
-    pools = Counter(e.data["pool"] for e in found if e.data["pool"])
+    pools = Counter(e.data.pool for e in found if e.data.pool)
     if not pools:
         return None
     return max(pools.items(), key=lambda item: (item[1], item[0]))
@@ -58,44 +60,43 @@ def _busiest_pool(found: list[Record]) -> tuple[str, int] | None:
 
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     """Counts of the events that matter, with their UTC times (local times converted with the zone)."""
-    events = [r for result in results for r in result.records]
+    events: Events = [r for result in results for r in result.records]
     if not events:
         return
     zone = context.zone
-    logs = {(e.data["log"] or "").lower() for e in events}
-    needs_zone = any(e.data["local"] is not None and e.data["local"].tzinfo is None for e in events)
+    logs = {(e.data.log or "").lower() for e in events}
+    needs_zone = any(e.data.local is not None and e.data.local.tzinfo is None for e in events)
     if needs_zone:
         facts.time_notes.append("event-log local times converted with " + zone.label if zone else
                                 "event-log times left in the server's local time: zone unknown (give systeminfo or --tz)")
 
-    def count(name: str, found: list[Record]) -> None:
+    def count(name: str, found: Events) -> None:
         facts.add(name, len(found), [e.source for e in found][:5], _describe(found, zone))
         pool = _busiest_pool(found)
         if pool is not None:
-            facts.add(name.replace(".count", ".pool"), pool[0], [e.source for e in found if e.data["pool"] == pool[0]][:5],
+            facts.add(name.replace(".count", ".pool"), pool[0], [e.source for e in found if e.data.pool == pool[0]][:5],
                       f"{pool[1]} of {len(found)} event(s) name application pool {pool[0]}")
 
     if logs & {"system", ""}:
-        worker_failures: list[Record] = []
+        worker_failures: Events = []
         for name, (was_ids, w3svc_ids) in EVENT_FACTS.items():
-            found = [e for e in events if (e.data["source"].lower() in WAS_SOURCES and e.data["event_id"] in was_ids)
-                     or (e.data["source"].lower() in W3SVC_SOURCES and e.data["event_id"] in w3svc_ids)]
+            found = [e for e in events if e.data.is_one_of(WAS_SOURCES, was_ids) or e.data.is_one_of(W3SVC_SOURCES, w3svc_ids)]
             count(name, found)
             if name in WORKER_FAILURE_FACTS:
                 worker_failures += found
         pool = _busiest_pool(worker_failures)
         if pool is not None:
-            facts.add("event.worker_failures.pool", pool[0], [e.source for e in worker_failures if e.data["pool"] == pool[0]][:5],
+            facts.add("event.worker_failures.pool", pool[0], [e.source for e in worker_failures if e.data.pool == pool[0]][:5],
                       f"{pool[1]} of {len(worker_failures)} crash, ping and shutdown event(s) name application pool {pool[0]}")
         for name, ids in HTTPEVENT_FACTS.items():
-            count(name, [e for e in events if e.data["source"].lower() in HTTPEVENT_SOURCES and e.data["event_id"] in ids])
+            count(name, [e for e in events if e.data.is_one_of(HTTPEVENT_SOURCES, ids)])
         for event_id in SRV_EVENTS:
             count(f"event.srv_{event_id}.count",
-                  [e for e in events if e.data["source"].lower() == "srv" and e.data["event_id"] == event_id])
+                  [e for e in events if e.data.is_one_of({"srv"}, {event_id})])
     if logs & {"application", ""}:
-        count("event.app_errors.count", [e for e in events if e.data["level"] in ("error", "critical")
-                                         and (e.data["log"] or "application").lower() == "application"
-                                         and APP_ERROR_SOURCE.match(e.data["source"])])
+        count("event.app_errors.count", [e for e in events if e.data.level in ("error", "critical")
+                                         and (e.data.log or "application").lower() == "application"
+                                         and APP_ERROR_SOURCE.match(e.data.source)])
 
 
 SOURCE = Source("eventlog", ("eventlog", "evtx"), {

@@ -23,18 +23,18 @@ from datetime import datetime
 from typing import Iterable
 
 from ..evidence.base import ParseResult, Record
+from ..evidence.eventlog import Event
 from ..evidence.httperr import HttpErrStats
 from ..evidence.minutes import minute_number, text_of_minute
 from ..evidence.perfmon import split_counter
 from ..timezones import Zone, to_utc
+from .eventlog import W3SVC_SOURCES, WAS_SOURCES
 from .merging import merged_stats
 from .model import NUMBER, STRING, Context, Facts, Source
 from .strength import duration_words
 
 GAP_MINUTES = 15
 ABANDONED = frozenset({"Connection_Abandoned_By_AppPool", "Connection_Abandoned_By_ReqQueue", "Request_Cancelled"})
-WAS = frozenset({"microsoft-windows-was", "was", "windows process activation service"})
-W3SVC = frozenset({"w3svc", "microsoft-windows-iis-w3svc"})
 WEB_SERVICES = ("world wide web publishing service", "windows process activation service", "iis admin service")
 CRASH_IDS = {5009, 5011, 5010}
 CRASH_IDS_IIS6 = {1009, 1011, 1010}
@@ -67,22 +67,20 @@ def _minute(stamp: datetime) -> int:
     return minute_number(f"{stamp:%Y-%m-%d %H:%M}")
 
 
-def _is_recovery(event: dict) -> bool:
-    source, event_id = event["source"].lower(), event["event_id"]
-    if (source in WAS and event_id == 5013) or (source in W3SVC and event_id == 1013):
+def _is_recovery(event: Event) -> bool:
+    if event.is_one_of(WAS_SOURCES, {5013}) or event.is_one_of(W3SVC_SOURCES, {1013}):
         return True
-    text = (event.get("description") or "").lower()
-    return (source == "service control manager" and event_id == 7036 and "stopped" in text
+    text = event.description.lower()
+    return (event.is_one_of({"service control manager"}, {7036}) and "stopped" in text
             and any(name in text for name in WEB_SERVICES))
 
 
-def _is_failure(event: dict) -> bool:
-    source, event_id = event["source"].lower(), event["event_id"]
-    return (source in WAS and event_id in CRASH_IDS) or (source in W3SVC and event_id in CRASH_IDS_IIS6)
+def _is_failure(event: Event) -> bool:
+    return event.is_one_of(WAS_SOURCES, CRASH_IDS) or event.is_one_of(W3SVC_SOURCES, CRASH_IDS_IIS6)
 
 
-def _is_memory_recycle(event: dict) -> bool:
-    return event["source"].lower() in WAS and event["event_id"] == 5117
+def _is_memory_recycle(event: Event) -> bool:
+    return event.is_one_of(WAS_SOURCES, {5117})
 
 
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
@@ -93,10 +91,10 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     _sequence(facts, stats, events, context.zone, perf, benign)
 
 
-def _sequence(facts: Facts, stats: HttpErrStats | None, events: list[Record], zone: Zone | None,
+def _sequence(facts: Facts, stats: HttpErrStats | None, events: list[Record[Event]], zone: Zone | None,
               perf: list[Record], benign: set[str]) -> None:
     timed = [(_minute(t), e.data, e.source) for e in events
-             if e.data.get("local") is not None for t in [to_utc(e.data["local"], zone)] if t is not None]
+             if e.data.local is not None for t in [to_utc(e.data.local, zone)] if t is not None]
     main = _main_episode(facts, stats, benign) if stats is not None else None
     if main is not None:
         _around_onset(facts, stats, timed, main)
