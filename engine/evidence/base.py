@@ -112,9 +112,10 @@ class ParseResult:
     # same folder (engine/ingest.py): this file's own record count; `stats` is then None
     # (or, on the first file of the run, the folder's merged aggregate).
     folded_records: int | None = None
-    # Small findings about the file as a whole that a facts step reads, e.g. the
-    # registry key a `reg query` listed (its values may all be at their defaults).
-    meta: dict[str, Any] = field(default_factory=dict)
+    # The parser's own dataclass of what the file says as a whole, when a facts step needs
+    # it beside the records: the key a `reg query` listed (`regquery.RegListing`), whose
+    # values may all be at their defaults and so yield no record.
+    summary: Any = None
 
 
 class Lines:

@@ -14,9 +14,10 @@ or the same key exported to a file::
     [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters]
     "MaxFieldLength"=dword:0000fffe
 
-Each value becomes one record (key, name, type, value; DWORDs as numbers). On most
-servers nobody changed HTTP.sys, and `reg query` then prints the key and its subkeys
-only: that is read too, with no records and a note that every value is at its default.
+Each value becomes one record (a `RegValue`: key, name, type, value; DWORDs as numbers).
+On most servers nobody changed HTTP.sys, and `reg query` then prints the key and its
+subkeys only: that is read too, with no records and a note that every value is at its
+default; the key all listed keys share is the file's `summary` (a `RegListing`).
 
 >>> from httperr_doctor.engine.evidence.base import Lines
 >>> result = parse(Lines("http-params.txt", [
@@ -24,12 +25,13 @@ only: that is read too, with no records and a note that every value is at its de
 ...     "    EnableAggressiveMemoryUsage    REG_DWORD    0x1",
 ...     "    MaxConnections    REG_DWORD    0x1388",
 ... ]))
->>> [(r.data["name"], r.data["value"]) for r in result.records]
+>>> [(r.data.name, r.data.value) for r in result.records]
 [('EnableAggressiveMemoryUsage', 1), ('MaxConnections', 5000)]
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 
@@ -37,6 +39,26 @@ KIND = "regquery"
 KEY = re.compile(r"^\[?(?P<key>(HKEY_[A-Z_]+|HK(LM|CU|CR|U|CC))(\\[^\]]*)?)\]?\s*$", re.IGNORECASE)
 QUERY_VALUE = re.compile(r"^\s+(?P<name>.*?)\s{2,}(?P<type>REG_[A-Z_]+)(?:\s{2,}(?P<value>.*?))?\s*$|^\s+(?P<name2>.*?)\s+(?P<type2>REG_[A-Z_]+)\s*(?P<value2>\S.*?)?\s*$")
 EXPORT_VALUE = re.compile(r'^(?P<name>"(?:[^"\\]|\\.)*"|@)=(?P<raw>.*)$')
+
+
+@dataclass(frozen=True, slots=True)
+class RegValue:
+    """One registry value (a record's `data`)."""
+
+    key: str
+    # "" for the key's default value, `(Default)` in reg query and `@` in exports.
+    name: str
+    type: str
+    # REG_DWORD and REG_QWORD as numbers; other types as written.
+    value: int | str
+
+
+@dataclass(frozen=True, slots=True)
+class RegListing:
+    """What the file says as a whole (a result's `summary`): which key was listed."""
+
+    # The key all listed keys share: the one queried, even when only its subkeys were printed.
+    queried_key: str
 
 
 def sniff(head: str) -> bool:
@@ -102,8 +124,7 @@ def parse(lines: Lines) -> ParseResult:
             type_ = match.group("type") or match.group("type2")
             value = match.group("value") if match.group("type") else match.group("value2")
             name = "" if name == "(Default)" else name
-            result.records.append(Record(KIND, lines.ref(number), {
-                "key": key, "name": name, "type": type_.upper(), "value": _number(type_.upper(), value or "")}))
+            result.records.append(Record(KIND, lines.ref(number), RegValue(key, name, type_.upper(), _number(type_.upper(), value or ""))))
             continue
         match = EXPORT_VALUE.match(line.strip())
         if match:
@@ -113,11 +134,11 @@ def parse(lines: Lines) -> ParseResult:
                 result.skips.append(Skip(number, f"value {match.group('raw').strip()[:40]!r} is not a valid number for its type"))
                 continue
             name = "" if match.group("name") == "@" else match.group("name")[1:-1]
-            result.records.append(Record(KIND, lines.ref(number), {"key": key, "name": name, "type": type_, "value": value}))
+            result.records.append(Record(KIND, lines.ref(number), RegValue(key, name, type_, value)))
             continue
         result.skips.append(Skip(number, "not a registry value line (name  REG_TYPE  value, or \"name\"=dword:...)"))
     if keys:
-        result.meta["queried_key"] = _common_key(keys)
+        result.summary = RegListing(_common_key(keys))
     if not result.records:
         if keys and not result.skips:
             result.notes.append(f"keys listed but no values: nothing under {_common_key(keys)} was changed from its default")

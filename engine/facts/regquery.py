@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from ..evidence.base import ParseResult
+from ..evidence.base import ParseResult, Record
+from ..evidence.regquery import RegListing, RegValue
 from .model import BOOL, NUMBER, Context, Facts, Source
 
 HTTP_PARAMETERS = re.compile(r"\\services\\http\\parameters$", re.IGNORECASE)
@@ -28,23 +29,24 @@ def _one_file(facts: Facts, result: ParseResult) -> None:
     A listing of the key (or of its subkeys only) with no MaxFieldLength line is evidence
     that MaxFieldLength is at its default, not a missing fact.
     """
-    values = [r for r in result.records if HTTP_PARAMETERS.search(r.data["key"])]
-    listed = HTTP_PARAMETERS_OR_SUBKEY.search(result.meta.get("queried_key", ""))
+    values: list[Record[RegValue]] = [r for r in result.records if HTTP_PARAMETERS.search(r.data.key)]
+    listing: RegListing | None = result.summary
+    listed = listing is not None and HTTP_PARAMETERS_OR_SUBKEY.search(listing.queried_key)
     if not values and not listed:
         return
     where = [values[0].source] if values else []
-    by_name = {r.data["name"].lower(): r for r in values}
+    by_name = {r.data.name.lower(): r for r in values}
     aggressive = by_name.get("enableaggressivememoryusage")
     if aggressive is not None:
-        facts.add("httpsys.aggressive_memory_usage", aggressive.data["value"] == 1, [aggressive.source],
-                  f"EnableAggressiveMemoryUsage = {aggressive.data['value']}")
+        facts.add("httpsys.aggressive_memory_usage", aggressive.data.value == 1, [aggressive.source],
+                  f"EnableAggressiveMemoryUsage = {aggressive.data.value}")
     else:
         facts.add("httpsys.aggressive_memory_usage", False, where,
                   "EnableAggressiveMemoryUsage is not set under HTTP\\Parameters (default 0)")
     for name, fact in REGISTRY_FACTS.items():
         record = by_name.get(name)
-        if record is not None and isinstance(record.data["value"], int):
-            facts.add(fact, record.data["value"], [record.source], f"{record.data['name']} = {record.data['value']:,}")
+        if record is not None and isinstance(record.data.value, int):
+            facts.add(fact, record.data.value, [record.source], f"{record.data.name} = {record.data.value:,}")
         elif name in REGISTRY_DEFAULTS:
             facts.add(fact, REGISTRY_DEFAULTS[name], where,
                       f"not set under HTTP\\Parameters, so the default {REGISTRY_DEFAULTS[name]:,} bytes")
