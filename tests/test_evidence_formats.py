@@ -101,8 +101,8 @@ def test_truncated_last_line_is_counted_not_lost(tmp_path):
 def test_bcdedit_real_windows10_output_has_no_increaseuserva():
     done = parse(FIXTURES / "bcdedit" / "bcdedit_win10_packt_real.txt")
     assert done.kind == "bcdedit" and not done.skips
-    current = [r for r in done.result.records if r.data["is_current"]]
-    assert [r.data["heading"] for r in current] == ["Windows Boot Loader"]
+    current = [r for r in done.result.records if r.data.is_current]
+    assert [r.data.heading for r in current] == ["Windows Boot Loader"]
     facts = derive_facts([done.result], default_kb())
     assert facts.value("boot.switch_3gb") is False and "boot.increaseuserva_mb" not in facts
 
@@ -119,8 +119,8 @@ def test_bcdedit_increaseuserva_sets_the_3gb_fact_with_its_line():
 def test_bcdedit_localised_utf16():
     done = parse(FIXTURES / "bcdedit" / "bcdedit_de_utf16.txt")
     assert done.kind == "bcdedit" and done.encoding == "utf-16-le"
-    loader = next(r for r in done.result.records if r.data["is_current"])
-    assert loader.data["heading"] == "Windows-Startladeprogramm"
+    loader = next(r for r in done.result.records if r.data.is_current)
+    assert loader.data.heading == "Windows-Startladeprogramm"
     assert derive_facts([done.result], default_kb()).value("boot.increaseuserva_mb") == 2900
 
 

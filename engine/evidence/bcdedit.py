@@ -27,12 +27,13 @@ the boot manager's `default`).
 ...     "increaseuserva          3072",
 ... ]))
 >>> entry = result.records[0].data
->>> entry["identifier"], entry["is_current"], entry["settings"]["increaseuserva"]
+>>> entry.identifier, entry.is_current, entry.settings["increaseuserva"]
 ('{current}', True, '3072')
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 
@@ -43,6 +44,21 @@ SETTING = re.compile(r"^(?P<key>[^\s{}]\S*)\s+(?P<value>\S.*?)\s*$|^(?P<bare>[^\
 # `identifier` in the languages seen; its value is always a {GUID} or {alias}.
 IDENTIFIER_KEYS = {"identifier", "bezeichner", "identificateur", "identificador", "identificatore", "id", "идентификатор", "識別子"}
 LOADER_WORDS = ("boot loader", "startladeprogramm", "chargeur", "cargador", "caricatore", "загрузка windows", "ブート ローダー")
+
+
+@dataclass(slots=True)
+class BcdEntry:
+    """One block of the output: the boot manager, a loader or another entry (a record's `data`)."""
+
+    heading: str
+    # `{current}`, `{bootmgr}` or a {GUID}; a block without one is not kept.
+    identifier: str | None = None
+    # Lower-cased setting name -> value as written (a multi-line value joined by spaces).
+    settings: dict[str, str] = field(default_factory=dict)
+    line_of: dict[str, int] = field(default_factory=dict)
+    is_loader: bool = False
+    # The entry the server booted: `{current}`, else the boot manager's default, else the first loader.
+    is_current: bool = False
 
 
 def sniff(head: str) -> bool:
@@ -56,17 +72,15 @@ def sniff(head: str) -> bool:
 def parse(lines: Lines) -> ParseResult:
     result = ParseResult(kind=KIND)
     numbered = list(lines)  # bcdedit output is a few dozen lines
-    block: Record | None = None
+    block: Record[BcdEntry] | None = None
     last_key: str | None = None
-    blocks: list[Record] = []
+    blocks: list[Record[BcdEntry]] = []
     for i, (number, line) in enumerate(numbered):
         if not line.strip() or DASHES.match(line):
             continue
         if i + 1 < len(numbered) and DASHES.match(numbered[i + 1][1]):
-            block = Record(KIND, lines.ref(number), {
-                "heading": line.strip(), "identifier": None, "settings": {}, "line_of": {},
-                "is_loader": any(word in line.lower() for word in LOADER_WORDS), "is_current": False,
-            })
+            block = Record(KIND, lines.ref(number), BcdEntry(
+                line.strip(), is_loader=any(word in line.lower() for word in LOADER_WORDS)))
             blocks.append(block)
             last_key = None
             continue
@@ -75,7 +89,7 @@ def parse(lines: Lines) -> ParseResult:
         result.data_lines += 1
         if line[:1].isspace() and last_key:
             # A multi-value setting (displayorder, toolsdisplayorder) continues indented.
-            block.data["settings"][last_key] += " " + line.strip()
+            block.data.settings[last_key] += " " + line.strip()
             continue
         match = SETTING.match(line)
         if not match:
@@ -84,28 +98,28 @@ def parse(lines: Lines) -> ParseResult:
         key = (match.group("key") or match.group("bare")).strip()
         value = (match.group("value") or "").strip()
         lowered = key.lower()
-        if block.data["identifier"] is None and (lowered in IDENTIFIER_KEYS or re.match(r"^\{[\w-]+\}$", value)):
-            block.data["identifier"] = value
-            block.data["is_current"] = value.lower() == "{current}"
+        if block.data.identifier is None and (lowered in IDENTIFIER_KEYS or re.match(r"^\{[\w-]+\}$", value)):
+            block.data.identifier = value
+            block.data.is_current = value.lower() == "{current}"
             last_key = None
             continue
-        block.data["settings"][lowered] = value
-        block.data["line_of"][lowered] = number
+        block.data.settings[lowered] = value
+        block.data.line_of[lowered] = number
         last_key = lowered
-    blocks = [b for b in blocks if b.data["identifier"] is not None]
+    blocks = [b for b in blocks if b.data.identifier is not None]
     if not blocks:
         raise NotThisKind("no bcdedit block (heading, dashes, identifier {...})")
     for record in blocks:
         # A loader is a block with a winload path or an osdevice, whatever its heading says.
-        settings = record.data["settings"]
+        settings = record.data.settings
         if "winload" in settings.get("path", "").lower() or "osdevice" in settings:
-            record.data["is_loader"] = True
-    if not any(b.data["is_current"] for b in blocks):
-        default = next((b.data["settings"].get("default") for b in blocks if "default" in b.data["settings"]), None)
-        chosen = next((b for b in blocks if default and b.data["identifier"] == default), None)
-        chosen = chosen or next((b for b in blocks if b.data["is_loader"]), None)
+            record.data.is_loader = True
+    if not any(b.data.is_current for b in blocks):
+        default = next((b.data.settings.get("default") for b in blocks if "default" in b.data.settings), None)
+        chosen = next((b for b in blocks if default and b.data.identifier == default), None)
+        chosen = chosen or next((b for b in blocks if b.data.is_loader), None)
         if chosen is not None:
-            chosen.data["is_current"] = True
-            result.notes.append(f"no {{current}} entry; {chosen.data['identifier']} is taken as the one booted")
+            chosen.data.is_current = True
+            result.notes.append(f"no {{current}} entry; {chosen.data.identifier} is taken as the one booted")
     result.records = blocks
     return result

@@ -3,7 +3,8 @@
 boot.ini, read first, wins where both speak."""
 from __future__ import annotations
 
-from ..evidence.base import ParseResult, SourceRef
+from ..evidence.base import ParseResult, Record
+from ..evidence.bcdedit import BcdEntry
 from .model import BOOL, NUMBER, Context, Facts, Source
 
 
@@ -14,14 +15,14 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
 
 def _one_file(facts: Facts, result: ParseResult) -> None:
     """`increaseuserva` is the Vista+ form of /3GB: it also sets boot.switch_3gb."""
-    entry = next((r for r in result.records if r.data["is_current"]), None)
+    entry: Record[BcdEntry] | None = next((r for r in result.records if r.data.is_current), None)
     if entry is None:
         return
-    settings, line_of = entry.data["settings"], entry.data["line_of"]
-    label = f"bcdedit entry {entry.data['identifier']}"
+    settings, line_of = entry.data.settings, entry.data.line_of
+    label = f"bcdedit entry {entry.data.identifier}"
     raw = settings.get("increaseuserva")
     if raw is not None and raw.strip().isdigit():
-        ref = SourceRef(entry.source.path, line_of.get("increaseuserva", entry.source.line))
+        ref = entry.at(line_of.get("increaseuserva"))
         facts.add("boot.increaseuserva_mb", int(raw), [ref], f"{label}: increaseuserva {raw}")
         if "boot.switch_3gb" not in facts:
             facts.add("boot.switch_3gb", True, [ref],
@@ -29,7 +30,7 @@ def _one_file(facts: Facts, result: ParseResult) -> None:
     elif "boot.switch_3gb" not in facts:
         facts.add("boot.switch_3gb", False, [entry.source], f"from bcdedit: {label} has no increaseuserva (no /3GB equivalent)")
     if "pae" in settings and "boot.pae" not in facts:
-        ref = SourceRef(entry.source.path, line_of["pae"])
+        ref = entry.at(line_of["pae"])
         facts.add("boot.pae", settings["pae"].lower() == "forceenable", [ref], f"{label}: pae {settings['pae']}")
 
 
