@@ -24,7 +24,7 @@ Sample input::
 ...     "ok       systeminfo.txt                 systeminfo | 46 lines",
 ...     "skipped  poolsnap-1.log                 poolmon /b /n poolsnap-1.log | poolmon.exe not found",
 ... ]))
->>> result.host, [(r.data["status"], r.data["file"]) for r in result.records]
+>>> result.host, [(r.data.status, r.data.file) for r in result.records]
 ('WEB05', [('ok', 'systeminfo.txt'), ('skipped', 'poolsnap-1.log')])
 >>> result.notes
 ['the collector skipped poolsnap-1.log (poolmon /b /n poolsnap-1.log): poolmon.exe not found']
@@ -32,6 +32,7 @@ Sample input::
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 
@@ -41,6 +42,19 @@ TABLE_HEADER = re.compile(r"^status\s+file\s+what it came from \| detail\s*$")
 ROW = re.compile(r"^(?P<status>ok|skipped|failed)\s+(?P<file>\S+)\s+(?P<source>.*?)(?: \| (?P<detail>.*))?$")
 SETTING = re.compile(r"^(?P<key>[a-z][a-z ]*):\s*(?P<value>.*)$")
 MAX_NOTES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    """One step of the collection (a record's `data`)."""
+
+    # ok, skipped or failed.
+    status: str
+    file: str
+    # The command or path the file came from.
+    source: str
+    # Why it was skipped or failed, or what it holds; "" when the row says nothing more.
+    detail: str
 
 
 def sniff(head: str) -> bool:
@@ -66,14 +80,14 @@ def parse(lines: Lines) -> ParseResult:
         if not row:
             result.skips.append(Skip(number, "not a manifest row (status file source | detail)"))
             continue
-        data = {name: row.group(name) or "" for name in ("status", "file", "source", "detail")}
+        data = ManifestRow(*(row.group(name) or "" for name in ("status", "file", "source", "detail")))
         result.records.append(Record(KIND, lines.ref(number), data))
     if not in_table:
         raise NotThisKind("no table of collected files")
-    missed = [r.data for r in result.records if r.data["status"] != "ok"]
+    missed = [r.data for r in result.records if r.data.status != "ok"]
     for step in missed[:MAX_NOTES]:
-        detail = f": {step['detail']}" if step["detail"] else ""
-        result.notes.append(f"the collector {step['status']} {step['file']} ({step['source']}){detail}")
+        detail = f": {step.detail}" if step.detail else ""
+        result.notes.append(f"the collector {step.status} {step.file} ({step.source}){detail}")
     if len(missed) > MAX_NOTES:
         result.notes.append(f"and {len(missed) - MAX_NOTES} more steps the collector skipped or that failed")
     if settings.get("server"):
