@@ -26,18 +26,56 @@ paths of its applications and virtual directories.
 ...     '</applicationPools></system.applicationHost></configuration>',
 ... ]))
 >>> pool = result.records[0].data
->>> pool["section"], pool["name"], pool["attributes"]["queueLength"], pool["failure"]
+>>> pool.section, pool.name, pool.attributes["queueLength"], pool.failure
 ('apppool', 'DefaultAppPool', '5000', {'rapidFailProtection': 'false'})
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from typing import Literal
 from xml.sax.handler import ContentHandler
 
 from .base import Lines, NotThisKind, ParseResult, Record
 
 KIND = "appconfig"
 MAX_CHARS = 32 * 1024 * 1024
+Section = Literal["apppool", "apppool_defaults", "site", "site_defaults", "weblimits"]
+# The child elements kept, by the field of ConfigElement that holds their attributes.
+CHILDREN = {"failure": "failure", "processModel": "process_model", "limits": "limits"}
+
+
+@dataclass(frozen=True, slots=True)
+class SiteBinding:
+    """One `<binding>` of a site, as written."""
+
+    protocol: str
+    # `ip:port:host`, e.g. `*:80:` or `10.1.2.20:443:shop.contoso.com`.
+    information: str
+    line: int
+
+
+@dataclass(slots=True)
+class ConfigElement:
+    """One app pool, the pool defaults, a site, the site defaults or `webLimits` (a record's `data`).
+
+    Attributes stay as written: what the file leaves out is at its IIS default, which
+    the facts step knows.
+    """
+
+    section: Section
+    name: str | None
+    attributes: dict[str, str]
+    site_id: str | None = None
+    # The attributes of its <failure>, <processModel> and <limits> children.
+    failure: dict[str, str] = field(default_factory=dict)
+    process_model: dict[str, str] = field(default_factory=dict)
+    limits: dict[str, str] = field(default_factory=dict)
+    # Line of each child read, by the field holding it (failure, process_model, limits).
+    line_of: dict[str, int] = field(default_factory=dict)
+    # A site's bindings and the paths of its applications and virtual directories.
+    bindings: list[SiteBinding] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
 
 
 def sniff(head: str) -> bool:
@@ -50,20 +88,17 @@ class _Handler(ContentHandler):
         super().__init__()
         self.lines = lines
         self.stack: list[str] = []
-        self.records: list[Record] = []
-        self.current: Record | None = None
+        self.records: list[Record[ConfigElement]] = []
+        self.current: Record[ConfigElement] | None = None
         self.locator = None
         self.app_path = "/"
 
     def setDocumentLocator(self, locator):  # noqa: N802 - SAX API name
         self.locator = locator
 
-    def _record(self, section: str, attributes) -> Record:
-        line = self.locator.getLineNumber() if self.locator else 0
-        record = Record(KIND, self.lines.ref(line), {
-            "section": section, "name": attributes.get("name"), "attributes": dict(attributes.items()),
-            "failure": {}, "process_model": {}, "limits": {}, "site_id": attributes.get("id"),
-        })
+    def _record(self, section: Section, attributes) -> Record[ConfigElement]:
+        record = Record(KIND, self.lines.ref(self._line()), ConfigElement(
+            section, attributes.get("name"), dict(attributes.items()), site_id=attributes.get("id")))
         self.records.append(record)
         return record
 
@@ -72,7 +107,7 @@ class _Handler(ContentHandler):
 
     def _in_site(self) -> bool:
         """Inside a `<site>`: its bindings and application paths say which URLs the site serves."""
-        return self.current is not None and self.current.data["section"] == "site"
+        return self.current is not None and self.current.data.section == "site"
 
     def startElement(self, name, attributes):  # noqa: N802 - SAX API name
         parent = self.stack[-1] if self.stack else None
@@ -88,19 +123,19 @@ class _Handler(ContentHandler):
         elif name == "webLimits":
             self._record("weblimits", attributes)
         elif name == "binding" and parent == "bindings" and self._in_site():
-            self.current.data.setdefault("bindings", []).append(
-                (attributes.get("protocol", ""), attributes.get("bindingInformation", ""), self._line()))
+            self.current.data.bindings.append(
+                SiteBinding(attributes.get("protocol", ""), attributes.get("bindingInformation", ""), self._line()))
         elif name == "application" and parent == "site" and self._in_site():
             self.app_path = attributes.get("path", "/")
-            self.current.data.setdefault("paths", []).append(self.app_path)
+            self.current.data.paths.append(self.app_path)
         elif name == "virtualDirectory" and parent == "application" and self._in_site():
             path = self.app_path.rstrip("/") + "/" + attributes.get("path", "/").lstrip("/")
-            self.current.data.setdefault("paths", []).append(path)
+            self.current.data.paths.append(path)
         elif self.current is not None and parent in ("add", "applicationPoolDefaults", "site", "siteDefaults"):
-            target = {"failure": "failure", "processModel": "process_model", "limits": "limits"}.get(name)
+            target = CHILDREN.get(name)
             if target:
-                self.current.data[target] = dict(attributes.items())
-                self.current.data.setdefault("line_of", {})[target] = self.locator.getLineNumber() if self.locator else 0
+                setattr(self.current.data, target, dict(attributes.items()))
+                self.current.data.line_of[target] = self._line()
 
     def endElement(self, name):  # noqa: N802 - SAX API name
         self.stack.pop()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+from ..evidence.appconfig import ConfigElement, Section
 from ..evidence.base import ParseResult, Record
 from .model import BOOL, NUMBER, Context, Facts, Source
 
 IIS_DEFAULTS = {"queueLength": 1000, "maxConnections": 4_294_967_295, "minBytesPerSecond": 240,
                 "connectionTimeout": 120, "headerWaitTimeout": 0}
-Timeout = tuple[float, str, Record]
+Element = Record[ConfigElement]
+Timeout = tuple[float, str, Element]
 
 
 def timespan_seconds(text: str) -> float | None:
@@ -30,10 +32,10 @@ def _number(raw: str | None, default: int) -> int:
 
 
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
-    records = [r for result in results for r in result.records]
+    records: list[Element] = [r for result in results for r in result.records]
 
-    def section(name: str) -> list[Record]:
-        return [r for r in records if r.data["section"] == name]
+    def section(name: Section) -> list[Element]:
+        return [r for r in records if r.data.section == name]
 
     _pool_facts(facts, section("apppool"), next(iter(section("apppool_defaults")), None))
     sites = section("site")
@@ -51,48 +53,48 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
                   "connectionTimeout not set (default 120 s)")
 
 
-def _pool_facts(facts: Facts, pools: list[Record], defaults: Record | None) -> None:
+def _pool_facts(facts: Facts, pools: list[Element], defaults: Element | None) -> None:
     pools = pools or ([defaults] if defaults else [])
     if not pools:
         return
     lengths = []
     for pool in pools:
-        raw = pool.data["attributes"].get("queueLength") or (defaults and defaults.data["attributes"].get("queueLength"))
+        raw = pool.data.attributes.get("queueLength") or (defaults and defaults.data.attributes.get("queueLength"))
         lengths.append((_number(raw, IIS_DEFAULTS["queueLength"]), pool))
     value, pool = min(lengths, key=lambda item: item[0])
     facts.add("config.queue_length_min", value, [pool.source],
-              f"smallest of {len(pools)} pool(s): {pool.data['name'] or 'defaults'} queueLength {value:,} (1,000 where not set)")
+              f"smallest of {len(pools)} pool(s): {pool.data.name or 'defaults'} queueLength {value:,} (1,000 where not set)")
     protected, off = [], []
     for pool in pools:
-        raw = pool.data["failure"].get("rapidFailProtection") or (
-            defaults and defaults.data["failure"].get("rapidFailProtection")) or "true"
+        raw = pool.data.failure.get("rapidFailProtection") or (
+            defaults and defaults.data.failure.get("rapidFailProtection")) or "true"
         (protected if raw.lower() == "true" else off).append(pool)
     facts.add("config.rapid_fail_protection", bool(protected), [p.source for p in (protected or off)][:5],
-              (f"on for {', '.join(p.data['name'] or 'defaults' for p in protected)}" if protected else "off for every pool")
-              + (f"; off for {', '.join(p.data['name'] or 'defaults' for p in off)}" if protected and off else ""))
+              (f"on for {', '.join(p.data.name or 'defaults' for p in protected)}" if protected else "off for every pool")
+              + (f"; off for {', '.join(p.data.name or 'defaults' for p in off)}" if protected and off else ""))
 
 
-def _site_facts(facts: Facts, sites: list[Record], defaults: Record | None) -> list[Timeout]:
+def _site_facts(facts: Facts, sites: list[Element], defaults: Element | None) -> list[Timeout]:
     """The smallest maxConnections; returns each site's connectionTimeout for the shortest overall."""
     timeouts: list[Timeout] = []
     if not sites:
         return timeouts
     limits = []
     for site in sites:
-        own = site.data["limits"]
-        inherited = defaults.data["limits"] if defaults else {}
+        own = site.data.limits
+        inherited = defaults.data.limits if defaults else {}
         limits.append((_number(own.get("maxConnections") or inherited.get("maxConnections"), IIS_DEFAULTS["maxConnections"]), site))
         timeout = timespan_seconds(own.get("connectionTimeout") or inherited.get("connectionTimeout") or "")
         if timeout is not None:
-            timeouts.append((timeout, f"site {site.data['name'] or 'defaults'} limits", site))
+            timeouts.append((timeout, f"site {site.data.name or 'defaults'} limits", site))
     value, site = min(limits, key=lambda item: item[0])
     facts.add("config.max_connections_min", value, [site.source],
-              f"smallest of {len(sites)} site(s): {site.data['name'] or 'defaults'} maxConnections {value:,}")
+              f"smallest of {len(sites)} site(s): {site.data.name or 'defaults'} maxConnections {value:,}")
     return timeouts
 
 
-def _web_limit_facts(facts: Facts, web: Record) -> list[Timeout]:
-    attrs = web.data["attributes"]
+def _web_limit_facts(facts: Facts, web: Element) -> list[Timeout]:
+    attrs = web.data.attributes
     rate = attrs.get("minBytesPerSecond")
     facts.add("config.min_bytes_per_second", _number(rate, IIS_DEFAULTS["minBytesPerSecond"]),
               [web.source], f"webLimits minBytesPerSecond {rate or 'not set (default 240)'}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..evidence.appconfig import ConfigElement
 from ..evidence.base import ParseResult, Record, SourceRef
 from ..evidence.httperr import HttpErrStats
 from ..evidence.urlacl import UrlReservation
@@ -81,24 +82,24 @@ def site_bindings(context: Context) -> list[Binding]:
     """The http and https bindings of every site in the server's applicationHost.config files."""
     found = []
     for record in _sites(context):
-        for protocol, information, line in record.data.get("bindings", ()):
-            binding = _binding(record, protocol, information, SourceRef(record.source.path, line))
+        for written in record.data.bindings:
+            binding = _binding(record, written.protocol, written.information, record.at(written.line))
             if binding is not None:
                 found.append(binding)
     return found
 
 
-def _sites(context: Context) -> list[Record]:
-    return [r for result in context.parsed.get("appconfig", ()) for r in result.records if r.data["section"] == "site"]
+def _sites(context: Context) -> list[Record[ConfigElement]]:
+    return [r for result in context.parsed.get("appconfig", ()) for r in result.records if r.data.section == "site"]
 
 
-def _binding(site: Record, protocol: str, information: str, source: SourceRef) -> Binding | None:
+def _binding(site: Record[ConfigElement], protocol: str, information: str, source: SourceRef) -> Binding | None:
     """`*:80:`, `10.1.2.20:443:shop.contoso.com`, `[::1]:80:` -> Binding; None for ftp, net.tcp and the like."""
     match = re.match(r"^(\[[^\]]*\]|[^:]*):(\d{1,5}):(.*)$", information.strip())
     if protocol.lower() not in ("http", "https") or not match:
         return None
     ip, port, host = match.groups()
-    return Binding(site.data.get("name") or "", protocol.lower(), ip or "*", int(port), host.strip().lower(), source)
+    return Binding(site.data.name or "", protocol.lower(), ip or "*", int(port), host.strip().lower(), source)
 
 
 def takes_requests_of(reservation: UrlReservation, binding: Binding) -> bool:
@@ -125,7 +126,7 @@ def covers_path(reservation: UrlReservation, path: str) -> bool:
 
 def site_paths(context: Context) -> dict[str, list[str]]:
     """Paths the site serves: site name -> its applications and virtual directories, "" -> URLs logged with N/A."""
-    paths = {record.data.get("name") or "": list(record.data.get("paths", ())) for record in _sites(context)}
+    paths = {record.data.name or "": list(record.data.paths) for record in _sites(context)}
     stats = merged_stats(context, context.parsed.get("httperr", []), "httperr", HttpErrStats)
     logged = stats.urls.get(NA) if stats is not None else None
     paths[""] = [str(url) for url, _ in logged.most_common()] if logged else []
