@@ -47,13 +47,14 @@ def reads(counts: MinuteCounts, kernel=None) -> dict:
                   for r in REASONS}
     per_reason["all"] = [counts.buckets_by_reason(minute_number(f"{DAYS[0]} 00:00") - shift, width, kernel=kernel)
                          for width, shift in ((30, 5), (720, 0), (1440, 0), (1440, 61))]
-    per_reason["together"] = [counts.buckets_together(REASONS[:2], minute_number(f"{DAYS[0]} 00:00") - shift, width, kernel)
-                              for width, shift in ((10, 0), (5, 3))]
-    summed = [Counter() for _ in per_reason["together"]]
-    for reason in REASONS[:2]:
-        for total, (width, shift) in zip(summed, ((10, 0), (5, 3))):
-            total.update(counts.buckets(reason, minute_number(f"{DAYS[0]} 00:00") - shift, width, kernel))
-    assert per_reason["together"] == [dict(total) for total in summed]
+    sets = [frozenset(REASONS[:2]), frozenset(REASONS[1:2]), frozenset(REASONS), frozenset({"Not_Logged"})]
+    per_reason["window_peaks"] = [counts.window_peaks(sets, width, kernel) for width in (10, 60, 1440)]
+    for width, peaks in zip((10, 60, 1440), per_reason["window_peaks"]):
+        summed = [Counter() for _ in sets]
+        for total, reasons in zip(summed, sets):
+            for reason in reasons:
+                total.update(counts.buckets(reason, 0, width, kernel))
+        assert peaks == [max(total.values(), default=0) for total in summed]
     per_reason["peaks"] = {r: n for r, n in counts.peaks(kernel).items()}
     assert per_reason["peaks"] == {r: counts.peak(r) for r in counts.reasons() | set(per_reason["peaks"])}
     keys = [(r, f"{d} {CLOCK[s]}") for r in REASONS for d in DAYS for s in (0, 1, 719, 1438, 1439)]

@@ -18,7 +18,7 @@
  *                 line on the reference path) and calls again.
  *   count_keys    adds the per-key counts of a file to its Counters.
  *   busy_minutes  the sparse form of a quiet day (MinuteCounts.compact).
- *   minute_stats, minute_buckets
+ *   minute_stats, minute_buckets, window_peaks
  *                 peaks, first/last minute and timeline buckets of a MinuteCounts.
  *   newlines      counts a block's lines for the reader.
  *
@@ -946,17 +946,14 @@ static int flush_bucket(PyObject *out, long long bucket, long long total)
 
 static int wanted_reason(PyObject *reason, void *state)
 {
-    /* `only` is None (every reason), one reason, or a frozenset of reasons counted together under that frozenset. */
-    PyObject *only = ((Buckets *)state)->only;
-    if (only == Py_None)
-        return 1;
-    return PyFrozenSet_Check(only) ? PySet_Contains(only, reason) : PyObject_RichCompareBool(reason, only, Py_EQ);
+    PyObject *only = ((Buckets *)state)->only;  /* None: every reason */
+    return only == Py_None ? 1 : PyObject_RichCompareBool(reason, only, Py_EQ);
 }
 
 static int bucket_day(const Day *d, void *state)
 {
     Buckets *b = state;
-    PyObject *name = PyFrozenSet_Check(b->only) ? b->only : d->reason;
+    PyObject *name = d->reason;
     PyObject *out = PyDict_GetItemWithError(b->found, name);  /* a stored day yields its (maybe empty) dict */
     if (!out) {
         if (PyErr_Occurred())
@@ -995,8 +992,7 @@ static int bucket_day(const Day *d, void *state)
 
 PyDoc_STRVAR(minute_buckets_doc,
 "minute_buckets(days, sparse, bases, origin, width, only) -> {reason: {bucket start: count}}\n\n"
-"MinuteCounts.buckets_by_reason in one pass; bases maps each day to its minute number; only is None,\n"
-"a reason, or a frozenset of reasons summed under that frozenset.");
+"MinuteCounts.buckets_by_reason in one pass; bases maps each day to its minute number.");
 
 static PyObject *minute_buckets(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1017,6 +1013,153 @@ static PyObject *minute_buckets(PyObject *module, PyObject *const *args, Py_ssiz
     return b.found;
 }
 
+/* window_peaks: per set of reasons, the most counts together in any window of a day */
+typedef struct {
+    long long *sums, *peaks;  /* sums: n_sets rows of per_day windows */
+    Py_ssize_t n_sets, per_day;
+} Peaks;
+
+static void close_day(Peaks *p)
+{
+    for (Py_ssize_t i = 0; i < p->n_sets * p->per_day; i++) {
+        Py_ssize_t set = i / p->per_day;
+        if (p->sums[i] > p->peaks[set])
+            p->peaks[set] = p->sums[i];
+        p->sums[i] = 0;
+    }
+}
+
+static int add_day(Peaks *p, PyObject *entry, long long width)
+{
+    /* entry: (day, reason, counts, sparse?, set indices) */
+    PyObject *sets = PyTuple_GET_ITEM(entry, 4);
+    Day d = {PyTuple_GET_ITEM(entry, 1), PyTuple_GET_ITEM(entry, 0), {0}, 0, PyObject_IsTrue(PyTuple_GET_ITEM(entry, 3))};
+    if (open_counts(PyTuple_GET_ITEM(entry, 2), &d.view) < 0)
+        return -1;
+    d.n = d.view.len / d.view.itemsize / (d.sparse ? 2 : 1);
+    long long slot, count;
+    for (Py_ssize_t i = 0; (i = day_next(&d, i, &slot, &count)) != 0;) {
+        if (slot < 0 || slot >= 1440)
+            continue;
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(sets); k++) {
+            Py_ssize_t set = PyLong_AsSsize_t(PyTuple_GET_ITEM(sets, k));
+            if (set < 0 || set >= p->n_sets) {
+                PyBuffer_Release(&d.view);
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_IndexError, "window_peaks(): a set index out of range");
+                return -1;
+            }
+            p->sums[set * p->per_day + slot / width] += count;
+        }
+    }
+    PyBuffer_Release(&d.view);
+    return 0;
+}
+
+static PyObject *wanted_days(PyObject *days, PyObject *sparse, PyObject *members)
+{
+    /* [(day, reason, counts, sparse?, set indices)] of the reasons in members, in day order. */
+    PyObject *found = PyList_New(0);
+    for (int form = 0; found && form < 2; form++) {
+        PyObject *dict = form ? sparse : days, *key, *value;
+        Py_ssize_t at = 0;
+        while (PyDict_Next(dict, &at, &key, &value)) {
+            if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 2) {
+                PyErr_SetString(PyExc_TypeError, "a day is keyed (reason, day)");
+                Py_CLEAR(found);
+                break;
+            }
+            PyObject *sets = PyDict_GetItemWithError(members, PyTuple_GET_ITEM(key, 0));
+            if (!sets) {
+                if (PyErr_Occurred()) {
+                    Py_CLEAR(found);
+                    break;
+                }
+                continue;
+            }
+            if (!PyTuple_Check(sets)) {
+                PyErr_SetString(PyExc_TypeError, "window_peaks(): members maps a reason to a tuple of set indices");
+                Py_CLEAR(found);
+                break;
+            }
+            PyObject *entry = Py_BuildValue("(OOOOO)", PyTuple_GET_ITEM(key, 1), PyTuple_GET_ITEM(key, 0), value,
+                                            form ? Py_True : Py_False, sets);
+            if (!entry || PyList_Append(found, entry) < 0) {
+                Py_XDECREF(entry);
+                Py_CLEAR(found);
+                break;
+            }
+            Py_DECREF(entry);
+        }
+    }
+    if (found && PyList_Sort(found) < 0)
+        Py_CLEAR(found);
+    return found;
+}
+
+PyDoc_STRVAR(window_peaks_doc,
+"window_peaks(days, sparse, members, sets, width) -> [peak per set]\n\n"
+"For each of `sets` sets of reasons, the most counts of its reasons together in any window of\n"
+"`width` minutes (a divisor of 1,440, windows from midnight); members maps a reason to the\n"
+"indices of the sets it is in. A day at a time: no window of the whole span is ever held.");
+
+static PyObject *window_peaks(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "window_peaks() takes 5 arguments");
+        return NULL;
+    }
+    Py_ssize_t n_sets = PyLong_AsSsize_t(args[3]);
+    long long width = PyLong_AsLongLong(args[4]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (!PyDict_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) || n_sets < 0
+        || width <= 0 || 1440 % width) {
+        PyErr_SetString(PyExc_ValueError, "window_peaks(): days, sparse and members are dicts, width divides 1,440");
+        return NULL;
+    }
+    PyObject *entries = wanted_days(args[0], args[1], args[2]);
+    if (!entries)
+        return NULL;
+    Peaks p = {PyMem_Calloc(n_sets * (1440 / width) + 1, sizeof(long long)), PyMem_Calloc(n_sets + 1, sizeof(long long)),
+               n_sets, 1440 / width};
+    PyObject *out = NULL;
+    if (!p.sums || !p.peaks) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    PyObject *day = NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(entries); i++) {
+        PyObject *entry = PyList_GET_ITEM(entries, i);
+        if (day) {
+            int same = PyObject_RichCompareBool(day, PyTuple_GET_ITEM(entry, 0), Py_EQ);
+            if (same < 0)
+                goto done;
+            if (!same)
+                close_day(&p);
+        }
+        day = PyTuple_GET_ITEM(entry, 0);
+        if (add_day(&p, entry, width) < 0)
+            goto done;
+    }
+    close_day(&p);
+    out = PyList_New(n_sets);
+    for (Py_ssize_t set = 0; out && set < n_sets; set++) {
+        PyObject *peak = PyLong_FromLongLong(p.peaks[set]);
+        if (!peak) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, set, peak);
+    }
+done:
+    PyMem_Free(p.sums);
+    PyMem_Free(p.peaks);
+    Py_DECREF(entries);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL, scan_doc},
     {"busy_minutes", (PyCFunction)(void (*)(void))busy_minutes, METH_FASTCALL, busy_minutes_doc},
@@ -1024,6 +1167,7 @@ static PyMethodDef methods[] = {
     {"newlines", (PyCFunction)newlines, METH_O, newlines_doc},
     {"minute_stats", (PyCFunction)(void (*)(void))minute_stats, METH_FASTCALL, minute_stats_doc},
     {"minute_buckets", (PyCFunction)(void (*)(void))minute_buckets, METH_FASTCALL, minute_buckets_doc},
+    {"window_peaks", (PyCFunction)(void (*)(void))window_peaks, METH_FASTCALL, window_peaks_doc},
     {NULL, NULL, 0, NULL},
 };
 

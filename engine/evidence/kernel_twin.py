@@ -78,34 +78,52 @@ def minute_stats(days: dict, sparse: dict) -> dict[str, list]:
     return found
 
 
-def minute_buckets(days: dict, sparse: dict, bases: dict, origin: int, width: int,
-                   only: str | frozenset[str] | None) -> dict:
+def minute_buckets(days: dict, sparse: dict, bases: dict, origin: int, width: int, only: str | None) -> dict:
     """{reason: {bucket start: count}} in buckets of `width` minutes (a divisor of 1,440) from minute `origin`.
 
     Bucket edges fall at the same clock minute every day, so a dense day is a few
-    slice sums and a busy sparse day is cut at the bucket edges. `only` is one reason,
-    or a frozenset of reasons summed under that frozenset (one dict for a group).
+    slice sums and a busy sparse day is cut at the bucket edges.
     """
-    together = isinstance(only, frozenset)
-
-    def wanted(reason: str) -> bool:
-        return only is None or (reason in only if together else reason == only)
     phase = origin % width
     edges = [0, *range(phase, DAY_SLOTS, width), DAY_SLOTS] if phase else [*range(0, DAY_SLOTS, width), DAY_SLOTS]
     spans = [(low, high) for low, high in zip(edges, edges[1:]) if high > low]
     found: dict[str, dict[int, int]] = {}
     for (reason, day), counts in days.items():
-        if wanted(reason):
-            out = found.setdefault(only if together else reason, {})
+        if only is None or reason == only:
+            out = found.setdefault(reason, {})
             for low, high in spans:
                 total = sum(counts[low:high])
                 if total:
                     _add(out, origin + (bases[day] + low - origin) // width * width, total)
     for (reason, day), quiet in sparse.items():
-        if wanted(reason):
-            _sparse_buckets(found.setdefault(only if together else reason, {}), quiet, bases[day] - origin, origin, width,
-                            spans)
+        if only is None or reason == only:
+            _sparse_buckets(found.setdefault(reason, {}), quiet, bases[day] - origin, origin, width, spans)
     return found
+
+
+def window_peaks(days: dict, sparse: dict, members: dict, sets: int, width: int) -> list[int]:
+    """For each of `sets` sets of reasons, the most counts of its reasons together in any
+    window of `width` minutes (a divisor of 1,440, from midnight); `members` maps a reason
+    to the indices of the sets it is in. A day at a time: no window of the whole span is held."""
+    if width <= 0 or DAY_SLOTS % width:
+        raise ValueError("window_peaks(): width divides 1,440")
+    by_day: dict[str, list] = {}
+    for table, is_sparse in ((days, False), (sparse, True)):
+        for (reason, day), counts in table.items():
+            if reason in members:
+                by_day.setdefault(day, []).append((counts, is_sparse, members[reason]))
+    peaks = [0] * sets
+    for parts in by_day.values():
+        sums = [[0] * (DAY_SLOTS // width) for _ in range(sets)]
+        for counts, is_sparse, into in parts:
+            half = len(counts) // 2
+            busy = zip(counts[:half], counts[half:]) if is_sparse else ((slot, n) for slot, n in enumerate(counts) if n)
+            for slot, n in busy:
+                if 0 <= slot < DAY_SLOTS:
+                    for index in into:
+                        sums[index][slot // width] += n
+        peaks = [max(peak, *row) for peak, row in zip(peaks, sums)]
+    return peaks
 
 
 def _sparse_buckets(out: dict, quiet: array, base: int, origin: int, width: int, spans: list) -> None:

@@ -282,15 +282,19 @@ class MinuteCounts:
         """
         return self.buckets_by_reason(origin, width, reason, kernel).get(reason, {})
 
-    def buckets_together(self, reasons: Iterable[str], origin: int, width: int,
-                         kernel: ModuleType | None = None) -> dict[int, int]:
-        """`buckets` of several reasons summed, without a dict per reason on the way."""
-        together = frozenset(reasons)
-        return self.buckets_by_reason(origin, width, together, kernel).get(together, {})
+    def window_peaks(self, sets: list[frozenset[str]], width: int, kernel: ModuleType | None = None) -> list[int]:
+        """For each set of reasons, the most counts of its reasons together in any `width`
+        minutes from midnight: every set in one pass over the days, a day at a time."""
+        members: dict[str, list[int]] = {}
+        for index, reasons in enumerate(sets):
+            for reason in reasons:
+                members.setdefault(reason, []).append(index)
+        return choose(kernel).window_peaks(self.days, self.sparse, {r: tuple(i) for r, i in members.items()},
+                                           len(sets), width)
 
-    def buckets_by_reason(self, origin: int, width: int, only: str | frozenset[str] | None = None,
-                          kernel: ModuleType | None = None) -> dict:
-        """`buckets` for every reason (or `only` one, or a frozenset summed under it) in one pass over the days."""
+    def buckets_by_reason(self, origin: int, width: int, only: str | None = None,
+                          kernel: ModuleType | None = None) -> dict[str, dict[int, int]]:
+        """`buckets` for every reason (or `only` one) in one pass over the days."""
         if 1440 % width:
             raise ValueError(f"bucket width {width} does not divide a day")
         bases = {day: minute_number(day) for day in {day for _, day in self.days} | {day for _, day in self.sparse}}
