@@ -63,6 +63,7 @@ def build_report(kb: KnowledgeBase, servers: list[out.ServerDiagnosis], inputs: 
         only = servers[0]
         return out.Report(tool=tool, host=None if only.host == UNNAMED_HOST else only.host, causes=only.causes,
                           ruled_out=only.ruled_out, not_evaluated=only.not_evaluated, needs=only.needs,
+                          next_steps=only.next_steps,
                           inputs=inputs, servers=servers, time_note=time_note, no_problem_found=quiet)
     merged: dict[str, out.CauseOut] = {}
     for server in servers:
@@ -79,4 +80,15 @@ def build_report(kb: KnowledgeBase, servers: list[out.ServerDiagnosis], inputs: 
     needs = {n.fact: n for s in servers for n in s.needs}
     return out.Report(tool=tool, causes=causes, ruled_out=ruled_out, not_evaluated=not_evaluated,
                       needs=list(needs.values()), inputs=inputs, servers=servers, shared_causes=shared,
-                      time_note=time_note, no_problem_found=quiet)
+                      time_note=time_note, no_problem_found=quiet, next_steps=fleet_steps(servers))
+
+
+def fleet_steps(servers: list[out.ServerDiagnosis]) -> list[out.NextStep]:
+    """Every server's next steps, one per command (the best-separating server's reason), best first."""
+    best: dict[str, out.NextStep] = {}
+    for server in servers:
+        for step in server.next_steps:
+            if step.how not in best or step.separation > best[step.how].separation:
+                best[step.how] = step
+    ranked = sorted(best.values(), key=lambda s: (-s.separation, s.number, s.how))
+    return [step.model_copy(update={"number": i}) for i, step in enumerate(ranked, start=1)]

@@ -8,7 +8,8 @@ from . import report as out
 from .facts import Facts
 from .hosts import UNNAMED_HOST
 from .knowledge import KnowledgeBase
-from .needs import open_needs, settle_unevaluated
+from .needs import settle_unevaluated
+from .nextsteps import targeted_steps
 from .ranking import CauseScore, Strength, rank
 from .rule_engines import RuleEngine, engine_name, new_engine
 from .templates import format_value, render, render_sentence
@@ -32,6 +33,7 @@ def assess(facts: Facts, kb: KnowledgeBase, host: str = UNNAMED_HOST,
     values = facts.values()
     ranking = rank(kb, inference, values)
     causes = [_cause_out(kb, score, facts) for score in ranking.ranked]
+    needs, next_steps = targeted_steps(kb, inference, facts, values)
     ruled_out = [out.RuledOut(id=s.cause, title=kb.causes[s.cause].title,
                               reasons=[_step(kb, r, values) for r in (s.ruled_out_by or s.opposing)])
                  for s in ranking.ruled_out if s.cause in kb.causes]
@@ -40,7 +42,8 @@ def assess(facts: Facts, kb: KnowledgeBase, host: str = UNNAMED_HOST,
         causes=causes,
         ruled_out=ruled_out,
         not_evaluated=ranking.unevaluated,
-        needs=open_needs(kb, inference, facts, [c.id for c in causes]),
+        needs=needs,
+        next_steps=next_steps,
         inputs=list(inputs),
         facts={name: values[name] for name in sorted(values)},
         unused_facts=sorted(inference.unused_facts),

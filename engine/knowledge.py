@@ -48,7 +48,11 @@ REASON_FACTS = {
     "peak_per_minute": ("number", "Most {r} entries in any one minute"),
     "top_queue": ("string", "Application pool (s-queuename) named most often on {r} lines"),
 }
-REASON_HOW = "Copy the HTTPERR folder (%SystemRoot%\\System32\\LogFiles\\HTTPERR) from the server and give it to httperr-doctor."
+REASON_HOW = ("Copy the HTTPERR log of the last 2 days at a prompt run as administrator: "
+              "`robocopy \"%SystemRoot%\\System32\\LogFiles\\HTTPERR\" HTTPERR httperr*.log /maxage:2 /r:0 /w:0` "
+              "(Server 2003: `xcopy \"%SystemRoot%\\System32\\LogFiles\\HTTPERR\\httperr*.log\" HTTPERR\\ /c /y`; a log moved "
+              "elsewhere is under the ErrorLoggingDir of reg-http-parameters.txt, see docs/COLLECTING.md step 8), "
+              "and give the HTTPERR folder to httperr-doctor.")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What is still open after a rule run: the rules still in play, and the unknown facts
-that would complete them (the report's "find out next" list, a way to settle each cause
-no rule spoke to, and the wizard's measure of how far a question gets)."""
+that would complete them (read by the report's next steps, `nextsteps.py`; a way to
+settle each cause no rule spoke to; the wizard's measure of how far a question gets)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -85,34 +85,6 @@ def settled_by_evidence(kb: KnowledgeBase, fact: str, known: Container[str]) -> 
     then asking for the fact would ask for what the evidence already says."""
     spec = kb.facts.get(fact)
     return spec is not None and any(c.fact in known for settle in spec.settled_by for c in settle.when)
-
-
-def open_needs(kb: KnowledgeBase, inference: InferenceResult, known: Container[str], ranked: list[str]) -> list[out.Need]:
-    """What to find out next: unknown facts that would complete a rule still in play.
-
-    Only rules with some evidence behind them count: one of their conditions on real
-    evidence already holds, or their cause is among the ranked ones.
-    """
-    held = held_by_rule(inference)
-    supplied = supplied_check(kb, known)
-    needs: dict[str, out.Need] = {}
-    weight: dict[str, float] = defaultdict(float)
-    for rule in kb.rules.values():
-        play = rule_in_play(kb, rule, inference, known, held)
-        if play is None or not play.unknown or not (play.evidence_held or rule.cause in ranked):
-            continue
-        bonus = 2.0 if rule.cause in ranked[:3] else 1.0
-        for condition in play.unknown:
-            for fact in collectable(kb, condition.fact, known):
-                if supplied(fact):
-                    continue
-                need = needs.setdefault(fact, need_for(kb, fact))
-                if rule.cause not in need.causes:
-                    need.causes.append(rule.cause)
-                if rule.id not in need.rules:
-                    need.rules.append(rule.id)
-                weight[fact] += play.weight * bonus
-    return sorted(needs.values(), key=lambda n: (-weight[n.fact], n.fact))
 
 
 def need_for(kb: KnowledgeBase, fact: str, causes: list[str] | None = None, rules: list[str] | None = None) -> out.Need:

@@ -9,7 +9,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 # default_factory functions of our own rather than `list` / `dict`: pydantic reads a
@@ -91,6 +91,19 @@ class Need(Model):
     question: Optional[str] = Field(default=None, description="Wizard question id that asks for it")
     causes: list[str] = Field(description="Causes the answer would confirm or exclude")
     rules: list[str] = Field(default_factory=_new_list)
+    step: Optional[int] = Field(default=None, description="the number of the next step that collects it (`next_steps`); added in schema 1.2")
+
+
+class NextStep(Model):
+    """One thing to do next: a command that collects missing evidence, and why it is worth doing."""
+
+    number: int = Field(description="1 = the step that would best separate the leading causes")
+    how: str = Field(description="the exact command or action, from the knowledge base's collection text")
+    facts: list[str] = Field(description="the facts it would find out")
+    asks: list[str] = Field(description="those facts in words")
+    tells_apart: list[str] = Field(description="ids of the causes whose standing against each other it could change, the most affected first")
+    why: str = Field(description="what it would tell apart and what its best findings would do to the ranking, in words")
+    separation: float = Field(ge=0, description="how far its best finding would move the leading causes against each other (0 = not at all)")
 
 
 class Problem(Model):
@@ -181,6 +194,7 @@ class ServerDiagnosis(Model):
     not_evaluated_detail: list[NotEvaluated] = Field(default_factory=_new_list, description="each not-evaluated cause with what would settle it")
     no_problem_found: bool = Field(default=False, description="true when no cause outside the benign category reaches 30%: the evidence shows only background noise (schema 1.1)")
     conflicts: list[Conflict] = Field(default_factory=_new_list, description="answers that disagree with the evidence, with both sides; added in schema 1.1")
+    next_steps: list[NextStep] = Field(default_factory=_new_list, description="missing evidence worth collecting, the step that would best separate the leading causes first; `needs` lists their facts; added in schema 1.2")
 
 
 class Tool(Model):
@@ -205,3 +219,4 @@ class Report(Model):
     time_note: str = Field(default="HTTPERR and IIS W3C times are UTC as written by Windows.")
     redacted: bool = Field(default=False, description="true when addresses, host names and URL query strings were replaced by placeholders (diagnose --redact)")
     no_problem_found: bool = Field(default=False, description="true when every server's evidence shows only background noise (no cause outside the benign category reaches 30%) (schema 1.1)")
+    next_steps: list[NextStep] = Field(default_factory=_new_list, description="for one server, its next steps; for several, each server's (in `servers`) merged by command, best first; added in schema 1.2")

@@ -1,23 +1,27 @@
-"""Where the causes stand after a rule run, and how much an answer would move them.
+"""Where the causes stand after a rule run, and how far an answer would separate the
+leading ones.
 
 The wizard compares the standing now with the standing each possible answer would
-give (`movement`), and shows a person which causes an answer tells apart.
+give, and the report's next steps with the standing each finding would give; both
+weigh the change with `separation`, and the wizard shows which causes an answer tells
+apart.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from httperr_doctor.kb.schema import Question
 
 from .rule_engines import InferenceResult
 from .knowledge import KnowledgeBase
-from .ranking import rank
+from .ranking import PROBLEM_FLOOR, Ranking, rank
 
-TOP_CHANGE_BONUS = 0.5
-RULED_OUT_BONUS = 0.1
-SIDE_TRAIL = 0.25
 MEANINGFUL = 0.005
+# The causes an answer or a next step has to tell apart: the first three ranked that are
+# more than background noise (the first three whatever they are when none is).
+LEADING = 3
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Standing:
     confidences: dict[str, float]
     ruled_out: frozenset[str]
 
-    @property
+    @cached_property
     def ranked(self) -> list[tuple[str, float]]:
         return sorted(self.confidences.items(), key=lambda item: (-item[1], item[0]))
 
@@ -58,7 +62,7 @@ class Standing:
 class Outcome:
     option: Option
     standing: Standing
-    movement: float
+    separation: float
 
 
 @dataclass
@@ -87,23 +91,55 @@ class Candidate:
 
 def standing_of(inference: InferenceResult, kb: KnowledgeBase, facts: Mapping[str, Any] | None = None) -> Standing:
     """Where the causes stand; `facts` weigh the rules by their symptom's strength, as the report does."""
-    ranking = rank(kb, inference, facts)
+    return standing_from(rank(kb, inference, facts))
+
+
+def standing_from(ranking: Ranking) -> Standing:
     return Standing({s.cause: s.confidence for s in ranking.ranked}, frozenset(s.cause for s in ranking.ruled_out))
 
 
-def movement(before: Standing, after: Standing, leading: set[str] | frozenset[str] = frozenset()) -> float:
-    """How much an answer changes the picture (0 = nothing changes).
+def leading_causes(standing: Standing) -> list[str]:
+    """The causes to tell apart: the first three ranked above background noise."""
+    ranked = standing.ranked
+    above_noise = [cause for cause, confidence in ranked if confidence >= PROBLEM_FLOOR]
+    return (above_noise or [cause for cause, _ in ranked])[:LEADING]
 
-    Once something points at causes (`leading`: the ranked ones and the causes the
-    KB links to the main HTTPERR reason), raising or excluding any other cause counts
-    for a quarter: the wizard is there to
-    separate the leading causes, not to open new trails (a side trail reaching the top
-    earns no bonus). Breaking a tie at the top counts as a new top cause.
+
+# Separating the leading causes: how far an answer moves them against each other counts
+# fully, the same move for all of them only this much (it confirms, it does not separate).
+TOGETHER = 0.25
+# Putting another cause first, or ruling a leading one out, changes what the person does next.
+TOP_CHANGE = 0.5
+LEADING_RULED_OUT = 0.25
+
+
+def separation(before: Standing, after: Standing, leading: list[str] | set[str] | frozenset[str]) -> float:
+    """How much an answer changes the leading causes' standing against each other (0 = not at all).
+
+    Each pair of leading causes counts by how much its gap moves (a ruled-out cause
+    stands at 0), so raising the first cause and the second alike separates nothing;
+    a leading cause confirmed or weakened on its own counts a quarter; a new first
+    cause alone at the top (one from outside included), or a leading one ruled out,
+    adds a bonus. A cause from outside that stays below the first, or only ties it,
+    separates nothing. With no leading cause yet, every cause counts as leading.
+
+    >>> now = Standing({"leak": 0.88, "exhausted": 0.92}, frozenset())
+    >>> separation(now, Standing({"leak": 0.97, "exhausted": 0.92}, frozenset()), ["exhausted", "leak"])
+    0.6125
+    >>> separation(now, Standing({"exhausted": 0.92}, frozenset({"leak"})), ["exhausted", "leak"])
+    1.35
+    >>> separation(now, Standing({"leak": 0.9, "exhausted": 0.94}, frozenset()), ["exhausted", "leak"])
+    0.01
+    >>> separation(now, Standing({"leak": 0.88, "exhausted": 0.92, "idle": 0.3}, frozenset()), ["exhausted", "leak"])
+    0.0
     """
-    weight = lambda c: 1.0 if not leading or c in leading else SIDE_TRAIL  # noqa: E731
-    causes = set(before.confidences) | set(after.confidences)
-    moved = sum(weight(c) * abs(after.confidences.get(c, 0.0) - before.confidences.get(c, 0.0)) for c in causes)
-    if after.clear_top != before.clear_top and (after.clear_top is None or weight(after.clear_top) == 1.0):
-        moved += TOP_CHANGE_BONUS
-    moved += sum(RULED_OUT_BONUS * weight(c) for c in after.ruled_out - before.ruled_out)
-    return moved
+    leading = set(leading) or set(before.confidences) | set(after.confidences) | (after.ruled_out - before.ruled_out)
+    was = lambda c: before.confidences.get(c, 0.0)  # noqa: E731
+    now = lambda c: after.confidences.get(c, 0.0)  # noqa: E731
+    pairs = sorted(leading)
+    moved = sum(abs((now(a) - now(b)) - (was(a) - was(b))) for i, a in enumerate(pairs) for b in pairs[i + 1:])
+    moved += TOGETHER * sum(abs(now(c) - was(c)) for c in leading)
+    if after.clear_top not in (None, before.clear_top):
+        moved += TOP_CHANGE
+    moved += LEADING_RULED_OUT * len((after.ruled_out - before.ruled_out) & leading)
+    return round(moved, 4)

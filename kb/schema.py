@@ -169,6 +169,8 @@ class Sentence(Strict):
 class Cause(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]+$")
     title: str
+    # The cause named in running text ("tells a leaking driver apart from ..."), lower case.
+    short: str = ""
     category: Literal["kernel-memory", "boot-config", "load", "application", "app-pool", "limits", "client", "benign", "configuration"]
     # Tried in order; the first whose placeholders are all known and whose `when` holds is shown.
     summary: list[Sentence] = Field(min_length=1)

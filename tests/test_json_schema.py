@@ -20,14 +20,17 @@ def test_schema_command_prints_the_schema_the_tests_use():
     assert {"incidents", "incidents_found"} <= set(schema["$defs"]["Timeline"]["properties"])  # added in 1.1
     assert set(schema["$defs"]["Incident"]["required"]) == {"start", "end", "reasons", "entries", "window_start", "window_end"}
     assert "redacted" in schema["properties"]
+    assert {"next_steps"} <= set(schema["properties"]) & set(schema["$defs"]["ServerDiagnosis"]["properties"])  # added in 1.2
+    assert {"how", "asks", "tells_apart", "why", "separation"} <= set(schema["$defs"]["NextStep"]["required"])
+    assert "step" in schema["$defs"]["Need"]["properties"]
 
 
-def test_a_long_span_report_carries_its_incident_windows_and_says_schema_1_1():
+def test_a_long_span_report_carries_its_incident_windows_and_says_schema_1_2():
     from test_timeline import LONG_SPAN
 
     _, out = run_cli("diagnose", "-f", "json", *LONG_SPAN)
     data = assert_valid_report(out)
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
     timeline = data["servers"][0]["timeline"]
     assert timeline["bucket_minutes"] == 1440 and timeline["incidents_found"] == 1
     incident = timeline["incidents"][0]

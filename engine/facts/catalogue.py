@@ -25,10 +25,18 @@ def catalogue(kb: KnowledgeBase) -> dict[str, str]:
     return found
 
 
+_settings: dict[int, tuple[KnowledgeBase, dict[str, str]]] = {}
+
+
 def sources_setting(kb: KnowledgeBase) -> dict[str, str]:
-    """fact name -> the evidence source (`Source.name`) whose files set it; derived facts are left out."""
-    names = {"phrase": list(kb.phrases), "family": list(kb.families), "group": list(kb.phrase_groups)}
-    return {name: step.name for step in SOURCES for template in step.produces for name in _expand(template, names)}
+    """fact name -> the evidence source (`Source.name`) whose files set it; derived facts are
+    left out. Worked out once per knowledge base: every diagnosis asks."""
+    entry = _settings.get(id(kb))
+    if entry is None or entry[0] is not kb:
+        names = {"phrase": list(kb.phrases), "family": list(kb.families), "group": list(kb.phrase_groups)}
+        setting = {name: step.name for step in SOURCES for template in step.produces for name in _expand(template, names)}
+        entry = _settings[id(kb)] = (kb, setting)
+    return entry[1]
 
 
 def _expand(template: str, names: dict[str, list[str]]) -> list[str]:

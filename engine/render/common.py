@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from ..report import CauseOut, ReasoningStep, Report, RuledOut, ServerDiagnosis
+from ..report import CauseOut, NextStep, ReasoningStep, Report, RuledOut, ServerDiagnosis
 from ..templates import format_value
 
 # (fact, label, unit): the figures an engineer looks for first, in reading order.
@@ -171,3 +171,13 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     ('1 rule', '3 rules', '2 entries')
     """
     return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+# Next steps shown in a report (the JSON has them all).
+STEPS_SHOWN = 6
+NEXT_STEPS_TITLE = "Next steps (the one that best tells the leading causes apart first)"
+
+
+def step_finds(step: NextStep) -> str:
+    """What a next step finds out, in words."""
+    return "Find out: " + "; ".join(step.asks)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from html import escape
 
 from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis, Timeline
-from .common import (REDACTED_NOTE, clean, counted, esc, key_numbers, no_cause_text, outcome_text, problem_where, server_title,
-                     strength_text, trigger_text)
+from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, clean, counted, esc, key_numbers, no_cause_text,
+                     outcome_text, problem_where, server_title, step_finds, strength_text, trigger_text)
 from .svg import incident_svg, overview_bucket, per_text, timeline_svg, zoom_needed
 
 
@@ -221,10 +221,10 @@ def _server(report: Report, index: int, server: ServerDiagnosis, top_steps: int)
     if server.conflicts:
         parts.append("<h3>Answers that disagree with the evidence</h3><ul>"
                      + "".join(f"<li>{esc(c.text)}</li>" for c in server.conflicts) + "</ul>")
-    if server.needs:
-        items = "".join(f"<li>{esc(n.ask)} <span class=\"cid\">(would speak to {esc(', '.join(n.causes))})</span>"
-                        + (f'<div class="note">{esc(n.how)}</div>' if n.how else "") + "</li>" for n in server.needs[:8])
-        parts.append(f"<h3>To settle the open questions, find out</h3><ul>{items}</ul>")
+    if server.next_steps:
+        items = "".join(f"<li>{esc(step_finds(s))}<div>Why: {esc(s.why)}</div><div class=\"note\">How: {esc(s.how)}</div></li>"
+                        for s in server.next_steps[:STEPS_SHOWN])
+        parts.append(f"<h3>{esc(NEXT_STEPS_TITLE)}</h3><ol>{items}</ol>")
     chosen = [c for c in server.causes if c.confidence >= CHECKLIST_MIN_CONFIDENCE][:max(top_steps, 1)] or server.causes[:1]
     if chosen:
         parts.append('<section class="checklist"><h2>Remediation checklist' + (f" for {esc(server.host)}" if title != "Diagnosis" else "")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, outcome_text, problem_where, ruled_out_why,
-                     server_title, strength_text, trigger_text)
+from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, key_numbers, no_cause_text,
+                     outcome_text, problem_where, ruled_out_why, server_title, step_finds, strength_text,
+                     trigger_text)
 
 
 # Characters that can start markup anywhere on a line. Brackets are escaped, so no
@@ -144,12 +145,10 @@ def _server(lines: list[str], report: Report, server: ServerDiagnosis, top_steps
     if server.conflicts:
         lines += ["### Answers that disagree with the evidence", ""]
         lines += [f"- {md(conflict.text)}" for conflict in server.conflicts] + [""]
-    if server.needs:
-        lines += ["### To settle the open questions, find out", ""]
-        for need in server.needs[:6]:
-            lines.append(f"- {md(need.ask)} (would speak to: {', '.join(code(c) for c in need.causes)})")
-            if need.how:
-                lines.append(f"  - How: {md(need.how)}")
+    if server.next_steps:
+        lines += [f"### {md(NEXT_STEPS_TITLE)}", ""]
+        for step in server.next_steps[:STEPS_SHOWN]:
+            lines += [f"{step.number}. {md(step_finds(step))}", f"   - Why: {md(step.why)}", f"   - How: {md(step.how)}"]
         lines.append("")
     for cause in server.causes[:top_steps]:
         _steps(lines, cause)

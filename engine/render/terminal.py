@@ -19,8 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, outcome_text, problem_where, ruled_out_why,
-                     server_title, strength_text, trigger_text)
+from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, key_numbers, no_cause_text,
+                     outcome_text, problem_where, ruled_out_why, server_title, step_finds, strength_text,
+                     trigger_text)
 
 
 _LINE = re.compile(r"^(.*?)((?::[0-9]+)?)$", re.S)
@@ -161,10 +162,12 @@ def _server(console: Console, report: Report, server: ServerDiagnosis, top_steps
         console.print(Text("Answers that disagree with the evidence", style="bold"))
         for conflict in server.conflicts:
             console.print(Padding(_t(f"- {conflict.text}"), (0, 0, 0, 2)))
-    if server.needs:
-        console.print(Text("To settle the open questions, find out", style="bold"))
-        for need in server.needs[:6]:
-            console.print(Padding(_t(f"- {need.ask} (would speak to: {', '.join(need.causes)})"), (0, 0, 0, 2)))
+    if server.next_steps:
+        console.print(Text(NEXT_STEPS_TITLE, style="bold"))
+        for step in server.next_steps[:STEPS_SHOWN]:
+            console.print(Padding(_t(f"{step.number}. {step_finds(step)}"), (0, 0, 0, 2)))
+            console.print(Padding(_t(f"Why: {step.why}", "dim"), (0, 0, 0, 5)))
+            console.print(Padding(_t(f"How: {step.how}", "dim"), (0, 0, 0, 5)))
     console.print()
     for cause in server.causes[:top_steps]:
         console.print(_steps(cause))

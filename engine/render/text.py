@@ -7,8 +7,8 @@ anything reaches a terminal.
 from __future__ import annotations
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (REDACTED_NOTE, bar, clean, key_numbers, no_cause_text, outcome_text, ruled_out_why, strength_text,
-                     trigger_text)
+from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, key_numbers, no_cause_text,
+                     outcome_text, ruled_out_why, strength_text, step_finds, trigger_text)
 from .wrapping import fold
 
 
@@ -95,12 +95,12 @@ def _server(lines: _Lines, server: ServerDiagnosis, top_steps: int) -> None:
         for conflict in server.conflicts:
             lines.wrap(f"- {conflict.text}", "  ")
         lines.append("")
-    if server.needs:
-        lines.append("To settle the open questions, find out:")
-        for need in server.needs[:6]:
-            lines.wrap(f"- {need.ask} (would speak to: {', '.join(need.causes)})", "  ")
-            if need.how:
-                lines.wrap(f"how: {need.how}", "      ")
+    if server.next_steps:
+        lines.append(f"{NEXT_STEPS_TITLE}:")
+        for step in server.next_steps[:STEPS_SHOWN]:
+            lines.wrap(f"{step.number}. {step_finds(step)}", "  ", hang="   ")
+            lines.wrap(f"Why: {step.why}", "     ")
+            lines.wrap(f"How: {step.how}", "     ")
         lines.append("")
     for cause in server.causes[:top_steps]:
         _steps(lines, cause)
