@@ -181,3 +181,16 @@ NEXT_STEPS_TITLE = "Next steps (the one that best tells the leading causes apart
 def step_finds(step: NextStep) -> str:
     """What a next step finds out, in words."""
     return "Find out: " + "; ".join(step.asks)
+
+
+def command_spans(text: str) -> list[tuple[str, bool]]:
+    """A collection text split into prose and the `commands` in it (True), backticks dropped,
+    so each form can show a command as code.
+
+    >>> command_spans("Run `netstat -ano` now"), command_spans("a ` b")
+    ([('Run ', False), ('netstat -ano', True), (' now', False)], [('a ` b', False)])
+    """
+    parts = text.split("`")
+    if len(parts) % 2 == 0:
+        return [(text, False)]
+    return [(part, i % 2 == 1) for i, part in enumerate(parts) if part]

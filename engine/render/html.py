@@ -12,8 +12,8 @@ from __future__ import annotations
 from html import escape
 
 from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis, Timeline
-from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, clean, counted, esc, key_numbers, no_cause_text,
-                     outcome_text, problem_where, server_title, step_finds, strength_text, trigger_text)
+from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, clean, command_spans, counted, esc, key_numbers,
+                     no_cause_text, outcome_text, problem_where, server_title, step_finds, strength_text, trigger_text)
 from .svg import incident_svg, overview_bucket, per_text, timeline_svg, zoom_needed
 
 
@@ -84,6 +84,11 @@ details summary{cursor:pointer;color:var(--accent)}
  a{color:inherit;text-decoration:none}
 }
 """
+
+
+def _with_code(text: str) -> str:
+    """Prose escaped, the commands in it as <code>."""
+    return "".join(f"<code>{esc(part)}</code>" if is_command else esc(part) for part, is_command in command_spans(text))
 
 
 def _level(confidence: float) -> str:
@@ -222,7 +227,7 @@ def _server(report: Report, index: int, server: ServerDiagnosis, top_steps: int)
         parts.append("<h3>Answers that disagree with the evidence</h3><ul>"
                      + "".join(f"<li>{esc(c.text)}</li>" for c in server.conflicts) + "</ul>")
     if server.next_steps:
-        items = "".join(f"<li>{esc(step_finds(s))}<div>Why: {esc(s.why)}</div><div class=\"note\">How: {esc(s.how)}</div></li>"
+        items = "".join(f"<li>{esc(step_finds(s))}<div>Why: {esc(s.why)}</div><div class=\"note\">How: {_with_code(s.how)}</div></li>"
                         for s in server.next_steps[:STEPS_SHOWN])
         parts.append(f"<h3>{esc(NEXT_STEPS_TITLE)}</h3><ol>{items}</ol>")
     chosen = [c for c in server.causes if c.confidence >= CHECKLIST_MIN_CONFIDENCE][:max(top_steps, 1)] or server.causes[:1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, key_numbers, no_cause_text,
+from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, command_spans, key_numbers, no_cause_text,
                      outcome_text, problem_where, ruled_out_why, server_title, step_finds, strength_text,
                      trigger_text)
 
@@ -60,6 +60,13 @@ def code(text: object, in_table: bool = False) -> str:
     if in_table:
         flat = flat.replace("|", "\\|")
     return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def _with_code(text: str) -> str:
+    """Prose escaped, the commands in it as code spans (the spaces around them kept)."""
+    def prose(part: str) -> str:
+        return (" " if part[:1].isspace() else "") + md(part) + (" " if part[-1:].isspace() else "")
+    return "".join(code(part) if is_command else prose(part) for part, is_command in command_spans(text)).strip()
 
 
 def _cell(text: object) -> str:
@@ -148,7 +155,7 @@ def _server(lines: list[str], report: Report, server: ServerDiagnosis, top_steps
     if server.next_steps:
         lines += [f"### {md(NEXT_STEPS_TITLE)}", ""]
         for step in server.next_steps[:STEPS_SHOWN]:
-            lines += [f"{step.number}. {md(step_finds(step))}", f"   - Why: {md(step.why)}", f"   - How: {md(step.how)}"]
+            lines += [f"{step.number}. {md(step_finds(step))}", f"   - Why: {md(step.why)}", f"   - How: {_with_code(step.how)}"]
         lines.append("")
     for cause in server.causes[:top_steps]:
         _steps(lines, cause)
