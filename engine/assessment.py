@@ -55,11 +55,19 @@ def assess(facts: Facts, kb: KnowledgeBase, host: str = UNNAMED_HOST,
 
 
 # Which side of a conflict the rules used, and why, in the report's words.
-CONFLICT_USED = {
-    "evidence": "the evidence was used: a value worked out from the files wins over an answer "
-                "unless the answer overrides it on purpose",
-    "answer": "your answer was used, as you chose to override the evidence on purpose",
-}
+EVIDENCE_USED = ("the evidence was used: a value worked out from the files wins over an answer "
+                 "unless the answer overrides it on purpose")
+# The answer replaces a fact worked out under the same name; an answer to a question the
+# evidence only settles is used beside that evidence, which its own rules still read.
+ANSWER_REPLACED = "your answer was used in place of the value worked out from the files, as you chose"
+ANSWER_BESIDE = ("your answer was used, as you chose; the figure from the files still counts "
+                 "wherever a rule reads it")
+
+
+def conflict_used(conflict) -> str:
+    if conflict.kept == "evidence":
+        return EVIDENCE_USED
+    return ANSWER_REPLACED if conflict.evidence_fact == conflict.fact else ANSWER_BESIDE
 
 
 def conflict_sides(kb: KnowledgeBase, conflict) -> tuple[str, str]:
@@ -85,7 +93,7 @@ def fact_words(kb: KnowledgeBase, name: str, value: Any, how: str = "") -> str:
 
 def _conflict_out(kb: KnowledgeBase, conflict) -> out.Conflict:
     answered, computed = conflict_sides(kb, conflict)
-    text = f"You answered {answered}, but the evidence says otherwise - {computed}; {CONFLICT_USED[conflict.kept]}."
+    text = f"You answered {answered}, but the evidence says otherwise - {computed}; {conflict_used(conflict)}."
     return out.Conflict(fact=conflict.fact, answered=conflict.answered, evidence_fact=conflict.evidence_fact,
                         evidence_value=conflict.evidence_value, text=text, kept=conflict.kept)
 

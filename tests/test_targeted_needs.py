@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import EXAMPLES, diagnose_json
+from conftest import EXAMPLES, ROOT, diagnose_json
 from httperr_doctor.engine.diagnosis import diagnose
 from httperr_doctor.engine.facts.combine import SOURCES
 from httperr_doctor.engine.facts.catalogue import sources_setting
@@ -70,3 +70,13 @@ def test_every_form_shows_both_sides_of_a_conflict(form):
     renderer = {"text": text.render_text, "markdown": markdown.render_markdown, "html": html.render_html}[form]
     shown = renderer(diagnose([str(DROPPED)], {"answer.heavy_load_at_drops": False}))
     assert "disagree with the evidence" in shown and "5.62" in shown
+
+
+def test_an_answer_chosen_over_the_same_fact_replaces_it_and_says_so():
+    bundle = ROOT / "tests" / "cases" / "refused-av-leak-3gb"
+    server = _server(diagnose([str(bundle)], {"boot.switch_3gb": False, "answer.override_evidence": True}))
+    [conflict] = server.conflicts
+    assert (conflict.fact, conflict.evidence_fact, conflict.kept) == ("boot.switch_3gb", "boot.switch_3gb", "answer")
+    assert server.facts["boot.switch_3gb"] is False
+    assert "your answer was used in place of the value worked out from the files" in conflict.text
+    assert "still counts" not in conflict.text
