@@ -93,7 +93,7 @@ def _perfmon_series(files: list[tuple[str, ParseResult]]) -> list[out.Series]:
             if record.time is None:
                 continue
             minute = record.time.strftime("%Y-%m-%d %H:%M")
-            for counter, value in record.data.values.items():
+            for counter, value in record.data.items():
                 slot = minutes[counter]
                 slot[minute] = max(value, slot.get(minute, value))
                 if path and path not in sources[counter]:

@@ -30,6 +30,7 @@ import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterable
 from datetime import datetime, timedelta, timezone
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip, SourceRef
@@ -58,10 +59,24 @@ class PerfSample:
     """One sample row (a record's `data`; the record's `time` is the same moment in UTC)."""
 
     local: datetime
-    # Counter path (`\\HOST\Object(Instance)\Counter`) to value; a blank cell is left out.
-    values: dict[str, float]
+    # The header's counter paths (`\\HOST\Object(Instance)\Counter`), one list shared by
+    # every row under it, and this row's value for each (None: a blank or damaged cell).
+    # A tuple of numbers holds a row in a third of what a dict per row would take.
+    counters: list[str]
+    numbers: tuple[float | None, ...]
     # The file's bias for this row: UTC = local time + bias.
     bias_minutes: int
+
+    def items(self) -> Iterable[tuple[str, float]]:
+        """(counter path, value) for each cell that holds a value."""
+        if None in self.numbers:
+            return ((path, value) for path, value in zip(self.counters, self.numbers) if value is not None)
+        return zip(self.counters, self.numbers)
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Counter path to value, blank cells left out."""
+        return dict(self.items())
 
 
 @dataclass
@@ -165,29 +180,27 @@ def _column_set(number: int, line: str, header: re.Match, result: ParseResult, h
     return ColumnSet(counters, timezone(-timedelta(minutes=bias)), bias)
 
 
-def _values(number: int, counters: list[str], cells: list[str], damage: _Damage) -> dict[str, float]:
-    """Counter path to value for one row: blank cells left out, absurd ones counted as damage.
+def _numbers(number: int, cells: list[str], damage: _Damage) -> tuple[float | None, ...]:
+    """One row's values: None for a blank cell and for an absurd one (counted as damage).
 
     Most rows are all numbers of everyday size, read in one go: when the sum of their
     sizes is sensible, so is each. Any other row is read cell by cell.
     """
     try:
-        numbers = list(map(float, cells))
+        numbers = tuple(map(float, cells))
     except ValueError:
         pass
     else:
         if sensible(sum(map(abs, numbers))):
-            return dict(zip(counters, numbers))
-    values = {}
-    for path, cell in zip(counters, cells):
+            return numbers
+    found = []
+    for cell in cells:
         value = _number(cell)
-        if value is None:
-            continue
-        if sensible(value):
-            values[path] = value
-        else:
+        if value is not None and not sensible(value):
             damage.add(number, cell)
-    return values
+            value = None
+        found.append(value)
+    return tuple(found)
 
 
 def _sample(ref: SourceRef, line: str, columns: ColumnSet, skips: list[Skip], damage: _Damage) -> Record | None:
@@ -205,13 +218,13 @@ def _sample(ref: SourceRef, line: str, columns: ColumnSet, skips: list[Skip], da
         skips.append(Skip(number, f"{len(cells) - 1} value(s) where the header names "
                                   f"{len(columns.counters)} counter(s) (truncated row?)"))
         return None
-    values = _values(number, columns.counters, cells[1:], damage)
+    numbers = _numbers(number, cells[1:], damage)
     try:
         utc = local.replace(tzinfo=columns.zone).astimezone(timezone.utc)
     except (OverflowError, ValueError):
         skips.append(Skip(number, f"sample time {cells[0][:30]!r} is out of range once the bias is applied"))
         return None
-    return Record(KIND, ref, PerfSample(local, values, columns.bias_minutes), time=utc)
+    return Record(KIND, ref, PerfSample(local, columns.counters, numbers, columns.bias_minutes), time=utc)
 
 
 def _file_notes(result: ParseResult, headers: int, damage: _Damage, hosts: Counter) -> None:

@@ -20,7 +20,7 @@ def _series(records: list[Record[PerfSample]], wanted, instance: str | None = No
     """Samples per counter instance for one `(object, counter)` pair, in time order."""
     found: dict[str, list[Sample]] = {}
     for record in records:
-        for path, value in record.data.values.items():
+        for path, value in record.data.items():
             parts = split_counter(path)
             if not parts or (parts["object"].lower(), parts["counter"].lower()) not in wanted:
                 continue

@@ -167,7 +167,7 @@ def _cpu_while_queue_full(facts: Facts, perf: list[Record]) -> None:
     queue_at: dict[datetime, float] = {}
     cpu_at: dict[datetime, float] = {}
     for record in perf:
-        for path, value in record.data.values.items():
+        for path, value in record.data.items():
             parts = split_counter(path)
             if not parts:
                 continue
