@@ -9,6 +9,7 @@ from .evidence import ReadFile
 from .evidence.base import skipped_lines
 from .hosts import UNNAMED_HOST
 from .knowledge import KnowledgeBase
+from .plurals import counted
 from .rule_engines import engine_name
 
 PROBLEMS_SHOWN = 10
@@ -37,7 +38,7 @@ def input_out(f: ReadFile, host: str | None) -> out.InputFile:
     problems += [out.Problem(line=s.line, message=s.reason) for s in f.skips[:PROBLEMS_SHOWN]]
     notes = list(f.result.notes) if f.result else []
     if skipped_lines(f.skips) > PROBLEMS_SHOWN:
-        notes.append(f"{skipped_lines(f.skips) - PROBLEMS_SHOWN:,} more skipped line(s) not listed")
+        notes.append(f"{counted(skipped_lines(f.skips) - PROBLEMS_SHOWN, 'more skipped line')} not listed")
     records = 0
     if f.result is not None and f.result.folded_records is not None:
         records = f.result.folded_records

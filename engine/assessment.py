@@ -12,7 +12,7 @@ from .needs import settle_unevaluated
 from .nextsteps import targeted_steps
 from .ranking import CauseScore, Strength, rank
 from .rule_engines import RuleEngine, engine_name, new_engine
-from .templates import format_value, render, render_sentence
+from .templates import first_rendered, format_value, render_sentence
 
 _engines: dict[tuple[int, str], tuple[KnowledgeBase, RuleEngine]] = {}
 
@@ -106,10 +106,7 @@ def _fact_text(kb: KnowledgeBase, facts: Facts, name: str) -> out.Evidence:
 
 def _step(kb: KnowledgeBase, rule, values: dict[str, Any], facts: Facts | None = None,
           strength: Strength | None = None) -> out.ReasoningStep:
-    try:
-        text = render(rule.because, values, kb.fact_units)
-    except KeyError:
-        text = rule.title
+    text = first_rendered(rule.because, values, kb.fact_units) or rule.title
     words = facts[strength.fact].how if strength is not None and facts is not None and strength.fact in facts else ""
     return out.ReasoningStep(rule=rule.id, title=rule.title, text=text, certainty=rule.certainty,
                              direction="for" if rule.certainty > 0 else "against", references=rule.references,
@@ -136,7 +133,7 @@ def _cause_out(kb: KnowledgeBase, score: CauseScore, facts: Facts) -> out.CauseO
         confidence=score.confidence,
         certainty_factor=round(score.certainty, 3),
         certainty_explained=score.explain(),
-        summary=render_sentence(cause.summary, values, kb.fact_units),
+        summary=render_sentence(cause.summary, values, kb.fact_units, kb.fact_defaults),
         evidence=_evidence(kb, score.supporting, facts),
         evidence_against=_evidence(kb, score.opposing, facts),
         reasoning=[_step(kb, r, values, facts, score.weighing(r)) for r in score.rules_by_weight()],

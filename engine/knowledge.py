@@ -100,6 +100,16 @@ class KnowledgeBase:
         """Fact name -> display unit, for rendering placeholders (built once)."""
         return {name: spec.unit for name, spec in self.facts.items()}
 
+    @cached_property
+    def fact_defaults(self) -> dict[str, Any]:
+        """Fact name -> the value that says nothing was configured or nothing happened.
+
+        A declared `default` (a registry value left out), else 0 for a count (a fact named
+        `.count` or `.lines`): "HTTP.sys answered 0 requests with 503" is no evidence.
+        """
+        counts = {name: 0 for name, spec in self.facts.items() if spec.type == "number" and name.endswith((".count", ".lines"))}
+        return {**counts, **{name: spec.default for name, spec in self.facts.items() if spec.default is not None}}
+
     def question_for(self, fact: str) -> Question | None:
         return next((q for q in self.questions.values() if q.fact == fact), None)
 
@@ -282,7 +292,7 @@ def _load_phrases(loader: _Loader, kb: KnowledgeBase, path: Path) -> None:
     for name, group, line in loader.mapping_items(path, data, node, PhraseGroup, "groups"):
         unknown = [p for p in group.phrases if p not in kb.phrases]
         if unknown:
-            loader.problems.append(Problem(where, line, f"group {name} names unknown phrase(s) {', '.join(unknown)}"))
+            loader.problems.append(Problem(where, line, f"group {name} names unknown {'phrase' if len(unknown) == 1 else 'phrases'} {', '.join(unknown)}"))
         kb.phrase_groups[name] = frozenset(group.phrases)
         kb.origin[("phrase_group", name)] = (where, line)
 

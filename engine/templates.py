@@ -5,12 +5,12 @@ literal, and a placeholder naming an unknown fact is an error, never a blank.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
 from httperr_doctor.kb.schema import PLACEHOLDER
 
 from .conditions import holds
+from .plurals import number_text, singular_after_one
 
 
 class UndefinedFact(KeyError):
@@ -29,13 +29,8 @@ def format_value(value: Any, unit: str | None = None) -> str:
         return f"{value:.0%}"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        if value.is_integer():
-            value = int(value)
-        else:
-            return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
+    if isinstance(value, (int, float)):
+        return number_text(value)
     return str(value)
 
 
@@ -73,39 +68,38 @@ def _is_one(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1
 
 
-# Plural nouns KB sentences count, and their singular; "time(s)" style is not used.
-PLURALS = {
-    "requests": "request", "events": "event", "entries": "entry", "lines": "line", "connections": "connection",
-    "crashes": "crash", "failures": "failure", "overruns": "overrun", "recycles": "recycle", "timeouts": "timeout",
-    "rules": "rule", "times": "time", "processes": "process", "clients": "client", "minutes": "minute",
-    "seconds": "second", "drops": "drop", "URLs": "URL", "tags": "tag", "resets": "reset", "errors": "error",
-}
-_COUNTED_NOUN = re.compile(r"^(\s+(?:(?!of\b|and\b|or\b|than\b)[A-Za-z0-9/_\-]+\s+){0,3}?)(" + "|".join(PLURALS) + r")\b")
-
-
-def singular_after_one(text: str) -> str:
-    """Turn the counted noun after a 1 into its singular (at most three words on).
-
-    >>> singular_after_one(" refused connections, and 2 events")
-    ' refused connection, and 2 events'
-    >>> singular_after_one(" WAS / W3SVC events for worker processes")
-    ' WAS / W3SVC event for worker processes'
-    >>> singular_after_one(" MB free")
-    ' MB free'
-    """
-    return _COUNTED_NOUN.sub(lambda m: m.group(1) + PLURALS[m.group(2)], text, count=1)
-
-
-def render_sentence(sentences: list, facts: Mapping[str, Any], units: Mapping[str, str | None] | None = None) -> str:
-    """The first summary sentence whose `when` holds and whose placeholders are all known.
+def pick_sentence(sentences: list, facts: Mapping[str, Any], units: Mapping[str, str | None] | None = None,
+                  defaults: Mapping[str, Any] | None = None) -> tuple[int, str] | None:
+    """The first sentence the facts support, with its index, rendered.
 
     A fact that is unknown, or known with a value the sentence's claim does not fit
-    (a registry value at its default), skips the sentence for the next one.
+    (a registry value at its default), skips the sentence for the next one; so does a
+    fact at its `defaults` value (nothing configured, nothing logged) unless the
+    sentence's `when` tests that fact and so speaks of the default on purpose.
     """
-    for sentence in sentences:
-        if all(holds(c, c.fact in facts, facts.get(c.fact)) for c in sentence.when):
-            try:
-                return render(sentence.text, facts, units)
-            except UndefinedFact:
-                continue
-    return sentences[-1].text
+    defaults = defaults or {}
+    for number, sentence in enumerate(sentences):
+        if not all(holds(c, c.fact in facts, facts.get(c.fact)) for c in sentence.when):
+            continue
+        spoken_of = {c.fact for c in sentence.when}
+        if any(name in defaults and name in facts and facts[name] == defaults[name] and name not in spoken_of
+               for name in sentence.facts):
+            continue
+        try:
+            return number, render(sentence.text, facts, units)
+        except UndefinedFact:
+            continue
+    return None
+
+
+def first_rendered(sentences: list, facts: Mapping[str, Any], units: Mapping[str, str | None] | None = None,
+                   defaults: Mapping[str, Any] | None = None) -> str | None:
+    picked = pick_sentence(sentences, facts, units, defaults)
+    return None if picked is None else picked[1]
+
+
+def render_sentence(sentences: list, facts: Mapping[str, Any], units: Mapping[str, str | None] | None = None,
+                    defaults: Mapping[str, Any] | None = None) -> str:
+    """A cause's summary: the first sentence its facts support, else its last (plain) one."""
+    shown = first_rendered(sentences, facts, units, defaults)
+    return sentences[-1].text if shown is None else shown

@@ -32,6 +32,12 @@ def plain_template(text: str) -> str:
     if leftover:
         raise ValueError(f"only {{{{ fact.name }}}} placeholders are allowed in KB text; found {leftover.group(0)}")
     return text
+def sentences(value):
+    """One sentence or several, each plain text or a mapping with `when` and `optional`."""
+    value = [value] if isinstance(value, str) else value
+    return [{"text": item} if isinstance(item, str) else item for item in value] if isinstance(value, list) else value
+
+
 OPERATORS = ("equals", "not_equals", "in", "at_least", "at_most", "above", "below", "matches", "present", "absent")
 # durable-rules evaluates `matches` with its own small regex engine: keep to this subset.
 SAFE_REGEX = re.compile(r"^[A-Za-z0-9_.*+?\[\]\-/| ^$]*$")
@@ -85,6 +91,30 @@ class Condition(Strict):
         return getattr(self, "in_" if self.operator == "in" else self.operator)
 
 
+class Sentence(Strict):
+    """A summary sentence, and what must hold for it to be true besides its placeholders.
+
+    A sentence that claims something no placeholder shows ("set below the default")
+    names the facts behind the claim in `when`; it is shown only when they hold.
+    """
+
+    text: str
+    when: list[Condition] = Field(default_factory=list)
+    # Placeholders no rule of the cause tests (a pool or URL named on the lines): the
+    # sentence is skipped when they are unknown, and a later one must do without them.
+    optional: list[str] = Field(default_factory=list)
+
+    @field_validator("text")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        return plain_template(value)
+
+    @cached_property
+    def facts(self) -> tuple[str, ...]:
+        """Every fact the sentence relies on: its conditions' and its placeholders'."""
+        return tuple(dict.fromkeys([c.fact for c in self.when] + PLACEHOLDER.findall(self.text)))
+
+
 class Rule(Strict):
     """When every condition holds, the rule adds `certainty` to its cause."""
 
@@ -93,7 +123,9 @@ class Rule(Strict):
     title: str
     when: list[Condition] = Field(min_length=1)
     certainty: float = Field(ge=-1.0, le=1.0)
-    because: str
+    # Tried in order, as a cause's summary: a sentence may name what only some evidence
+    # shows (the pools the events name) under `optional`, before one that does without it.
+    because: list[Sentence] = Field(min_length=1)
     rules_out: bool = False
     references: list[str] = Field(default_factory=list)
 
@@ -102,10 +134,10 @@ class Rule(Strict):
     def _int_is_number(cls, value):
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
-    @field_validator("because")
+    @field_validator("because", mode="before")
     @classmethod
-    def _plain_because(cls, value: str) -> str:
-        return plain_template(value)
+    def _one_or_many(cls, value):
+        return sentences(value)
 
     @model_validator(mode="after")
     def _rules_out_is_negative(self) -> "Rule":
@@ -142,30 +174,6 @@ class Step(Strict):
     risk: str = "none"
 
 
-class Sentence(Strict):
-    """A summary sentence, and what must hold for it to be true besides its placeholders.
-
-    A sentence that claims something no placeholder shows ("set below the default")
-    names the facts behind the claim in `when`; it is shown only when they hold.
-    """
-
-    text: str
-    when: list[Condition] = Field(default_factory=list)
-    # Placeholders no rule of the cause tests (a pool or URL named on the lines): the
-    # sentence is skipped when they are unknown, and a later one must do without them.
-    optional: list[str] = Field(default_factory=list)
-
-    @field_validator("text")
-    @classmethod
-    def _plain_text(cls, value: str) -> str:
-        return plain_template(value)
-
-    @cached_property
-    def facts(self) -> tuple[str, ...]:
-        """Every fact the sentence relies on: its conditions' and its placeholders'."""
-        return tuple(dict.fromkeys([c.fact for c in self.when] + PLACEHOLDER.findall(self.text)))
-
-
 class Cause(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]+$")
     title: str
@@ -186,8 +194,7 @@ class Cause(Strict):
     @field_validator("summary", mode="before")
     @classmethod
     def _one_or_many(cls, value):
-        value = [value] if isinstance(value, str) else value
-        return [{"text": item} if isinstance(item, str) else item for item in value] if isinstance(value, list) else value
+        return sentences(value)
 
     @model_validator(mode="after")
     def _plain_summary_last(self) -> "Cause":
@@ -232,6 +239,9 @@ class FactSpec(Strict):
     derived_from: list[str] = Field(default_factory=list)
     # Known in every diagnosis (a documented default), so it never makes a rule relevant.
     constant: bool = False
+    # The value Windows has when nothing was configured (a registry value or attribute left
+    # out): a sentence using the fact is not shown at this value unless its `when` speaks of it.
+    default: Scalar | None = None
     # How a person collects the evidence behind it, when no question asks for it.
     how: str = ""
     # Evidence facts that answer this one: once any of them is known it is not asked, and

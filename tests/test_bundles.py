@@ -173,7 +173,7 @@ def test_member_count_limit_names_how_many_were_not_read(tmp_path):
             archive.writestr(f"f{n:02d}.txt", "x")
     items = list(iter_bundle(zipped, limits=Limits(members=10)))
     assert len(items) == 11 and items[-1].path == str(zipped)
-    assert items[-1].error.startswith("20 more member(s) not read")
+    assert items[-1].error.startswith("20 more members not read")
 
 
 def test_encrypted_damaged_and_fake_zips_are_reported(tmp_path):

@@ -356,7 +356,7 @@ def test_binary_evtx_is_read_through_the_evtx_package(tmp_path):
     assert [r.source.line for r in done.result.records] == [1, 2, 3]  # event record ids
     facts = derive_facts([done.result], default_kb())
     assert facts.value("event.srv_2019.count") == 1 and facts.value("event.was_crash.count") == 1
-    assert facts["event.was_rapid_fail.count"].how == "1 event(s), ID 5002, first 2009-08-12 17:35 UTC, last 2009-08-12 17:35 UTC; pool(s) ShopPool"
+    assert facts["event.was_rapid_fail.count"].how == "1 event, ID 5002, first 2009-08-12 17:35 UTC, last 2009-08-12 17:35 UTC; application pool ShopPool"
     assert facts.time_notes == []  # .evtx times are UTC already: no zone needed
 
 

@@ -44,7 +44,7 @@ def test_a_bad_cell_is_skipped_with_a_note_naming_the_line(cell):
     every = [value for record in result.records for value in record.data.values.values()]
     assert len(every) == 8 and all(math.isfinite(v) and abs(v) <= perfmon.MAX_COUNTER_VALUE for v in every)
     (note,) = [n for n in result.notes if "skipped" in n]
-    assert note.startswith("4 counter value(s) skipped") and "line 2:" in note and "1 more" in note
+    assert note.startswith("4 counter values skipped") and "line 2:" in note and "1 more" in note
 
 
 def test_large_but_real_counters_are_kept():

@@ -201,7 +201,7 @@ def test_a_warning_is_shown_but_does_not_fail_the_lint(kb_copy, monkeypatch, cli
     monkeypatch.setattr(knowledge.load_kb, "__defaults__", (kb_copy,))
     code, text = cli("kb", "lint")
     assert "kb/questions/unused.yaml:1: warning: question unused asks for host.name, which no rule uses" in text
-    assert code == 0 and "0 problem(s), 1 warning(s)" in text
+    assert code == 0 and "0 problems, 1 warning" in text
 
 
 def test_every_validator_has_a_unique_name_and_a_severity():

@@ -167,7 +167,7 @@ def test_kb_lint_reads_the_files_not_the_cache(cache, monkeypatch):
     code, text = run_cli("kb", "lint")
     assert code == 0, text
     assert text.strip().endswith(f"{len(real.rules)} rules, {len(real.causes)} causes, "
-                                 f"{len(real.questions)} questions, 0 problem(s)")
+                                 f"{len(real.questions)} questions, 0 problems")
 
 
 def test_the_test_session_never_writes_the_users_cache():

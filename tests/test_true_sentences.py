@@ -40,7 +40,7 @@ def test_rapid_fail_sentence_names_the_pools_from_the_events_and_the_lines(tmp_p
     facts = report["servers"][0]["facts"]
     assert facts["event.was_rapid_fail.pool"] == facts["httperr.reason.AppOffline.top_queue"] == "OrdersPool"
     summary = _cause(report, "app-pool-rapid-fail")["summary"]
-    assert "application pool OrdersPool 1 time " in summary and "for pool OrdersPool" in summary
+    assert "WAS disabled application pool OrdersPool (1 rapid-fail event)" in summary and "for pool OrdersPool" in summary
 
 
 DEFAULTS_ONLY = ("\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters\\SslBindingInfo\r\n"
@@ -120,4 +120,46 @@ def test_httpevent_bind_failures_are_read_and_named_without_claiming_503_na():
     assert report["servers"][0]["facts"]["event.http_reservation_added.count"] == 1
     cause = _cause(report, "url-reservation-conflict")
     assert "HTTP_BIND_FAILED_LOGGED" in {step["rule"] for step in cause["reasoning"]}
-    assert "1 HttpEvent error:" in cause["summary"] and "N/A" not in cause["summary"]
+    assert "1 HttpEvent error for 10.1.4.27:443:" in cause["summary"] and "N/A" not in cause["summary"]
+    assert report["servers"][0]["facts"]["event.http_bind_failed.addresses"] == "10.1.4.27:443"
+    assert any("event for 10.1.4.27:443:" in step["text"] for step in cause["reasoning"])
+
+
+W3SVC_1009 = ("Event Type:\tWarning\nEvent Source:\tW3SVC\nEvent Category:\tNone\nEvent ID:\t1009\nDate:\t\t3/10/2015\n"
+              "Time:\t\t9:38:30 AM\nUser:\t\tN/A\nComputer:\tORDERS01\nDescription:\nA process serving application pool "
+              "'ReportsPool' terminated unexpectedly. The process id was '5120'. The process exit code was '0xff'.\n\n")
+
+
+def test_event_sentences_name_each_pool_with_its_count(tmp_path):
+    """Five WAS 5009 crashes name OrdersPool, one W3SVC 1009 crash names ReportsPool: no sentence
+    about the six crashes may name OrdersPool alone, and none counts them without the pools."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(CASES / "rapid-fail-crashes", bundle)
+    (bundle / "iis6-events.txt").write_text(W3SVC_1009, encoding="utf-8")
+    report = diagnose_json(bundle)
+    facts = report["servers"][0]["facts"]
+    assert facts["event.was_crash.count"] == 6
+    assert facts["event.was_crash.pools"] == "application pools OrdersPool (5), ReportsPool (1)"
+    assert facts["event.was_rapid_fail.pools"] == "application pool OrdersPool"
+    worker = _cause(report, "worker-process-failure")
+    assert "of application pools OrdersPool (5), ReportsPool (1) that crashed" in worker["summary"]
+    assert any("application pools OrdersPool (5), ReportsPool (1)" in step["text"] for step in worker["reasoning"])
+    rapid = _cause(report, "app-pool-rapid-fail")
+    assert "6 worker-process crashes in application pools OrdersPool (5), ReportsPool (1)" in rapid["summary"]
+    assert any(step["text"].startswith("The System log has 1 rapid-fail event (WAS 5002 / W3SVC 1002) for application pool "
+                                       "OrdersPool:") for step in rapid["reasoning"])
+    crashes = next(e for e in rapid["evidence"] if e["fact"] == "event.was_crash.count")
+    assert "6 events, ID 1009, 5009" in crashes["text"] and "application pools OrdersPool (5), ReportsPool (1)" in crashes["text"]
+
+
+def test_events_that_name_no_pool_are_counted_without_one(tmp_path):
+    bundle = tmp_path / "bundle"
+    shutil.copytree(CASES / "rapid-fail-crashes", bundle)
+    events = bundle / "system-events.txt"
+    events.write_text(events.read_text(encoding="utf-8").replace("serving application pool 'OrdersPool'", "serving the site"),
+                      encoding="utf-8")
+    report = diagnose_json(bundle)
+    facts = report["servers"][0]["facts"]
+    assert "event.was_crash.pools" not in facts and "event.worker_failures.pools" not in facts
+    worker = _cause(report, "worker-process-failure")
+    assert worker["summary"].startswith("The System log has 5 events for worker processes that crashed")

@@ -169,15 +169,12 @@ def _cmd_diagnose(args) -> int:
     return EXIT_OK
 
 
-def _files(count: int) -> str:
-    return "1 file" if count == 1 else f"{count:,} files"
-
-
 def _say_no_evidence(files, redact: bool, most: int = 20) -> None:
     """A run with nothing to reason on says so in one line, then why each file was left out."""
+    from httperr_doctor.engine.plurals import counted
     from httperr_doctor.engine.render.common import clean
 
-    print(f"httperr-doctor: no evidence to diagnose: {_files(len(files))} found, none in a format it reads "
+    print(f"httperr-doctor: no evidence to diagnose: {counted(len(files), 'file')} found, none in a format it reads "
           "(see docs/COLLECTING.md for what to collect)", file=sys.stderr)
     if redact:
         return
@@ -220,9 +217,10 @@ def _replay_session(args, session) -> int:
 
     gone = [p for p in session.evidence if not os.path.exists(p)]
     if gone:
+        from httperr_doctor.engine.plurals import counted
         from httperr_doctor.engine.render.common import clean
 
-        shown = f"{len(gone)} path(s), not shown with --redact" if args.redact else clean(", ".join(gone))
+        shown = f"{counted(len(gone), 'path')}, not shown with --redact" if args.redact else clean(", ".join(gone))
         print(f"httperr-doctor: evidence named in the session is missing: {shown}", file=sys.stderr)
     report = replay(session)
     args.output, args.steps = args.report, 1
@@ -256,6 +254,7 @@ def _cmd_schema(args) -> int:
 def _cmd_kb(args) -> int:
     from httperr_doctor.engine.knowledge import KBError, load_kb
     from httperr_doctor.engine.lint import lint
+    from httperr_doctor.engine.plurals import counted
 
     try:
         kb = load_kb()
@@ -270,8 +269,8 @@ def _cmd_kb(args) -> int:
         print(problem)
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
-    print(f"{len(kb.rules)} rules, {len(kb.causes)} causes, {len(kb.questions)} questions, {len(errors)} problem(s)"
-          + (f", {warnings} warning(s)" if warnings else ""))
+    print(f"{counted(len(kb.rules), 'rule')}, {counted(len(kb.causes), 'cause')}, {counted(len(kb.questions), 'question')}, "
+          f"{counted(len(errors), 'problem')}" + (f", {counted(warnings, 'warning')}" if warnings else ""))
     return EXIT_KB if errors else EXIT_OK
 
 

@@ -17,6 +17,7 @@ from httperr_doctor.engine.diagnosis import diagnose_files, evidence_by_server, 
 from httperr_doctor.engine.evidence import ReadFile
 from httperr_doctor.engine.facts import Facts, with_answers
 from httperr_doctor.engine.knowledge import KnowledgeBase, default_kb
+from httperr_doctor.engine.plurals import counted
 from httperr_doctor.engine.questioning import Questioner
 from httperr_doctor.engine.render.text import clean
 from httperr_doctor.engine.report import Report
@@ -202,7 +203,7 @@ class Wizard:
 
     def interview(self) -> None:
         if self.session.answers:
-            self.say(f"Resuming after {len(self.session.answers)} answer(s).")
+            self.say(f"Resuming after {counted(len(self.session.answers), 'answer')}.")
         if self.files or self.session.answers:
             self.say()
             self.show_standing()

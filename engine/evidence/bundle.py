@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+from ..plurals import counted
 from .reader import HEAD_BYTES, EvidenceFile, display_name
 
 SEPARATOR = "!"
@@ -262,7 +263,7 @@ def _members(archive: zipfile.ZipFile, display: str, budget: _Budget, depth: int
         name = display_name(info.filename).replace("\\", "/")
         where = f"{display}{SEPARATOR}{name}"
         if count == limits.members:
-            yield _refused(display, f"{len(infos) - count:,} more member(s) not read: a bundle is read up to "
+            yield _refused(display, f"{counted(len(infos) - count, 'more member')} not read: a bundle is read up to "
                                     f"{limits.members:,} members")
             return
         why = _refusal_for_member(info, budget)

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Collection, Iterator
 
+from ..plurals import counted
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 from .wintime import read_stamp
 
@@ -246,5 +247,5 @@ def parse(lines: Lines) -> ParseResult:
             result.notes.append("events from several computers: " + ", ".join(sorted(hosts)))
     undated = sum(1 for r in result.records if r.data.local is None)
     if undated:
-        result.notes.append(f"{undated} event(s) with a date that could not be read")
+        result.notes.append(f"{counted(undated, 'event')} with a date that could not be read")
     return result

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 from datetime import datetime, timedelta, timezone
 
+from ..plurals import counted
 from .base import Lines, NotThisKind, ParseResult, Record, Skip, SourceRef
 from .wintime import read_stamp
 
@@ -120,7 +121,7 @@ def sensible(value: float) -> bool:
 def _absurd_note(count: int, first: list[tuple[int, str]]) -> str:
     shown = "; ".join(f"line {number}: {cell.strip()[:20]!r}" for number, cell in first)
     more = f"; {count - len(first):,} more" if count > len(first) else ""
-    return (f"{count:,} counter value(s) skipped: not a finite number, or beyond "
+    return (f"{counted(count, 'counter value')} skipped: not a finite number, or beyond "
             f"{MAX_COUNTER_VALUE:,.0f} ({shown}{more})")
 
 
@@ -215,8 +216,8 @@ def _sample(ref: SourceRef, line: str, columns: ColumnSet, skips: list[Skip], da
         skips.append(Skip(number, f"first cell {cells[0][:30]!r} is not a sample time" if cells else "empty row"))
         return None
     if len(cells) != len(columns.counters) + 1:
-        skips.append(Skip(number, f"{len(cells) - 1} value(s) where the header names "
-                                  f"{len(columns.counters)} counter(s) (truncated row?)"))
+        skips.append(Skip(number, f"{counted(len(cells) - 1, 'value')} where the header names "
+                                  f"{counted(len(columns.counters), 'counter')} (truncated row?)"))
         return None
     numbers = _numbers(number, cells[1:], damage)
     try:

@@ -6,6 +6,7 @@ import re
 
 from ..evidence.appconfig import ConfigElement, Section
 from ..evidence.base import ParseResult, Record
+from ..plurals import counted
 from .model import BOOL, NUMBER, Context, Facts, Source
 
 IIS_DEFAULTS = {"queueLength": 1000, "maxConnections": 4_294_967_295, "minBytesPerSecond": 240,
@@ -63,7 +64,7 @@ def _pool_facts(facts: Facts, pools: list[Element], defaults: Element | None) ->
         lengths.append((_number(raw, IIS_DEFAULTS["queueLength"]), pool))
     value, pool = min(lengths, key=lambda item: item[0])
     facts.add("config.queue_length_min", value, [pool.source],
-              f"smallest of {len(pools)} pool(s): {pool.data.name or 'defaults'} queueLength {value:,} (1,000 where not set)")
+              f"smallest of {counted(len(pools), 'pool')}: {pool.data.name or 'defaults'} queueLength {value:,} (1,000 where not set)")
     protected, off = [], []
     for pool in pools:
         raw = pool.data.failure.get("rapidFailProtection") or (
@@ -89,7 +90,7 @@ def _site_facts(facts: Facts, sites: list[Element], defaults: Element | None) ->
             timeouts.append((timeout, f"site {site.data.name or 'defaults'} limits", site))
     value, site = min(limits, key=lambda item: item[0])
     facts.add("config.max_connections_min", value, [site.source],
-              f"smallest of {len(sites)} site(s): {site.data.name or 'defaults'} maxConnections {value:,}")
+              f"smallest of {counted(len(sites), 'site')}: {site.data.name or 'defaults'} maxConnections {value:,}")
     return timeouts
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 
 from ..evidence.base import ParseResult, Record
 from ..evidence.eventlog import Event
+from ..plurals import counted, plural
 from ..timezones import Zone, to_utc
 from .model import NUMBER, STRING, Context, Facts, Source, when
 
@@ -31,6 +32,8 @@ HTTPEVENT_SOURCES = frozenset({"microsoft-windows-httpevent", "httpevent", "http
 # site's namespace is how 503 N/A starts (R66).
 HTTPEVENT_FACTS = {"event.http_bind_failed.count": {15005, 15010, 15014}, "event.http_reservation_added.count": {15007}}
 Events = list[Record[Event]]
+# What an HttpEvent message is about: a URL prefix, or an IPv4 / [IPv6] address with its port.
+HTTPEVENT_ADDRESS = re.compile(r"https?://[^\s,;]+|(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}\b")
 APP_ERROR_SOURCE = re.compile(r"^(asp\.net|application error|application hang|isapi|w3svc-wp|\.net runtime)", re.IGNORECASE)
 
 
@@ -39,15 +42,51 @@ def _describe(found: Events, zone: Zone | None) -> str:
         return "none in the event logs given"
     ids = sorted({e.data.event_id for e in found})
     stamps = sorted(t for t in (to_utc(e.data.local, zone) for e in found if e.data.local) if t)
-    text = f"{len(found)} event(s), ID {', '.join(map(str, ids))}"
+    text = f"{counted(len(found), 'event')}, ID {', '.join(map(str, ids))}"
     if stamps:
         text += f", first {when(stamps[0])}, last {when(stamps[-1])}"
     elif any(e.data.local for e in found):
         text += ", times in server local time (zone unknown)"
-    pools = sorted({e.data.pool for e in found if e.data.pool})
-    if pools:
-        text += f"; pool(s) {', '.join(pools)}"
-    return text
+    what = pools_named(found) or addresses_named(found)
+    return f"{text}; {what}" if what else text
+
+
+def pools_named(found: Events) -> str | None:
+    """The application pools the events name (see `named`)."""
+    return named([e.data.pool for e in found], "application pool")
+
+
+def addresses_named(found: Events) -> str | None:
+    """The address and port, or URL prefix, each HttpEvent event names (see `named`)."""
+    return named([_address(e.data.description) for e in found])
+
+
+def _address(description: str) -> str | None:
+    found = HTTPEVENT_ADDRESS.search(description or "")
+    return found.group(0).rstrip(".,") if found else None
+
+
+def named(names: list[str | None], noun: str = "") -> str | None:
+    """What the events name, with how many name each unless all name one.
+
+    A sentence may say "5 crashes for application pool A" only when all five name A.
+
+    >>> named(["A", "A"], "application pool"), named(["A", "B", "A", None], "application pool")
+    ('application pool A', 'application pools A (2), B (1), 1 event naming none')
+    >>> named([None]), named(["10.1.4.27:443"])
+    (None, '10.1.4.27:443')
+    """
+    counts = Counter(name for name in names if name)
+    if not counts:
+        return None
+    unnamed = len(names) - sum(counts.values())
+    if len(counts) == 1 and not unnamed:
+        return f"{noun} {next(iter(counts))}".strip()
+    parts = [f"{name} ({n:,})" for name, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    if unnamed:
+        parts.append(f"{counted(unnamed, 'event')} naming none")
+    head = (noun if len(counts) == 1 else plural(noun)) if noun else ""
+    return f"{head} {', '.join(parts)}".strip()
 
 
 def _busiest_pool(found: Events) -> tuple[str, int] | None:
@@ -73,9 +112,10 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     def count(name: str, found: Events) -> None:
         facts.add(name, len(found), [e.source for e in found][:5], _describe(found, zone))
         pool = _busiest_pool(found)
-        if pool is not None:
+        if pool is not None and name in EVENT_FACTS:
+            facts.add(name.replace(".count", ".pools"), pools_named(found), [e.source for e in found if e.data.pool][:5])
             facts.add(name.replace(".count", ".pool"), pool[0], [e.source for e in found if e.data.pool == pool[0]][:5],
-                      f"{pool[1]} of {len(found)} event(s) name application pool {pool[0]}")
+                      f"named by {pool[1]:,} of {counted(len(found), 'event')}")
 
     if logs & {"system", ""}:
         worker_failures: Events = []
@@ -87,9 +127,14 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
         pool = _busiest_pool(worker_failures)
         if pool is not None:
             facts.add("event.worker_failures.pool", pool[0], [e.source for e in worker_failures if e.data.pool == pool[0]][:5],
-                      f"{pool[1]} of {len(worker_failures)} crash, ping and shutdown event(s) name application pool {pool[0]}")
+                      f"named by {pool[1]:,} of {counted(len(worker_failures), 'crash, ping and shutdown event')}")
+            facts.add("event.worker_failures.pools", pools_named(worker_failures),
+                      [e.source for e in worker_failures if e.data.pool][:5])
         for name, ids in HTTPEVENT_FACTS.items():
-            count(name, [e for e in events if e.data.is_one_of(HTTPEVENT_SOURCES, ids)])
+            found = [e for e in events if e.data.is_one_of(HTTPEVENT_SOURCES, ids)]
+            count(name, found)
+            facts.add(name.replace(".count", ".addresses"), addresses_named(found),
+                      [e.source for e in found if _address(e.data.description)][:5])
         for event_id in SRV_EVENTS:
             count(f"event.srv_{event_id}.count",
                   [e for e in events if e.data.is_one_of({"srv"}, {event_id})])
@@ -101,6 +146,8 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
 
 SOURCE = Source("eventlog", ("eventlog", "evtx"), {
     **{name: NUMBER for name in EVENT_FACTS}, **{name.replace(".count", ".pool"): STRING for name in EVENT_FACTS},
-    "event.worker_failures.pool": STRING, **{name: NUMBER for name in HTTPEVENT_FACTS}, **{f"event.srv_{i}.count": NUMBER for i in SRV_EVENTS},
+    **{name.replace(".count", ".pools"): STRING for name in EVENT_FACTS},
+    "event.worker_failures.pool": STRING, "event.worker_failures.pools": STRING,
+    **{name.replace(".count", ".addresses"): STRING for name in HTTPEVENT_FACTS}, **{name: NUMBER for name in HTTPEVENT_FACTS}, **{f"event.srv_{i}.count": NUMBER for i in SRV_EVENTS},
     "event.app_errors.count": NUMBER,
 }, collect)

@@ -8,6 +8,7 @@ from collections import Counter
 
 from ..evidence.base import ParseResult
 from ..evidence.httperr import HttpErrStats, parse_time
+from ..plurals import counted
 from .longpolling import by_stem, is_long_polling
 from .merging import merged_stats
 from .model import NUMBER, STRING, Context, Facts, Source
@@ -52,7 +53,7 @@ def _reason_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase) -> int:
         refs = stats.examples.get(reason, [])
         lines = stats.reason_lines[reason]
         facts.add(f"httperr.reason.{reason}.count", count, refs,
-                  f"{lines:,} HTTPERR line(s), first {stats.first_seen.get(reason, '?')} UTC, last {stats.last_seen.get(reason, '?')} UTC")
+                  f"{counted(lines, 'HTTPERR line')}, first {stats.first_seen.get(reason, '?')} UTC, last {stats.last_seen.get(reason, '?')} UTC")
         facts.add(f"httperr.reason.{reason}.lines", lines, refs)
         facts.add(f"httperr.reason.{reason}.peak_per_minute", peaks.get(reason, 0), refs)
         if not _benign(kb, reason):
@@ -97,7 +98,7 @@ def _top_queue(facts: Facts, stats: HttpErrStats, name: str, reasons: list[str],
     if queues:
         queue = max(queues, key=lambda q: (queues[q], q))
         refs = [ref for r in reasons for ref in stats.examples.get(r, [])][:5]
-        facts.add(name, queue, refs, f"{queues[queue]:,} of {sum(queues.values()):,} {label} entries name {queue}")
+        facts.add(name, queue, refs, f"named on {queues[queue]:,} of {counted(sum(queues.values()), label + ' entry')}")
 
 
 def _dropped_facts(facts: Facts, stats: HttpErrStats) -> None:

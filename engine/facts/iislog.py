@@ -6,6 +6,7 @@ from collections import Counter
 
 from ..evidence.base import ParseResult
 from ..evidence.iislog import IisStats
+from ..plurals import counted
 from .longpolling import is_long_polling
 from .merging import merged_stats
 from .model import NUMBER, STRING, Context, Facts, Source
@@ -38,7 +39,7 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     slow_urls = Counter({url: n for url, n in stats.slow_urls.items() if not is_long_polling(url)})
     if slow_urls:
         url, n = slow_urls.most_common(1)[0]
-        facts.add("iis.slowest_url", url, how=f"{n:,} slow request(s)")
+        facts.add("iis.slowest_url", url, how=counted(n, "slow request"))
 
 
 SOURCE = Source("iislog", ("iislog",), {

@@ -2,9 +2,14 @@
 connections), and the worker-process failures summed over their event kinds."""
 from __future__ import annotations
 
+from ..plurals import counted
 from ..templates import format_value
 from .eventlog import WORKER_FAILURE_FACTS
 from .model import BOOL, NUMBER, Derivation, Facts
+
+# What each worker-failure count is called when the sum is written out.
+WORKER_FAILURE_NOUNS = {"event.was_crash.count": "crash", "event.was_ping_failure.count": "failed ping",
+                        "event.was_shutdown_timeout.count": "shutdown overrun"}
 
 # HTTP.sys MaxFieldLength / MaxRequestBytes default (KB 820129, R11).
 HTTPSYS_HEADER_LIMIT_DEFAULT = 16_384
@@ -34,7 +39,7 @@ def derive(facts: Facts) -> None:
     if parts:
         facts.add("event.worker_failures.count", sum(v for _, v in parts),
                   [s for n, _ in parts for s in facts[n].sources][:5],
-                  " + ".join(f"{format_value(v)} {n.split('.')[1]}" for n, v in parts))
+                  " + ".join(counted(v, WORKER_FAILURE_NOUNS[n]) for n, v in parts))
 
 
 DERIVATION = Derivation("limits", {

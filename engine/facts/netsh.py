@@ -35,7 +35,7 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
             overrides = [r for r in records if r.data.section == "urlgroup" and (r.data.number(label) or 0) not in (0, value)]
             how = f"server session {record.data.id}: {label} {value:,}"
             if overrides:
-                how += "; URL group(s) override it: " + ", ".join(f"{r.data.id} {r.data.number(label):,}" for r in overrides)
+                how += ("; URL group " if len(overrides) == 1 else "; URL groups ") + "override it: " + ", ".join(f"{r.data.id} {r.data.number(label):,}" for r in overrides)
             facts.add(fact, value, [_ref(record, label)] + [_ref(r, label) for r in overrides], how)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..evidence.base import ParseResult
 from ..evidence.netstat import NetstatStats
+from ..plurals import counted
 from .merging import merged_stats
 from .model import NUMBER, Context, Facts, Source
 
@@ -20,7 +21,7 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     where = f"on HTTP.sys ports {', '.join(map(str, ports))} (listening as PID 4)" if ports else "on all TCP ports"
     for fact, state in STATE_FACTS:
         found, sources = stats.connections(state, set(ports) if ports else None)
-        facts.add(fact, found, sources, f"{found:,} {state} connection(s) {where}")
+        facts.add(fact, found, sources, f"{counted(found, state + ' connection')} {where}")
 
 
 SOURCE = Source("netstat", ("netstat",), {fact: NUMBER for fact, _ in STATE_FACTS}, collect)

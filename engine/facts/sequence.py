@@ -27,6 +27,7 @@ from ..evidence.eventlog import Event
 from ..evidence.httperr import HttpErrStats
 from ..evidence.minutes import minute_number, text_of_minute
 from ..evidence.perfmon import split_counter
+from ..plurals import counted
 from ..timezones import Zone, to_utc
 from .eventlog import W3SVC_SOURCES, WAS_SOURCES
 from .merging import merged_stats
@@ -118,7 +119,7 @@ def _main_episode(facts: Facts, stats: HttpErrStats, benign: set[str]) -> tuple[
     onset, end, entries = found
     refs = stats.examples.get(reason, [])
     facts.add("symptom.reason", reason, refs, "the busiest HTTPERR reason that is not background noise")
-    facts.add("symptom.onset", f"{text_of_minute(onset)} UTC", refs, f"first minute of its busiest run ({entries:,} entries)")
+    facts.add("symptom.onset", f"{text_of_minute(onset)} UTC", refs, f"first minute of its busiest run ({counted(entries, 'entry')})")
     facts.add("symptom.end", f"{text_of_minute(end)} UTC", refs, "last minute of that run")
     facts.add("symptom.duration_minutes", end - onset + 1, refs,
               f"{reason} from {text_of_minute(onset)} to {text_of_minute(end)} UTC ({duration_words(end - onset + 1)})")
@@ -186,7 +187,7 @@ def _cpu_while_queue_full(facts: Facts, perf: list[Record]) -> None:
     if full:
         mean = sum(full) / len(full)
         facts.add("perf.cpu_while_queue_full_pct", mean,
-                  how=f"mean % Processor Time over the {len(full)} sample(s) with the queue at 90% or more of its {limit:,.0f} limit")
+                  how=f"mean % Processor Time over the {counted(len(full), 'sample')} with the queue at 90% or more of its {limit:,.0f} limit")
 
 
 SOURCE = Source("sequence", ("httperr", "eventlog", "evtx", "perfmon"), {

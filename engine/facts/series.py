@@ -15,6 +15,7 @@ from ..evidence.base import ParseResult
 from ..evidence.httperr import HttpErrStats
 from ..evidence.iislog import IisStats
 from ..evidence.minutes import minute_number
+from ..plurals import counted
 from .longpolling import long_polling_share
 from .merging import merged_stats
 from .model import NUMBER, Context, Facts, Source
@@ -115,7 +116,7 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
         facts.add("httperr.top_reason.strength", top.value, top.sources, top.how)
     non_benign = sum(n for r, n in stats.reasons.items() if r not in benign)
     facts.add("httperr.non_benign_per_hour", non_benign / measure.span_minutes * 60,
-              how=f"{non_benign:,} entries other than background noise in {measure.span_minutes / 60:.1f} hours of log")
+              how=f"{counted(non_benign, 'entry')} other than background noise in {measure.span_minutes / 60:.1f} hours of log")
 
 
 SOURCE = Source("series", ("httperr", "iislog"), {

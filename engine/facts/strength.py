@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
+from ..plurals import counted
+
 MINUTES_PER_WINDOW = 10
 
 
@@ -67,7 +69,7 @@ def strength_words(entries: int, burst: int, span_minutes: float, share: float |
     >>> strength_words(901, 62, 340, share=0.42, window="18:40-21:10")
     '901 entries in 5.7 hours of log (159 an hour), at most 62 in 10 minutes; 42% of all requests 18:40-21:10'
     """
-    text = f"{entries:,} entr{'y' if entries == 1 else 'ies'} in {duration_words(max(span_minutes, 1))} of log"
+    text = f"{counted(entries, 'entry')} in {duration_words(max(span_minutes, 1))} of log"
     rate = entries / max(span_minutes, 60.0) * 60.0
     if entries > 1:
         text += f" ({rate:.0f} an hour)" if rate >= 1 else f" ({rate:.2f} an hour)"

@@ -10,12 +10,12 @@ one with a typo.
 from __future__ import annotations
 
 from ..knowledge import KnowledgeBase, Problem
-from . import cases, causes, facts, phrases, questions, rules
+from . import cases, causes, facts, phrases, questions, rules, wording
 from .base import ERROR, WARNING, Checked, Validator
 from .phrases import phrase_usage
 
 VALIDATORS: tuple[Validator, ...] = (rules.VALIDATORS + causes.VALIDATORS + questions.VALIDATORS + phrases.VALIDATORS
-                                     + facts.VALIDATORS + cases.VALIDATORS)
+                                     + facts.VALIDATORS + cases.VALIDATORS + wording.VALIDATORS)
 
 __all__ = ["ERROR", "VALIDATORS", "WARNING", "Validator", "lint", "phrase_usage"]
 

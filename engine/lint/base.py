@@ -44,6 +44,14 @@ class Checked:
         return Problem(path, line, message)
 
 
+def optional_without_fallback(sentences: list) -> Iterable[tuple[int, str]]:
+    """(number, fact) for each optional fact no later sentence does without: the text could go unshown."""
+    for number, sentence in enumerate(sentences, start=1):
+        for name in sentence.optional:
+            if not any(name not in later.facts for later in sentences[number:]):
+                yield number, name
+
+
 # The items a per-item validator is given, each with the key `kb.origin` locates it by.
 ITEMS: dict[str, Callable[[KnowledgeBase], Iterable[tuple[str, Any]]]] = {
     "rule": lambda kb: ((rule.id, rule) for rule in kb.rules.values()),

@@ -43,7 +43,7 @@ def outcomes(checked: Checked) -> Iterator[Problem]:
     for rule, path, line, case in _each_case(checked):
         unknown = sorted(set(case.facts) - checked.kb.facts.keys())
         if unknown:
-            yield Problem(path, line, f"case {case.name!r} uses unknown fact(s) {', '.join(unknown)}")
+            yield Problem(path, line, f"case {case.name!r} uses unknown {'fact' if len(unknown) == 1 else 'facts'} {', '.join(unknown)}")
             continue
         engine = engines.setdefault(rule.id, new_engine([rule], checked.kb.fact_types))
         try:

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from httperr_doctor.kb.schema import Cause
 
-from .base import ERROR, WARNING, Checked, Validator
+from .base import ERROR, WARNING, Checked, Validator, optional_without_fallback
 
 
 def supported(checked: Checked, cause: Cause) -> Iterator[str]:
@@ -38,9 +38,8 @@ def summary_established(checked: Checked, cause: Cause) -> Iterator[str]:
         if loose:
             yield (f"cause {cause.id}: summary {number} uses {', '.join(loose)}, which no rule for the cause tests "
                    "(test it in a rule, or list it under `optional` with a later sentence that does without it)")
-        for name in sentence.optional:
-            if not any(name not in later.facts for later in cause.summary[number:]):
-                yield f"cause {cause.id}: summary {number} has optional {name} but no later sentence without it"
+    for number, name in optional_without_fallback(cause.summary):
+        yield f"cause {cause.id}: summary {number} has optional {name} but no later sentence without it"
 
 
 def runbook(checked: Checked, cause: Cause) -> Iterator[str]:

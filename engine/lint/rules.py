@@ -7,7 +7,7 @@ from httperr_doctor.kb.schema import Condition, Rule
 
 from ..knowledge import CASES_SUFFIX, Problem
 from ..templates import placeholders
-from .base import ERROR, Checked, Validator
+from .base import ERROR, Checked, Validator, optional_without_fallback
 from .conditions import NUMERIC, why_never
 
 
@@ -40,9 +40,15 @@ def unreachable(checked: Checked, rule: Rule) -> Iterator[str]:
 
 
 def because_placeholders(checked: Checked, rule: Rule) -> Iterator[str]:
-    for name in placeholders(rule.because):
-        if name not in {c.fact for c in rule.when}:
-            yield f"rule {rule.id}: `because` uses {{{{ {name} }}}}, which is not among its conditions' facts"
+    """Each `because` sentence uses its conditions' facts, and optional ones only with a later fallback."""
+    tested = {c.fact for c in rule.when}
+    for number, sentence in enumerate(rule.because, start=1):
+        for name in placeholders(sentence.text):
+            if name not in tested and name not in sentence.optional:
+                yield (f"rule {rule.id}: `because` {number} uses {{{{ {name} }}}}, which is not among its conditions' "
+                       "facts (or list it under `optional` with a later sentence that does without it)")
+    for number, name in optional_without_fallback(rule.because):
+        yield f"rule {rule.id}: `because` {number} has optional {name} but no later sentence without it"
 
 
 def references(checked: Checked, rule: Rule) -> Iterator[str]:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
+from ..plurals import counted
 from ..report import CauseOut, NextStep, ReasoningStep, Report, RuledOut, ServerDiagnosis
 from ..templates import format_value
 
@@ -151,26 +152,18 @@ def strength_text(step: ReasoningStep) -> str:
 
     >>> strength_text(ReasoningStep(rule="R", title="t", text="x", certainty=0.75, direction="for",
     ...                             strength=0.11, strength_text="1 entry in 2 days of log"))
-    ' (weighed by evidence strength 0.11: 1 entry in 2 days of log)'
+    ' (counted at 11% for how much evidence there is: 1 entry in 2 days of log)'
     """
     if step.strength is None:
         return ""
-    return f" (weighed by evidence strength {step.strength:.2f}: {step.strength_text})" if step.strength_text \
-        else f" (weighed by evidence strength {step.strength:.2f})"
+    weight = f" (counted at {step.strength:.0%} for how much evidence there is"
+    return f"{weight}: {step.strength_text})" if step.strength_text else f"{weight})"
 
 
 def ruled_out_why(item: RuledOut) -> str:
     """The reasons a cause was ruled out, as one run of sentences."""
     return " ".join(r.text for r in item.reasons) or "evidence against it"
 
-
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """A count with its noun in the right number.
-
-    >>> counted(1, "rule"), counted(3, "rule"), counted(2, "entry", "entries")
-    ('1 rule', '3 rules', '2 entries')
-    """
-    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
 
 
 # Next steps shown in a report (the JSON has them all).

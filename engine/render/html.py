@@ -9,6 +9,7 @@ own page with boxes to tick.
 """
 from __future__ import annotations
 
+import re
 from html import escape
 
 from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis, Timeline
@@ -19,6 +20,8 @@ from .svg import incident_svg, overview_bucket, per_text, timeline_svg, zoom_nee
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 CHECKLIST_MIN_CONFIDENCE = 0.5
+# Where a path may wrap: after each separator, so the separator ends the line.
+PATH_PARTS = re.compile(r"(?<=[/\\!])")
 
 STYLE = """
 :root{--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa;--accent:#0b5cad;--high:#c62828;--mid:#e08a00;--low:#2b7bb9;--good:#1a7f37;--bad:#8250df}
@@ -30,6 +33,8 @@ h3{font-size:17px;margin:26px 0 10px}h4{margin:0;font-size:16px}
 .meta{color:var(--muted);margin:0 0 8px}
 code,.mono{font:13px/1.4 ui-monospace,"Cascadia Mono",Consolas,"Liberation Mono",monospace;overflow-wrap:anywhere}
 code{background:var(--soft);border:1px solid var(--line);border-radius:4px;padding:0 4px}
+code.path>span{display:inline-block;overflow-wrap:break-word}
+section.inputs{overflow-x:auto}.inputs td,.inputs th{overflow-wrap:break-word}.inputs code.path>span{white-space:nowrap}
 table{border-collapse:collapse;width:100%;margin:8px 0 16px}
 th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
 th{background:var(--soft);font-weight:600}td.num,th.num{text-align:right;white-space:nowrap}
@@ -38,6 +43,7 @@ th{background:var(--soft);font-weight:600}td.num,th.num{text-align:right;white-s
 .card .label{color:var(--muted);font-size:12.5px}.card .value{font-size:17px;font-weight:650;overflow-wrap:break-word}
 .rank{list-style:none;padding:0;margin:0 0 8px}
 .rank li{display:grid;grid-template-columns:2.2em 170px 3.4em 1fr;gap:10px;align-items:center;padding:5px 0;border-bottom:1px solid var(--line)}
+@media (max-width:600px){.rank li{grid-template-columns:2.2em 1fr 3.4em}.rank li>span:last-child{grid-column:2/4}}
 .bar{height:12px;border-radius:6px;background:#e6eaef;overflow:hidden}.bar span{display:block;height:100%;border-radius:6px}
 .high .bar span{background:var(--high)}.mid .bar span{background:var(--mid)}.low .bar span{background:var(--low)}
 .pct{font-weight:700;text-align:right}.cid{color:var(--muted);font-size:12.5px}
@@ -95,6 +101,18 @@ def _level(confidence: float) -> str:
     return "high" if confidence >= 0.7 else "mid" if confidence >= 0.4 else "low"
 
 
+def path_code(path: str) -> str:
+    """A file path as code that wraps only after a folder separator (/, \\ or a zip's !).
+
+    Each piece is an inline block, so a line never ends inside a file or folder name at
+    its hyphens ("connections-/refused") unless that one name is wider than the page.
+
+    >>> path_code("examples/connections-refused/boot.ini:5")
+    '<code class="path"><span>examples/</span><span>connections-refused/</span><span>boot.ini:5</span></code>'
+    """
+    return '<code class="path">' + "".join(f"<span>{esc(part)}</span>" for part in PATH_PARTS.split(path) if part) + "</code>"
+
+
 def _bar(confidence: float) -> str:
     return f'<div class="bar"><span style="width:{confidence * 100:.0f}%"></span></div>'
 
@@ -109,7 +127,7 @@ def _safe_url(url: str | None) -> str | None:
 def _evidence(items: list[Evidence], css: str) -> str:
     rows = []
     for item in items:
-        where = f'<span class="src">{", ".join(f"<code>{esc(s)}</code>" for s in item.sources[:4])}</span>' if item.sources else ""
+        where = f'<span class="src">{", ".join(path_code(s) for s in item.sources[:4])}</span>' if item.sources else ""
         rows.append(f"<li>{esc(item.text)}{where}</li>")
     return f'<ul class="ev {css}">{"".join(rows)}</ul>'
 
@@ -182,7 +200,7 @@ def _timeline(timeline: Timeline, host: str) -> str:
         until = incident.end[11:16] if same_day else incident.end
         parts.append(f'<h4 class="incident" id="incident-{number}">Incident {number} of {shown}: '
                      f'<time class="start">{esc(incident.start)}</time> to <time class="end">{esc(until)}</time> UTC, '
-                     f"{esc(', '.join(incident.reasons))} ({incident.entries:,} entries)</h4>"
+                     f"{esc(', '.join(incident.reasons))} ({counted(incident.entries, 'entry')})</h4>"
                      + incident_svg(incident, f"Incident {number} on {host}"))
     return "".join(parts)
 
@@ -236,7 +254,7 @@ def _server(report: Report, index: int, server: ServerDiagnosis, top_steps: int)
                      + "</h2><p class=\"note\">Tick each box as you go; print this page to take it to the server.</p>"
                      + "".join(_checklist(c) for c in chosen) + "</section>")
     facts = "".join(f"<tr><td><code>{esc(name)}</code></td><td>{esc(value)}</td></tr>" for name, value in server.facts.items())
-    parts.append(f"<details class=\"facts\"><summary>All {len(server.facts)} facts</summary><table>{facts}</table></details></section>")
+    parts.append(f"<details class=\"facts\"><summary>All {counted(len(server.facts), 'fact')}</summary><table>{facts}</table></details></section>")
     return "".join(parts)
 
 
@@ -266,7 +284,7 @@ def _input_row(item: InputFile) -> str:
     problems = "".join(f"<div>{esc(problem_where(p.line))}: {esc(p.message)}</div>" for p in item.problems)
     notes = "".join(f'<div class="note">{esc(n)}</div>' for n in item.notes)
     skipped = f'<span class="skipped">{item.skipped:,}</span>' if item.skipped else "0"
-    return (f"<tr><td><code>{esc(item.path)}</code></td><td>{esc(item.kind)}</td><td>{esc(item.host or '')}</td>"
+    return (f"<tr><td>{path_code(item.path)}</td><td>{esc(item.kind)}</td><td>{esc(item.host or '')}</td>"
             f'<td class="num">{item.records:,}</td><td class="num">{skipped}</td><td>{problems}{notes}</td></tr>')
 
 

@@ -7,7 +7,7 @@ anything reaches a terminal.
 from __future__ import annotations
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, key_numbers, no_cause_text,
+from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, counted, key_numbers, no_cause_text,
                      outcome_text, ruled_out_why, strength_text, step_finds, trigger_text)
 from .wrapping import fold
 
@@ -129,7 +129,7 @@ def render_text(report: Report, top_steps: int = 1, width: int | None = None) ->
         _server(lines, server, top_steps)
     lines.append("Evidence read:")
     for item in report.inputs:
-        status = f"{item.records:,} records" + (f", {item.skipped:,} skipped" if item.skipped else "")
+        status = counted(item.records, "record") + (f", {item.skipped:,} skipped" if item.skipped else "")
         lines.wrap(f"- {item.path}: {item.kind}, {status}", "  ", keep=[item.path])
         for problem in item.problems[:3]:
             where = f"line {problem.line}: " if problem.line else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from ...plurals import counted
 from ..base import Lines, NotThisKind, ParseResult, Skip
 from ..phrases import is_reason, split_counted
 from .fields import DEFAULT_FIELDS, KIND, KNOWN_FIELDS, aligned_fields, w3c_stamp
@@ -139,11 +140,11 @@ class LineParser:
         if not self.saw_anything:
             raise NotThisKind("no HTTPERR header or data line found")
         if self.aligned:
-            result.notes.append(f"{self.aligned} line(s) had fewer fields than #Fields:; columns were matched by the reason's position")
+            result.notes.append(f"{counted(self.aligned, 'line')} had fewer fields than #Fields:; columns were matched by the reason's position")
         if self.salvaged:
-            result.notes.append(f"{self.salvaged} line(s) had a field count that did not match #Fields:; only date, time and reason were used")
+            result.notes.append(f"{counted(self.salvaged, 'line')} had a field count that did not match #Fields:; only date, time and reason were used")
         if stats.untimed:
-            result.notes.append(f"{stats.untimed} line(s) had no valid date/time; counted without a timestamp")
+            result.notes.append(f"{counted(stats.untimed, 'line')} had no valid date/time; counted without a timestamp")
         if stats.unknown_columns:
             result.notes.append("unknown columns kept but not interpreted: " + ", ".join(sorted(stats.unknown_columns)))
         result.notes += bounded_notes(stats)
