@@ -163,3 +163,16 @@ def test_events_that_name_no_pool_are_counted_without_one(tmp_path):
     assert "event.was_crash.pools" not in facts and "event.worker_failures.pools" not in facts
     worker = _cause(report, "worker-process-failure")
     assert worker["summary"].startswith("The System log has 5 events for worker processes that crashed")
+
+
+def test_without_poolmon_the_leak_sentence_speaks_of_what_perfmon_showed(tmp_path):
+    """No PoolMon capture: nothing says which driver holds the pool, only that it kept rising."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "connections-refused", bundle)
+    for capture in bundle.glob("poolmon*"):
+        capture.unlink()
+    report = diagnose_json(bundle)
+    assert not any(k.startswith("poolmon.") for k in report["servers"][0]["facts"])
+    summary = _cause(report, "pool-leak-driver")["summary"]
+    assert "only went up during the perfmon capture, by 31.3 MB" in summary
+    assert "holds far more" not in summary and "Pool tag" not in summary
