@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from generate import Bundle, at, write
+from generate import WAS, Bundle, at, write
 
 HTTPERR_FIELDS = "date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename"
 
@@ -131,10 +131,99 @@ def lb_removes_slow_servers(b: Bundle) -> None:
                                  "balancer's rules that remove servers on response time."})
 
 
+def pool_identity_password(b: Bundle) -> None:
+    b.os, b.day = "2016", datetime(2024, 3, 4)
+    pool = "FlexNet Manager Platform"
+    first = at(b, 7, 58, 12)
+    t = first
+    while t < at(b, 9, 40):
+        b.err(t, "AppOffline", "GET", b.rng.choice(["/Suite/", "/Suite/Inventory", "/Suite/Content/site.css"]), "503", pool,
+              "HTTP/1.1", "2")
+        t += timedelta(seconds=b.rng.randint(8, 45))
+    b.idle(at(b, 6), 4, (15, 60))
+    b.write_httperr()
+    b.systeminfo()
+    invalid = (f"The identity of application pool '{pool}' is invalid. The user name or password that is specified for the "
+               "identity may be incorrect, or the user may not have batch logon rights. If the identity is not corrected, the "
+               "application pool will be disabled when the application pool receives its first request.  If batch logon rights "
+               "are causing the problem, the identity in the IIS configuration store must be changed after rights have been "
+               "granted before Windows Process Activation Service (WAS) can retry the logon. If the identity remains invalid "
+               "after the first request for the application pool is processed, the application pool will be disabled. The data "
+               "field contains the error number.")
+    b.events("system-events.txt", "System", [
+        (at(b, 6, 30, 2), WAS, 5021, "Warning", invalid),
+        (first - timedelta(seconds=1), WAS, 5057, "Warning",
+         f"Application pool '{pool}' has been disabled. Windows Process Activation Service (WAS) did not create a worker "
+         "process to serve the application pool because the application pool identity is invalid."),
+        (first - timedelta(seconds=1), WAS, 5059, "Error",
+         f"Application pool '{pool}' has been disabled. Windows Process Activation Service (WAS) encountered a failure when "
+         "it started a worker process to serve the application pool."),
+    ])
+    b.expected("app-pool-cannot-start", "FlexNet Manager Suite on IIS: the service account's password was changed, the web "
+               "interface answers 'HTTP Error 503 - Service unavailable' and its application pool is disabled after every "
+               "attempt; the System log has WAS 5021, 5057 and 5059 (the HTTPERR AppOffline lines are our reconstruction).",
+               [], [], origin={
+                   "url": "https://docs.flexera.com/FlexNetManagerSuite2024R1/EN/InstallOnPrem/Installers/Installation/concepts/Inst-IdentifyIISCredentialsIssues.html",
+                   "title": "Identifying IIS Application Pool Credential Issues (FlexNet Manager Suite 2024 R1 documentation)",
+                   "resolution": "The password of the account the application pools run as changed, so IIS refuses to run "
+                                 "the pools (WAS 5057/5059); update the password in the pools' identity (and the services "
+                                 "and tasks using the account), then start the pools."})
+
+
+def was_5189_after_upgrade(b: Bundle) -> None:
+    b.day = datetime(2017, 11, 14)
+    items = []
+    for i, pool in enumerate(("DefaultAppPool", "IntranetPool", "ReportsPool")):
+        for j in range(3):
+            t = at(b, 8, 12 + 7 * i + 3 * j, 5 + 11 * j)
+            items.append((t, WAS, 5189, "Error",
+                          f"The Windows Process Activation Service failed to generate an application pool config file for "
+                          f"application pool '{pool}'. The error type is '5'. To resolve this issue, please ensure that the "
+                          "applicationhost.config file is correct and recommit the last configuration changes made. The data "
+                          "field contains the error number."))
+    b.events("system-events.txt", "System", items)
+    b.expected("app-pool-cannot-start", "Right after a feature upgrade to version 1709, web applications on a Server 2016 "
+               "host answer 'HTTP Error 503. The service is unavailable.' and WAS logs event 5189 for their pools (only the "
+               "System log was collected).", [], [], origin={
+                   "url": "https://docs.microsoft.com/en-US/troubleshoot/iis/error-503-event-5189-web-application",
+                   "title": "Web applications return HTTP Error 503 and WAS event 5189 on Windows 10 Version 1709 (KB 4050891)",
+                   "resolution": "The upgrade left symbolic links in C:\\inetpub\\temp\\appPools, so WAS cannot write the "
+                                 "pools' configuration files and no worker process starts; stop WAS, delete that folder and "
+                                 "start W3SVC."})
+
+
+def npp_depletion_outdated_driver(b: Bundle) -> None:
+    b.os, b.arch, b.ram_mb, b.day = "2003", "x86", 4095, datetime(2008, 2, 19)
+    b.idle(at(b, 6), 10)
+    b.refusals(at(b, 14, 37, 40), at(b, 15, 55), 1, 7)
+    b.write_httperr("1.0")
+    b.systeminfo()
+    b.boot_ini("/fastdetect /NoExecute=OptOut")
+    rows, t, npp = [], b.day - timedelta(days=2), 96.0
+    while t <= at(b, 15, 50):
+        rows.append((t, [int(npp * 1024 * 1024), round(b.rng.uniform(8, 30), 6)]))
+        npp = min(npp + b.rng.uniform(0.9, 1.4), 238.5)
+        t += timedelta(minutes=30)
+    b.typeperf(["Memory\\Pool Nonpaged Bytes", "Processor(_Total)\\% Processor Time"], rows)
+    b.poolmon("poolmon-b.txt", int(npp * 1024), [("NDfl", "Nonp", 150_994_944), ("Irp ", "Nonp", 9_437_184), ("TCPt", "Nonp", 6_291_456),
+                                                ("UlHT", "Nonp", 4_194_304), ("MmCm", "Nonp", 7_340_032), ("Thre", "Nonp", 2_097_152)])
+    b.expected("pool-leak-driver", "IIS 6 on x86 Server 2003 (no /3GB): every few days browsers get 'Page cannot be "
+               "displayed', iisreset does not help but a reboot does; HTTPERR shows Connections_Refused, perfmon shows "
+               "non-paged pool climbing for two days and poolmon -b one third-party tag holding most of it.",
+               ["nonpaged-pool-exhausted"], [], origin={
+                   "url": "https://blogs.msdn.microsoft.com/chaun/2008/02/20/page-cannot-be-displayed-due-to-non-paged-pooled-memory-depletion/",
+                   "title": "'Page cannot be displayed' due to Non-Paged Pooled Memory Depletion (Chaun, Microsoft, 2008)",
+                   "resolution": "A non-paged pool leak in the kernel, confirmed with Poolmon and Perfmon; the root cause "
+                                 "was an outdated third-party driver, and updating or uninstalling it solved the leak."})
+
+
 STORIES = [
     ("story-urlacl-plus80-503na", "W7DEV01", urlacl_plus80_localhost),
     ("story-owa-3gb-refused", "EXCH01", owa_3gb_refused),
     ("story-kb933844-remove-3gb", "WEB30", remove_3gb_kb933844),
     ("story-myfault-leak-tag", "WEB31", myfault_leak_tag),
     ("story-lb-removes-slow-servers", "FARM01", lb_removes_slow_servers),
+    ("story-pool-identity-password", "FNMS01", pool_identity_password),
+    ("story-was-5189-after-upgrade", "WEB40", was_5189_after_upgrade),
+    ("story-npp-outdated-driver", "WEB41", npp_depletion_outdated_driver),
 ]
