@@ -103,3 +103,23 @@ def test_a_pool_past_90_percent_of_its_ceiling_is_not_called_ample_headroom():
     """Amol's 'Leak' tag on 4 GB x64: 113 MB below a 3 GB ceiling is RAM nearly gone, not room to spare."""
     result = outcome(accuracy.HERE / "story-myfault-leak-tag")
     assert "nonpaged-pool-exhausted" in result.ranked[:3]
+
+
+def test_a_pool_whose_identity_cannot_log_on_is_named_in_full_and_not_blamed_on_crashes():
+    """FlexNet's story: WAS 5021/5057/5059 for a pool whose name has spaces, AppOffline in HTTPERR, no crash."""
+    from httperr_doctor.engine.diagnosis import diagnose
+
+    report = diagnose([str(accuracy.HERE / "story-pool-identity-password")])
+    server = report.servers[0]
+    assert server.facts["event.was_identity_invalid.pool"] == "FlexNet Manager Platform"
+    confidence = {c.id: c.confidence for c in report.causes}
+    assert report.causes[0].id == "app-pool-cannot-start"
+    assert confidence.get("app-pool-rapid-fail", 0) < 0.3 and confidence.get("app-pool-stopped", 0) < 0.3
+    assert "FlexNet Manager Platform" in report.causes[0].summary
+
+
+def test_was_5189_names_the_pool_in_quotes_not_the_word_config():
+    from httperr_doctor.engine.diagnosis import diagnose
+
+    facts = diagnose([str(accuracy.HERE / "story-was-5189-after-upgrade")]).servers[0].facts
+    assert facts["event.was_start_failure.pool"] in {"DefaultAppPool", "IntranetPool", "ReportsPool"}

@@ -104,7 +104,11 @@ LEVELS = {
 }
 EVENT_MARKER = re.compile(r"^\s*(?:Event|Ereignis|Événement|Evento)\[\d+\]:\s*$", re.IGNORECASE)
 LABEL = re.compile(r"^\s*(?P<label>[^:\s][^:]{0,38}?)\s*:\s*(?P<value>.*?)\s*$")
-POOL = re.compile(r"(?:application pool|anwendungspool|pool d'applications)\s+['\"„“«]?\s?(?P<pool>[^'\"“”„»\s]+)", re.IGNORECASE)
+# A quoted pool name may hold spaces ('FlexNet Manager Platform') and is preferred: WAS 5189 says
+# "an application pool config file for application pool 'X'". An unquoted one ends at a blank.
+_POOL_WORDS = r"(?:application pool|anwendungspool|pool d'applications)\s+"
+POOL_QUOTED = re.compile(_POOL_WORDS + r"['\"„“«]\s?(?P<pool>[^'\"“”„»]+?)\s?['\"“”»]", re.IGNORECASE)
+POOL = re.compile(_POOL_WORDS + r"(?P<pool>[^'\"“”„»\s]+)", re.IGNORECASE)
 CSV_HEADER = re.compile(r"^\ufeff?\"?(Level|Ebene|Niveau|Type)\"?,\"?(Date and Time|Datum und Uhrzeit|Date et heure|Date)\"?,", re.IGNORECASE)
 
 
@@ -132,7 +136,7 @@ def _finish(result: ParseResult, lines: Lines, start: int, fields: dict[str, str
         return
     text = "\n".join(description).strip() or fields.get("description", "")
     local = read_stamp(fields.get("date", ""), fields.get("time"))
-    pool = POOL.search(text)
+    pool = POOL_QUOTED.search(text) or POOL.search(text)
     level = fields.get("level", "").strip().lower()
     result.records.append(Record(KIND, lines.ref(start), Event(
         log=fields.get("log"),

@@ -21,6 +21,11 @@ EVENT_FACTS = {
     "event.was_shutdown_timeout.count": ({5013}, {1013}),
     "event.was_startup_timeout.count": (set(), {1012}),
     "event.was_private_bytes_recycle.count": ({5117}, set()),
+    # WAS could not start a worker process: the identity cannot log on (5021, 5057), or the start
+    # failed / the pool's configuration file could not be written (5059, 5189) (R67, R68, R69).
+    "event.was_identity_invalid.count": ({5021, 5057}, set()),
+    "event.was_start_failure.count": ({5059, 5189}, set()),
+    "event.was_cannot_start.count": ({5021, 5057, 5059, 5189}, set()),
 }
 # The events event.worker_failures.count adds up (engine/facts/limits.py).
 WORKER_FAILURE_FACTS = ("event.was_crash.count", "event.was_ping_failure.count", "event.was_shutdown_timeout.count")
