@@ -1056,45 +1056,37 @@ static int add_day(Peaks *p, PyObject *entry, long long width)
     return 0;
 }
 
+typedef struct {
+    PyObject *members, *found;
+} Gather;
+
+static int member_reason(PyObject *reason, void *state)
+{
+    PyObject *sets = PyDict_GetItemWithError(((Gather *)state)->members, reason);
+    if (sets && !PyTuple_Check(sets)) {
+        PyErr_SetString(PyExc_TypeError, "window_peaks(): members maps a reason to a tuple of set indices");
+        return -1;
+    }
+    return sets ? 1 : (PyErr_Occurred() ? -1 : 0);
+}
+
+static int gather_day(const Day *d, void *state)
+{
+    Gather *g = state;
+    PyObject *entry = Py_BuildValue("(OOOOO)", d->day, d->reason, d->view.obj, d->sparse ? Py_True : Py_False,
+                                    PyDict_GetItem(g->members, d->reason));
+    int failed = !entry || PyList_Append(g->found, entry) < 0;
+    Py_XDECREF(entry);
+    return failed ? -1 : 0;
+}
+
 static PyObject *wanted_days(PyObject *days, PyObject *sparse, PyObject *members)
 {
     /* [(day, reason, counts, sparse?, set indices)] of the reasons in members, in day order. */
-    PyObject *found = PyList_New(0);
-    for (int form = 0; found && form < 2; form++) {
-        PyObject *dict = form ? sparse : days, *key, *value;
-        Py_ssize_t at = 0;
-        while (PyDict_Next(dict, &at, &key, &value)) {
-            if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 2) {
-                PyErr_SetString(PyExc_TypeError, "a day is keyed (reason, day)");
-                Py_CLEAR(found);
-                break;
-            }
-            PyObject *sets = PyDict_GetItemWithError(members, PyTuple_GET_ITEM(key, 0));
-            if (!sets) {
-                if (PyErr_Occurred()) {
-                    Py_CLEAR(found);
-                    break;
-                }
-                continue;
-            }
-            if (!PyTuple_Check(sets)) {
-                PyErr_SetString(PyExc_TypeError, "window_peaks(): members maps a reason to a tuple of set indices");
-                Py_CLEAR(found);
-                break;
-            }
-            PyObject *entry = Py_BuildValue("(OOOOO)", PyTuple_GET_ITEM(key, 1), PyTuple_GET_ITEM(key, 0), value,
-                                            form ? Py_True : Py_False, sets);
-            if (!entry || PyList_Append(found, entry) < 0) {
-                Py_XDECREF(entry);
-                Py_CLEAR(found);
-                break;
-            }
-            Py_DECREF(entry);
-        }
-    }
-    if (found && PyList_Sort(found) < 0)
-        Py_CLEAR(found);
-    return found;
+    Gather g = {members, PyList_New(0)};
+    if (g.found && (each_day(days, sparse, member_reason, gather_day, &g) < 0 || PyList_Sort(g.found) < 0))
+        Py_CLEAR(g.found);
+    return g.found;
 }
 
 PyDoc_STRVAR(window_peaks_doc,
