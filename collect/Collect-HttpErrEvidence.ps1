@@ -79,6 +79,7 @@ $Commands = @(
     @{ File = 'reg-http-parameters.txt'; Kind = 'regquery'; Exe = 'reg'; Args = @('query', 'HKLM\SYSTEM\CurrentControlSet\Services\HTTP\Parameters') }
     @{ File = 'netsh-http-servicestate.txt'; Kind = 'netsh'; Exe = 'netsh'; Args = @('http', 'show', 'servicestate') }
     @{ File = 'netsh-http-urlacl.txt'; Kind = 'urlacl'; Exe = 'netsh'; Args = @('http', 'show', 'urlacl') }
+    @{ File = 'netsh-http-iplisten.txt'; Kind = 'iplisten'; Exe = 'netsh'; Args = @('http', 'show', 'iplisten') }
     @{ File = 'netstat-ano.txt'; Kind = 'netstat'; Exe = 'netstat'; Args = @('-ano') }
 )
 $EventExports = @(

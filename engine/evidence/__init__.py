@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import (
-    appconfig, bcdedit, bootini, bundle, eventlog, evtxfile, httperr, iislog, manifest, netsh, netstat, perfmon,
+    appconfig, bcdedit, bootini, bundle, eventlog, evtxfile, httperr, iislog, iplisten, manifest, netsh, netstat, perfmon,
     poolmon, regquery, systeminfo, urlacl,
 )
 from .base import NotThisKind, ParseResult, Skip, SkipList, merged_skips, skipped_lines
@@ -22,7 +22,7 @@ from .reader import EvidenceFile, display_name, looks_binary
 
 # Binary formats first (they sniff raw bytes); the loosest text sniffs (netstat) last.
 PARSERS = (
-    evtxfile, manifest, httperr, iislog, poolmon, bootini, bcdedit, systeminfo, perfmon, eventlog, netsh, urlacl, appconfig,
+    evtxfile, manifest, httperr, iislog, poolmon, bootini, bcdedit, systeminfo, perfmon, eventlog, netsh, urlacl, iplisten, appconfig,
     regquery, netstat,
 )
 

@@ -21,14 +21,13 @@ only say that no reservation for another account covers any of those paths on an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from ..evidence.appconfig import ConfigElement
-from ..evidence.base import ParseResult, Record, SourceRef
+from ..evidence.base import ParseResult, Record
 from ..evidence.httperr import HttpErrStats
 from ..evidence.urlacl import UrlReservation
 from .merging import merged_stats
 from .model import NUMBER, STRING, Context, Facts, Source
+from .sites import Binding, site_bindings, site_records
 
 # Accounts IIS and Windows' own services register under, and groups too wide to be "another program".
 NOT_ANOTHER_ACCOUNT = {
@@ -42,18 +41,6 @@ NOT_ANOTHER_SID = {
 }
 ALLOW_ACE = re.compile(r"\(A;[^;]*;[^;]*;[^;]*;[^;]*;([^)]+)\)", re.IGNORECASE)
 NA = "N/A"
-
-
-@dataclass(frozen=True)
-class Binding:
-    """One `<binding>` of a site: the URLs HTTP.sys routes to it."""
-
-    site: str
-    scheme: str
-    ip: str  # "*" for all unassigned addresses
-    port: int
-    host: str  # "" when the binding takes every host name
-    source: SourceRef
 
 
 def is_another_account(name: str) -> bool:
@@ -76,30 +63,6 @@ def other_accounts(reservation: UrlReservation) -> list[str]:
     if reservation.users:
         return [u.name for u in reservation.users if u.listen and is_another_account(u.name)]
     return [sid for sid in ALLOW_ACE.findall(reservation.sddl) if is_another_account(sid)]
-
-
-def site_bindings(context: Context) -> list[Binding]:
-    """The http and https bindings of every site in the server's applicationHost.config files."""
-    found = []
-    for record in _sites(context):
-        for written in record.data.bindings:
-            binding = _binding(record, written.protocol, written.information, record.at(written.line))
-            if binding is not None:
-                found.append(binding)
-    return found
-
-
-def _sites(context: Context) -> list[Record[ConfigElement]]:
-    return [r for result in context.parsed.get("appconfig", ()) for r in result.records if r.data.section == "site"]
-
-
-def _binding(site: Record[ConfigElement], protocol: str, information: str, source: SourceRef) -> Binding | None:
-    """`*:80:`, `10.1.2.20:443:shop.contoso.com`, `[::1]:80:` -> Binding; None for ftp, net.tcp and the like."""
-    match = re.match(r"^(\[[^\]]*\]|[^:]*):(\d{1,5}):(.*)$", information.strip())
-    if protocol.lower() not in ("http", "https") or not match:
-        return None
-    ip, port, host = match.groups()
-    return Binding(site.data.name or "", protocol.lower(), ip or "*", int(port), host.strip().lower(), source)
 
 
 def takes_requests_of(reservation: UrlReservation, binding: Binding) -> bool:
@@ -126,7 +89,7 @@ def covers_path(reservation: UrlReservation, path: str) -> bool:
 
 def site_paths(context: Context) -> dict[str, list[str]]:
     """Paths the site serves: site name -> its applications and virtual directories, "" -> URLs logged with N/A."""
-    paths = {record.data.name or "": list(record.data.paths) for record in _sites(context)}
+    paths = {record.data.name or "": list(record.data.paths) for record in site_records(context)}
     stats = merged_stats(context, context.parsed.get("httperr", []), "httperr", HttpErrStats)
     logged = stats.urls.get(NA) if stats is not None else None
     paths[""] = [str(url) for url, _ in logged.most_common()] if logged else []

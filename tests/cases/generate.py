@@ -574,6 +574,24 @@ def urlacl_normal_pool_empty(b: Bundle) -> None:
                "the non-paged pool; the URL reservations are Windows' own, so no reservation conflict.",
                ["pool-leak-driver"], [])
 
+
+def iplisten_cloned_server(b: Bundle) -> None:
+    b.os, b.ip = "2012r2", "192.168.33.2"
+    boot = at(b, 7, 42)
+    for i in range(30):
+        b.err(boot + timedelta(minutes=3 + i * 9), "Timer_ConnectionIdle", client="127.0.0.1")
+    b.write_httperr()
+    b.systeminfo()
+    b.app_host_config("PortalPool")
+    message = ("Unable to bind to the underlying transport for 192.168.33.1:{port}. The IP Listen-Only list may contain a "
+               "reference to an interface which may not exist on this machine.  The data field contains the error number.")
+    b.events("system-events.txt", "System", [(boot, "Microsoft-Windows-HttpEvent", 15005, "Error", message.format(port=port))
+                                             for port in (80, 443)])
+    shutil.copyfile(FIXTURES / "real" / "netsh_http_show_iplisten_cloned_server.txt", b.out / "netsh-http-iplisten.txt")
+    b.expected("ip-listen-list-excludes-site", "A server cloned from another answers only on localhost: its IP listen "
+               "list still names the old server's address, HTTP.sys logs 15005 for it at boot, and no client reaches "
+               "the site (a published engineer's note).", [], [])
+
 # ---------------------------------------------------------------- clients
 def scanner_parse_errors(b: Bundle) -> None:
     probes = [("GET", "/..%5c..%5cwinnt/win.ini", "400", "URL"), ("GET", "/scripts/..%c1%1c../winnt/system32/cmd.exe", "400", "URL"),
@@ -1056,6 +1074,7 @@ CASES = [
     ("queuefull-iis6-long-requests", "QUOTES01", queuefull_iis6_long_requests),
     ("real-logjoint-workstation", "DEV01", real_logjoint_workstation),
     ("urlacl-agent-api", "WEB23", urlacl_agent_api), ("urlacl-normal-pool-empty", "WEB24", urlacl_normal_pool_empty),
+    ("iplisten-cloned-server", "PORTAL03", iplisten_cloned_server),
 ]
 
 

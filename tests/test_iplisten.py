@@ -1,0 +1,81 @@
+"""`netsh http show iplisten` as evidence: the addresses HTTP.sys is limited to, against the sites' bindings.
+
+The real output is from a published note about a cloned server (tests/fixtures/real/SOURCES.md);
+the others are written here in its layout (tests/fixtures/iplisten/SOURCES.md).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FIXTURES, REAL, diagnose_json
+from test_urlacl import app_host
+from httperr_doctor.engine.evidence import read
+from httperr_doctor.engine.evidence.reader import EvidenceFile
+from httperr_doctor.engine.facts import derive_facts
+from httperr_doctor.engine.knowledge import default_kb
+
+IPLISTEN = FIXTURES / "iplisten"
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def facts_of(*paths: Path):
+    results = []
+    for path in paths:
+        done = read(EvidenceFile.from_path(path))
+        assert done.result is not None, f"{path.name}: {done.kind} {done.error}"
+        results.append(done.result)
+    return derive_facts(results, default_kb())
+
+
+def test_addresses_are_read_one_a_line_with_the_prompt_left_out():
+    done = read(EvidenceFile.from_path(IPLISTEN / "one-site-address.txt"))
+    assert done.kind == "iplisten" and not done.skips
+    assert [(r.data, r.source.line) for r in done.result.records] == [("10.1.2.21", 6), ("fe80::5efe:10.1.2.21", 7)]
+    real = read(EvidenceFile.from_path(REAL / "netsh_http_show_iplisten_cloned_server.txt"))
+    assert [r.data for r in real.result.records] == ["192.168.33.1", "127.0.0.0", "127.0.0.1"]
+
+
+def test_a_line_that_is_no_address_is_a_counted_skip(tmp_path):
+    path = tmp_path / "iplisten.txt"
+    path.write_text("IP addresses present in the IP listen list:\r\n----\r\n    10.1.2.20\r\n    web01\r\n", encoding="ascii")
+    done = read(EvidenceFile.from_path(path))
+    assert [r.data for r in done.result.records] == ["10.1.2.20"]
+    assert [s.reason for s in done.skips] == ["'web01' is not an IP address"]
+
+
+def test_an_empty_list_rules_the_cause_out():
+    facts = facts_of(IPLISTEN / "empty.txt")
+    assert facts.value("iplisten.addresses") == 0 and "iplisten.only_loopback" not in facts
+    report = diagnose_json(IPLISTEN / "empty.txt")
+    assert "ip-listen-list-excludes-site" in [c["id"] for c in report["servers"][0]["ruled_out"]]
+
+
+def test_a_bound_address_left_out_of_the_list(tmp_path):
+    facts = facts_of(IPLISTEN / "one-site-address.txt", app_host(tmp_path, ["http 10.1.2.20:80:", "https *:443:"]))
+    assert (facts.value("iplisten.bindings_left_out"), facts.value("iplisten.left_out_address")) == (1, "10.1.2.20")
+    assert facts.value("iplisten.only_loopback") is False
+    assert facts["iplisten.bindings_left_out"].how == "site Shop is bound to 10.1.2.20:80, which the list leaves out"
+
+
+def test_a_listed_address_or_any_address_keeps_the_binding(tmp_path):
+    listed = facts_of(IPLISTEN / "one-site-address.txt", app_host(tmp_path, ["http 10.1.2.21:80:"]))
+    assert listed.value("iplisten.bindings_left_out") == 0 and "iplisten.left_out_address" not in listed
+    wildcard = tmp_path / "any.txt"
+    wildcard.write_text("IP addresses present in the IP listen list:\r\n\r\n    0.0.0.0\r\n", encoding="ascii")
+    assert facts_of(wildcard, app_host(tmp_path, ["http 10.1.2.20:80:"])).value("iplisten.bindings_left_out") == 0
+
+
+def test_loopback_only_list_leads_the_report():
+    server = diagnose_json(IPLISTEN / "loopback-only.txt")["servers"][0]
+    assert server["facts"]["iplisten.only_loopback"] is True
+    top = server["causes"][0]
+    assert top["id"] == "ip-listen-list-excludes-site"
+    assert top["summary"].startswith("HTTP.sys listens only on the loopback addresses")
+
+
+def test_the_cloned_server_case_puts_the_listen_list_first():
+    server = diagnose_json(CASES / "iplisten-cloned-server")["servers"][0]
+    assert [c["id"] for c in server["causes"][:1]] == ["ip-listen-list-excludes-site"]
+    assert [r["rule"] for r in server["causes"][0]["reasoning"]] == ["IPLISTEN_BIND_FAILED"]
+    reservation = next(c for c in server["causes"] if c["id"] == "url-reservation-conflict")
+    assert "BIND_FAILED_WITH_IPLISTEN_SET" in [r["rule"] for r in reservation["reasoning"]]
