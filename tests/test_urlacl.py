@@ -60,6 +60,13 @@ def httperr(tmp_path: Path, urls: list[str]) -> Path:
     return path
 
 
+def systeminfo(tmp_path: Path) -> Path:
+    """The server's systeminfo beside the other files, so a report holds them all under one host."""
+    path = tmp_path / "systeminfo.txt"
+    path.write_bytes((CASES / "urlacl-conflict" / "systeminfo.txt").read_bytes())
+    return path
+
+
 def urlacl_file(tmp_path: Path, *blocks: str, base: str = "server2012r2-defaults.txt") -> Path:
     """Windows' own reservations plus the given `Reserved URL` blocks."""
     path = tmp_path / "netsh-http-urlacl.txt"
@@ -173,8 +180,8 @@ def test_without_bindings_only_a_clean_list_is_settled(tmp_path):
 
 def test_the_file_settles_the_question_and_an_answer_against_it_is_a_conflict(tmp_path):
     files = (urlacl_file(tmp_path), app_host(tmp_path, ["http *:80:"]), httperr(tmp_path, ["/api/orders"]))
-    report = diagnose_json(*files)
-    server = report["servers"][0]
+    (server,) = diagnose_json(*files, systeminfo(tmp_path))["servers"]
+    assert server["facts"]["urlacl.site_conflicts"] == 0 and server["facts"]["httperr.reason.N/A.count"] == 1
     assert "answer.urlacl_conflict" not in [n["fact"] for n in server["needs"]]
     conflict = facts_of(*files, answers={"answer.urlacl_conflict": True})
     assert [c.fact for c in conflict.conflicts] == ["answer.urlacl_conflict"]
@@ -191,3 +198,17 @@ def test_case_bundles_with_the_file_and_no_answers():
     assert "answer.urlacl_conflict" not in [n["fact"] for n in normal["needs"]]
     ruled_out = {c["id"]: [r["rule"] for r in c["reasons"]] for c in normal["ruled_out"]}
     assert "URLACL_NO_SITE_CONFLICT" in ruled_out["url-reservation-conflict"]
+
+
+def test_the_published_503_story_a_service_account_holding_the_whole_port(tmp_path):
+    """IIS Support Blog (R66): a service's reservation of http://+:80/ made every request of the
+    Default Web Site a 503 N/A; the file, the site's binding and one N/A line say so without answers."""
+    story = tmp_path / "netsh-http-urlacl.txt"
+    story.write_bytes((REAL / "netsh_http_show_urlacl_iis_blog_503.txt").read_bytes())
+    files = (story, app_host(tmp_path, ["http *:80:"]), httperr(tmp_path, ["/"]))
+    facts = facts_of(*files)
+    assert (facts.value("urlacl.site_conflicts"), facts.value("urlacl.conflict_accounts")) == (1, "NT SERVICE\\Machine")
+    assert "takes every path of site Shop's binding http *:80:" in facts["urlacl.site_conflicts"].how
+    (server,) = diagnose_json(*files, systeminfo(tmp_path))["servers"]
+    assert server["causes"][0]["id"] == "url-reservation-conflict"
+    assert "URLACL_TAKES_SITE_PATH" in [r["rule"] for r in server["causes"][0]["reasoning"]]
