@@ -30,16 +30,16 @@ def facts_of(*paths: Path):
 def test_addresses_are_read_one_a_line_with_the_prompt_left_out():
     done = read(EvidenceFile.from_path(IPLISTEN / "one-site-address.txt"))
     assert done.kind == "iplisten" and not done.skips
-    assert [(r.data, r.source.line) for r in done.result.records] == [("10.1.2.21", 6), ("fe80::5efe:10.1.2.21", 7)]
+    assert [(r.data.address, r.source.line) for r in done.result.records] == [("10.1.2.21", 6), ("fe80::5efe:10.1.2.21", 7)]
     real = read(EvidenceFile.from_path(REAL / "netsh_http_show_iplisten_cloned_server.txt"))
-    assert [r.data for r in real.result.records] == ["192.168.33.1", "127.0.0.0", "127.0.0.1"]
+    assert [r.data.address for r in real.result.records] == ["192.168.33.1", "127.0.0.0", "127.0.0.1"]
 
 
 def test_a_line_that_is_no_address_is_a_counted_skip(tmp_path):
     path = tmp_path / "iplisten.txt"
     path.write_text("IP addresses present in the IP listen list:\r\n----\r\n    10.1.2.20\r\n    web01\r\n", encoding="ascii")
     done = read(EvidenceFile.from_path(path))
-    assert [r.data for r in done.result.records] == ["10.1.2.20"]
+    assert [r.data.address for r in done.result.records] == ["10.1.2.20"]
     assert [s.reason for s in done.skips] == ["'web01' is not an IP address"]
 
 

@@ -12,7 +12,7 @@ on localhost: the list still named the old machine's address)::
 
 An empty list (the heading alone) is the default: HTTP.sys then listens on every address.
 `0.0.0.0` in the list means every IPv4 address and `::` every IPv6 address (Win32 docs:
-add iplisten). One record per address, its `data` the address as written.
+add iplisten). One record per address, its `data` a `ListenAddress`.
 
 >>> from httperr_doctor.engine.evidence.base import Lines
 >>> result = parse(Lines("iplisten.txt", [
@@ -22,17 +22,25 @@ add iplisten). One record per address, its `data` the address as written.
 ...     "    10.1.2.20",
 ...     "    ::1",
 ... ]))
->>> [(r.data, r.source.line) for r in result.records]
+>>> [(r.data.address, r.source.line) for r in result.records]
 [('10.1.2.20', 4), ('::1', 5)]
 """
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 
 KIND = "iplisten"
 HEADING = "ip addresses present in the ip listen list"
+
+
+@dataclass(frozen=True, slots=True)
+class ListenAddress:
+    """One address of the IP listen list, lower case, without brackets."""
+
+    address: str
 
 
 def sniff(head: str) -> bool:
@@ -58,7 +66,7 @@ def parse(lines: Lines) -> ParseResult:
         except ValueError:
             result.skips.append(Skip(number, f"{text!r} is not an IP address"))
             continue
-        result.records.append(Record(KIND, lines.ref(number), text.strip("[]").lower()))
+        result.records.append(Record(KIND, lines.ref(number), ListenAddress(text.strip("[]").lower())))
     if not heading:
         raise NotThisKind("no IP listen list heading found")
     if not result.records:

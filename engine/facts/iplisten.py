@@ -30,7 +30,7 @@ def listens_on(listed: list[str], address: str) -> bool:
 
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     records = [r for result in results for r in result.records]
-    listed = [r.data for r in records]
+    listed = [r.data.address for r in records]
     sources = [r.source for r in records]
     facts.add("iplisten.addresses", len(listed), sources,
               f"listed: {', '.join(listed)}" if listed else "the list is empty: HTTP.sys listens on every address")
