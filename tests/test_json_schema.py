@@ -25,12 +25,13 @@ def test_schema_command_prints_the_schema_the_tests_use():
     assert "step" in schema["$defs"]["Need"]["properties"]
 
 
-def test_a_long_span_report_carries_its_incident_windows_and_says_schema_1_2():
+def test_a_long_span_report_carries_its_incident_windows_and_says_schema_1_3():
     from test_timeline import LONG_SPAN
 
     _, out = run_cli("diagnose", "-f", "json", *LONG_SPAN)
     data = assert_valid_report(out)
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == "1.3"
+    assert "ip-listen-list-excludes-site" in data["servers"][0]["not_evaluated"]  # the cause id 1.3 adds
     timeline = data["servers"][0]["timeline"]
     assert timeline["bucket_minutes"] == 1440 and timeline["incidents_found"] == 1
     incident = timeline["incidents"][0]
