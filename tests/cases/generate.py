@@ -576,7 +576,8 @@ def urlacl_normal_pool_empty(b: Bundle) -> None:
 
 
 def iplisten_cloned_server(b: Bundle) -> None:
-    b.os, b.ip = "2012r2", "192.168.33.2"
+    # The listed network address failed to bind, so HTTP.sys listened on loopback alone and logged only local connections.
+    b.os, b.ip = "2012r2", "127.0.0.1"
     boot = at(b, 7, 42)
     for i in range(30):
         b.err(boot + timedelta(minutes=3 + i * 9), "Timer_ConnectionIdle", client="127.0.0.1")
