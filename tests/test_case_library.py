@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "cases"))
 import accuracy  # noqa: E402
@@ -29,6 +30,20 @@ def outcome(folder: Path) -> accuracy.Outcome:
 def test_bundle_ranks_the_expected_cause(folder):
     result = outcome(folder)
     assert result.top3, f"{folder.name}: expected {result.expected['top']} (+{result.expected.get('top3')}) in the top three, got {result.ranked[:3]}"
+
+
+CAPPED = [b for b in BUNDLES if yaml.safe_load((b / "expected.yaml").read_text(encoding="utf-8")).get("at_most")]
+
+
+@pytest.mark.parametrize("folder", CAPPED, ids=[b.name for b in CAPPED])
+def test_causes_the_story_rules_out_stay_under_their_caps(folder):
+    assert outcome(folder).ceilings_broken() == []
+
+
+def test_a_cause_above_its_cap_is_reported():
+    capped = accuracy.Outcome("x", {"top": "a", "at_most": {"b": 0.3}}, ["a", "b"], [("a", 0.9), ("b", 0.31)])
+    assert capped.ceilings_broken() == [("b", 0.31, 0.3)]
+    assert accuracy.Outcome("x", {"top": "a", "at_most": {"b": 0.3}}, ["a", "b"], [("a", 0.9), ("b", 0.3)]).ceilings_broken() == []
 
 
 def test_library_accuracy(capsys):

@@ -6,9 +6,11 @@ Run `python tests/cases/accuracy.py` for the figures and a line per case; the te
 A cause in a report is *right* when it is the bundle's expected top cause or one of the
 first causes the engineer would accept (`top`, `acceptable_top` in expected.yaml);
 runners-up named in `top3` belong in the report but are not the root cause, so they
-count as not right. Calibration puts every ranked cause of every bundle into a certainty
-band and says how often a cause in that band was right: a help desk reads 80% as
-"almost surely this", so causes over 70% should be right nearly always. Bundles marked
+count as not right. A story may also cap causes its resolution rules out (`at_most`: cause
+-> the highest certainty the report may give it). Calibration puts every ranked cause of
+every bundle into a certainty band and says how often a cause in that band was right: a
+help desk reads 80% as "almost surely this", so causes over 70% should be right nearly
+always. Bundles marked
 `healthy: true` are servers with nothing wrong; no problem cause (any cause outside the
 benign category) should reach more than 30% on them.
 """
@@ -57,6 +59,11 @@ class Outcome:
         first = self.ranked[:3]
         return self.expected["top"] in first and all(c in first for c in self.expected.get("top3", [])[:2])
 
+    def ceilings_broken(self) -> list[tuple[str, float, float]]:
+        """(cause, certainty, cap) for each cause the report puts above the cap `at_most` gives it."""
+        caps = self.expected.get("at_most", {})
+        return [(cause, conf, caps[cause]) for cause, conf in self.scores if cause in caps and conf > caps[cause]]
+
     def problem_certainty(self) -> float:
         """The highest certainty any cause outside the benign category reaches."""
         causes = default_kb().causes
@@ -103,13 +110,16 @@ def main() -> int:
     for o in outcomes:
         mark = "ok  " if o.top1 else ("top3" if o.top3 else "MISS")
         got = ", ".join(f"{c} {conf:.0%}" for c, conf in o.scores[:3]) or "(nothing)"
-        print(f"{mark} {o.name:<30} expected {o.expected['top']:<28} got {got}")
+        over = "".join(f" [over its cap: {c} {conf:.0%} > {cap:.0%}]" for c, conf, cap in o.ceilings_broken())
+        print(f"{mark} {o.name:<30} expected {o.expected['top']:<28} got {got}{over}")
     top1, top3 = score(outcomes)
     print(f"case library: {len(outcomes)} bundles, top-1 accuracy {top1:.1%}, top-3 accuracy {top3:.1%}")
     print("calibration (a cause is right when it is the expected top cause or an accepted one):")
     bands = calibration(outcomes)
     for label, total, right in bands:
         print(f"  {label:<10} {total:>3} cause(s), right {right:>3} ({share(right, total):.0%})")
+    capped = [o for o in outcomes if o.expected.get("at_most")]
+    print(f"causes kept under the caps their story sets: {sum(not o.ceilings_broken() for o in capped)} of {len(capped)} bundles")
     worst, where = healthy_max(outcomes)
     print(f"healthy bundles: {sum(o.healthy for o in outcomes)}, largest problem-cause certainty {worst:.0%} ({where}); "
           f"'no problem found' on {sum(o.quiet for o in outcomes if o.healthy)} of them and on "

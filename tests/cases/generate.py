@@ -258,9 +258,16 @@ class Bundle:
         write(self.out / name, lines)
 
     def expected(self, top: str, description: str, acceptable: list[str] = (), top3: list[str] = (),
-                 answers: dict | None = None, healthy: bool = False, origin: dict | None = None) -> None:
-        """What a senior engineer concludes; for published stories, written from the story's resolution."""
+                 answers: dict | None = None, healthy: bool = False, origin: dict | None = None,
+                 at_most: dict[str, float] | None = None) -> None:
+        """What a senior engineer concludes; for published stories, written from the story's resolution.
+
+        `at_most` caps the certainty of causes the resolution rules out: a report that puts one of
+        them above its cap misleads the help desk even when the first cause is right.
+        """
         data = {"description": description, "top": top, "acceptable_top": list(acceptable), "top3": list(top3)}
+        if at_most:
+            data["at_most"] = at_most
         if answers:
             data["answers"] = answers
         if healthy:
@@ -1080,9 +1087,11 @@ CASES = [
 
 
 def main() -> None:
-    from stories import STORIES
+    import stories
+    import stories_503
+    import stories_requests
 
-    for name, host, build in CASES + STORIES:
+    for name, host, build in CASES + stories.STORIES + stories_503.STORIES + stories_requests.STORIES:
         folder = HERE / name
         if folder.exists():
             shutil.rmtree(folder)
