@@ -31,6 +31,7 @@ IIS_FIELDS = ("date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-usern
 UA = "Mozilla/5.0+(Windows+NT+6.1;+WOW64;+Trident/7.0;+rv:11.0)+like+Gecko"
 OS = {
     "2003": ("Microsoft(R) Windows(R) Server 2003, Enterprise Edition", "5.2.3790 Service Pack 2 Build 3790"),
+    "2003sbs": ("Microsoft(R) Windows(R) Server 2003 for Small Business Server", "5.2.3790 Service Pack 2 Build 3790"),
     "2008": ("Microsoft\u00ae Windows Server\u00ae 2008 Standard ", "6.0.6002 Service Pack 2 Build 6002"),
     "2008r2": ("Microsoft Windows Server 2008 R2 Enterprise ", "6.1.7601 Service Pack 1 Build 7601"),
     "2012r2": ("Microsoft Windows Server 2012 R2 Standard", "6.3.9600 N/A Build 9600"),
@@ -134,8 +135,8 @@ class Bundle:
     # ---- machine description
     def systeminfo(self) -> None:
         name, version = OS[self.os]
-        boot_label = "System Up Time:" if self.os == "2003" else "System Boot Time:"
-        boot_value = "6 Days, 2 Hours, 11 Minutes, 40 Seconds" if self.os == "2003" else f"{self.day - timedelta(days=6):%m/%d/%Y}, 4:12:40 AM"
+        boot_label = "System Up Time:" if self.os.startswith("2003") else "System Boot Time:"
+        boot_value = "6 Days, 2 Hours, 11 Minutes, 40 Seconds" if self.os.startswith("2003") else f"{self.day - timedelta(days=6):%m/%d/%Y}, 4:12:40 AM"
         write(self.out / "systeminfo.txt", [
             "",
             f"Host Name:                 {self.host}",
@@ -240,11 +241,14 @@ class Bundle:
                 lines.append(f"  TCP    {self.ip}:80{'':<11}{remote:<23}{state:<16}{4 if state == 'ESTABLISHED' else 0}")
         write(self.out / "netstat-ano.txt", lines)
 
-    def reg_http(self, values: dict[str, int]) -> None:
+    def reg_http(self, values: dict[str, int], listen_only: list[str] = ()) -> None:
+        """`reg query` of HTTP\\Parameters; `listen_only` is the IP listen list (REG_MULTI_SZ, shown joined by \\0)."""
         lines = ["", "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters",
                  "    EnableErrorLogging    REG_DWORD    0x1",
                  "    ErrorLoggingDir    REG_EXPAND_SZ    %SystemRoot%\\System32\\LogFiles"]
         lines += [f"    {k}    REG_DWORD    {v:#x}" for k, v in values.items()]
+        if listen_only:
+            lines.append("    ListenOnlyList    REG_MULTI_SZ    " + "\\0".join(listen_only))
         write(self.out / "reg-http-parameters.txt", lines + [""])
 
     # ---- Windows Server 2003 Event Viewer copy (IIS 6 writes W3SVC events to System)

@@ -217,6 +217,37 @@ def npp_depletion_outdated_driver(b: Bundle) -> None:
                                  "was an outdated third-party driver, and updating or uninstalling it solved the leak."})
 
 
+def iplisten_old_address_after_ip_change(b: Bundle) -> None:
+    b.os, b.day = "2003sbs", datetime(2008, 10, 13)
+    b.systeminfo()
+    # The HTTP service starts at boot and cannot bind the old address; W3SVC then deactivates each site.
+    boot = at(b, 8, 4, 31)
+    bind = ("Unable to bind to the underlying transport for 192.168.16.2:{port}. The IP Listen-Only list may contain a "
+            "reference to an interface which may not exist on this machine.  The data field contains the error number.")
+    deactivated = ("Cannot register the URL prefix '{prefix}' for site '{site}'. The site has been deactivated.  The data "
+                   "field contains the error number.")
+    b.events_2003("system-events.txt", [
+        (boot, "HTTP", 15005, "Error", bind.format(port=80)),
+        (boot + timedelta(seconds=1), "HTTP", 15005, "Error", bind.format(port=443)),
+        (boot + timedelta(seconds=14), "W3SVC", 1004, "Error", deactivated.format(prefix="http://*:80/", site=1)),
+        (boot + timedelta(seconds=14), "W3SVC", 1004, "Error", deactivated.format(prefix="https://*:443/", site=1)),
+        (boot + timedelta(seconds=15), "W3SVC", 1004, "Error", deactivated.format(prefix="http://*:444/", site=1423017890)),
+    ])
+    b.reg_http({}, listen_only=["192.168.16.2"])
+    b.expected("ip-listen-list-excludes-site", "IIS 6 on Small Business Server 2003 after the server's IP address was "
+               "changed: no site starts ('The format of the specified network name is invalid'), the System log has "
+               "W3SVC 1004 'Cannot register the URL prefix ... The site has been deactivated' and HTTP's 'Unable to bind "
+               "to the underlying transport ... The IP Listen-Only list may contain a reference to an interface which may "
+               "not exist' (the story writes its ID as 1005; the text is event 15005's), while every site is bound to "
+               "'All Unassigned'. Collected: systeminfo, the System log and reg query of HTTP\\Parameters; the "
+               "addresses and the second site are ours.", [], [], origin={
+                   "url": "http://narawen.wordpress.com/2008/10/13/iis-does-not-want-to-start-after-change-of-ip/",
+                   "title": "IIS does not want to start after change of IP (Michał Krawczyk, 2008)",
+                   "resolution": "The ListenOnlyList value under HKLM\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\"
+                                 "Parameters (the IP listen list) still named the old IP address; changing it to the new "
+                                 "address and restarting the HTTP service and W3SVC brought the sites back."})
+
+
 STORIES = [
     ("story-urlacl-plus80-503na", "W7DEV01", urlacl_plus80_localhost),
     ("story-owa-3gb-refused", "EXCH01", owa_3gb_refused),
@@ -226,4 +257,5 @@ STORIES = [
     ("story-pool-identity-password", "FNMS01", pool_identity_password),
     ("story-was-5189-after-upgrade", "WEB40", was_5189_after_upgrade),
     ("story-npp-outdated-driver", "WEB41", npp_depletion_outdated_driver),
+    ("story-iplisten-old-address", "SBS01", iplisten_old_address_after_ip_change),
 ]
