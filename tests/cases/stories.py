@@ -218,7 +218,7 @@ def npp_depletion_outdated_driver(b: Bundle) -> None:
 
 
 def iplisten_old_address_after_ip_change(b: Bundle) -> None:
-    b.os, b.day = "2003sbs", datetime(2008, 10, 13)
+    b.os, b.arch, b.ram_mb, b.day = "2003sbs", "x86", 4095, datetime(2008, 10, 13)
     b.systeminfo()
     # The HTTP service starts at boot and cannot bind the old address; W3SVC then deactivates each site.
     boot = at(b, 8, 4, 31)
