@@ -79,3 +79,45 @@ def test_the_cloned_server_case_puts_the_listen_list_first():
     assert [r["rule"] for r in server["causes"][0]["reasoning"]] == ["IPLISTEN_BIND_FAILED"]
     reservation = next(c for c in server["causes"] if c["id"] == "url-reservation-conflict")
     assert "BIND_FAILED_WITH_IPLISTEN_SET" in [r["rule"] for r in reservation["reasoning"]]
+
+
+REG_KEY = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters"
+
+
+def reg_query(tmp_path: Path, *values: str) -> Path:
+    """`reg query` of HTTP\\Parameters as reg.exe writes it, with the value lines given."""
+    path = tmp_path / "reg-http-parameters.txt"
+    lines = ["", REG_KEY, "    EnableErrorLogging    REG_DWORD    0x1", *values, ""]
+    path.write_bytes("\r\n".join(lines).encode("ascii"))
+    return path
+
+
+def test_server_2003_gives_the_list_as_listenonlylist_in_reg_query(tmp_path):
+    """reg.exe joins a REG_MULTI_SZ's strings with a literal \\0; an httpcfg entry may carry a port."""
+    facts = facts_of(reg_query(tmp_path, "    ListenOnlyList    REG_MULTI_SZ    192.168.16.2:80\\0127.0.0.1"))
+    assert facts.value("iplisten.addresses") == 2 and facts.value("iplisten.only_loopback") is False
+    assert facts["iplisten.addresses"].how == "listed: 192.168.16.2, 127.0.0.1"
+    assert [(Path(s.path).name, s.line) for s in facts["iplisten.addresses"].sources] == [("reg-http-parameters.txt", 4)]
+
+
+def test_http_parameters_without_listenonlylist_is_an_empty_list(tmp_path):
+    facts = facts_of(reg_query(tmp_path, "    MaxFieldLength    REG_DWORD    0x8000"))
+    assert facts.value("iplisten.addresses") == 0
+    assert facts["iplisten.addresses"].how.startswith("ListenOnlyList is not set under HTTP\\Parameters")
+
+
+def test_netsh_is_read_before_the_registry_and_an_unread_export_sets_nothing(tmp_path):
+    both = facts_of(IPLISTEN / "loopback-only.txt", reg_query(tmp_path, "    ListenOnlyList    REG_MULTI_SZ    10.9.9.9"))
+    assert both.value("iplisten.only_loopback") is True
+    export = tmp_path / "http.reg"
+    export.write_bytes(("Windows Registry Editor Version 5.00\r\n\r\n[" + REG_KEY + "]\r\n"
+                        '"ListenOnlyList"=hex(7):31,00,30,00,2e,00,39,00,2e,00,39,00,2e,00,39,00,00,00,00,00\r\n').encode("ascii"))
+    assert "iplisten.addresses" not in facts_of(export)
+
+
+def test_the_sbs_2003_story_reads_the_old_address_from_the_registry():
+    server = diagnose_json(CASES / "story-iplisten-old-address")["servers"][0]
+    assert server["facts"]["iplisten.addresses"] == 1
+    top = server["causes"][0]
+    assert top["id"] == "ip-listen-list-excludes-site"
+    assert "192.168.16.2:80" in top["summary"] and "holds 1 entry and" in top["summary"]

@@ -1,16 +1,22 @@
-"""`netsh http show iplisten` against the sites: addresses HTTP.sys will not listen on.
+"""The IP listen list against the sites: addresses HTTP.sys will not listen on.
 
 An empty list is the default and means every address. A list with entries limits
 HTTP.sys to them (`0.0.0.0` standing for every IPv4 address, `::` for every IPv6 one):
 a site bound to an address left out, or a list of loopback addresses only, cannot be
 reached from the network (Win32 docs: IP Listen List; add iplisten).
+
+`netsh http show iplisten` shows the list on Server 2008 and later. It is stored as the
+ListenOnlyList value under HTTP\\Parameters, so a `reg query` of that key shows it on every
+version, Server 2003 included (where netsh has no http context); without the value the
+list is empty. netsh's listing is preferred when both are given.
 """
 from __future__ import annotations
 
 import ipaddress
 
-from ..evidence.base import ParseResult
+from ..evidence.base import ParseResult, SourceRef
 from .model import BOOL, NUMBER, STRING, Context, Facts, Source
+from .regquery import http_parameters
 from .sites import site_bindings
 
 ANY = {4: "0.0.0.0", 6: "::"}
@@ -29,11 +35,12 @@ def listens_on(listed: list[str], address: str) -> bool:
 
 
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
-    records = [r for result in results for r in result.records]
-    listed = [r.data.address for r in records]
-    sources = [r.source for r in records]
-    facts.add("iplisten.addresses", len(listed), sources,
-              f"listed: {', '.join(listed)}" if listed else "the list is empty: HTTP.sys listens on every address")
+    netsh = [result for result in results if result.kind == "iplisten"]
+    found = _from_netsh(netsh) if netsh else _from_registry([r for r in results if r.kind == "regquery"])
+    if found is None:
+        return
+    listed, sources, empty = found
+    facts.add("iplisten.addresses", len(listed), sources, f"listed: {', '.join(listed)}" if listed else empty)
     if not listed:
         return
     loopback = all(ipaddress.ip_address(a).is_loopback for a in listed)
@@ -53,6 +60,46 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     facts.add("iplisten.left_out_address", first.ip.strip("[]"), [first.source], how)
 
 
+Listing = tuple[list[str], list[SourceRef], str]
+
+
+def _from_netsh(results: list[ParseResult]) -> Listing:
+    records = [r for result in results for r in result.records]
+    return [r.data.address for r in records], [r.source for r in records], "the list is empty: HTTP.sys listens on every address"
+
+
+def _from_registry(results: list[ParseResult]) -> Listing | None:
+    """ListenOnlyList from the files that list HTTP\\Parameters; None when none does, or when
+    the value is there in a form not read here (a .reg export's hex(7)).
+
+    `reg query` shows a REG_MULTI_SZ's strings joined by a literal `\\0`; an entry written
+    with httpcfg on Server 2003 may carry a port (`10.1.2.20:80`), which is left out.
+    """
+    listings = [values for values in map(http_parameters, results) if values is not None]
+    value = next((r for values in listings for r in values if r.data.name.lower() == "listenonlylist"), None)
+    if value is None:
+        if not listings:
+            return None
+        where = [listings[0][0].source] if listings[0] else []
+        return [], where, "ListenOnlyList is not set under HTTP\\Parameters, so the list is empty: HTTP.sys listens on every address"
+    if value.data.type not in ("REG_MULTI_SZ", "REG_SZ"):
+        return None
+    entries = [_without_port(entry.strip()) for entry in str(value.data.value).split("\\0")]
+    listed = [entry.lower() for entry in entries if _is_address(entry)]
+    return listed, [value.source], "ListenOnlyList under HTTP\\Parameters holds no address: HTTP.sys listens on every address"
+
+
+def _without_port(entry: str) -> str:
+    """`10.1.2.20:80` -> `10.1.2.20`, `[fe80::1]:80` -> `fe80::1`; a bare address as it is.
+
+    >>> _without_port("10.1.2.20:80"), _without_port("[fe80::1]:443"), _without_port("fe80::1")
+    ('10.1.2.20', 'fe80::1', 'fe80::1')
+    """
+    if entry.startswith("["):
+        return entry[1:].split("]", 1)[0]
+    return entry.split(":", 1)[0] if entry.count(":") == 1 else entry
+
+
 def _is_address(text: str) -> bool:
     try:
         ipaddress.ip_address(text.strip("[]"))
@@ -61,7 +108,7 @@ def _is_address(text: str) -> bool:
     return True
 
 
-SOURCE = Source("iplisten", ("iplisten",), {
+SOURCE = Source("iplisten", ("iplisten", "regquery"), {
     "iplisten.addresses": NUMBER, "iplisten.only_loopback": BOOL, "iplisten.bindings_left_out": NUMBER,
     "iplisten.left_out_address": STRING,
 }, collect)

@@ -23,16 +23,24 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
         _one_file(facts, result)
 
 
+def http_parameters(result: ParseResult) -> list[Record[RegValue]] | None:
+    """The values a file lists under HTTP\\Parameters: [] for a listing of the key (or of its
+    subkeys only) without values, None when the file does not list that key."""
+    values: list[Record[RegValue]] = [r for r in result.records if HTTP_PARAMETERS.search(r.data.key)]
+    listing: RegListing | None = result.summary
+    if values or (listing is not None and HTTP_PARAMETERS_OR_SUBKEY.search(listing.queried_key)):
+        return values
+    return None
+
+
 def _one_file(facts: Facts, result: ParseResult) -> None:
     """The values set under HTTP\\Parameters, and the defaults of those the key does not hold.
 
     A listing of the key (or of its subkeys only) with no MaxFieldLength line is evidence
     that MaxFieldLength is at its default, not a missing fact.
     """
-    values: list[Record[RegValue]] = [r for r in result.records if HTTP_PARAMETERS.search(r.data.key)]
-    listing: RegListing | None = result.summary
-    listed = listing is not None and HTTP_PARAMETERS_OR_SUBKEY.search(listing.queried_key)
-    if not values and not listed:
+    values = http_parameters(result)
+    if values is None:
         return
     where = [values[0].source] if values else []
     by_name = {r.data.name.lower(): r for r in values}
