@@ -5,7 +5,7 @@ A person's next step is worth taking only when what it could show would change h
 leading causes stand against each other. What a step could show is read from the rule
 base itself: every rule still in play (`needs.rule_in_play`) whose missing facts a person
 can collect is one thing the step could find, and the ranking is worked out again, with
-the same combination the report uses (`standing.standing_of`), as if that rule fired.
+the same combination the report uses (`standing.standing_after`), as if that rule fired.
 `standing.separation` says how far that moves the leading causes apart; a step is worth
 its best finding. A rule that also needs evidence from another step counts for that
 share only. Steps whose findings cannot move the leading causes are left out, and the
@@ -21,10 +21,10 @@ from httperr_doctor.kb.schema import Rule
 from . import report as out
 from .knowledge import KnowledgeBase
 from .facts.catalogue import sources_setting
-from .ranking import rank
+from .ranking import Ranking, rank
 from .needs import collectable, held_by_rule, need_for, rule_in_play, supplied_check
-from .rule_engines import Firing, InferenceResult
-from .standing import Standing, leading_causes, separation, standing_from, standing_of
+from .rule_engines import InferenceResult
+from .standing import Standing, leading_causes, separation, standing_after, standing_from
 from .steps_words import Told, describe
 
 # Below this a finding changes nothing worth a person's time among the leading causes.
@@ -122,14 +122,13 @@ def open_steps(kb: KnowledgeBase, inference: InferenceResult, known: Container[s
     return list(steps.values())
 
 
-def weigh(kb: KnowledgeBase, steps: list[Step], inference: InferenceResult, values: Mapping[str, Any],
-          now: Standing) -> None:
-    """Work out each finding's ranking and its separation from the standing `now`."""
+def weigh(steps: list[Step], ranking: Ranking, values: Mapping[str, Any]) -> None:
+    """Work out each finding's ranking and its separation from the standing now (`ranking`'s)."""
+    now = standing_from(ranking)
     leading = leading_causes(now)
     for step in steps:
         for finding in step.findings:
-            firing = Firing(finding.rule.id, tuple(c.fact for c in finding.rule.when))
-            finding.after = standing_of(InferenceResult(firings=[*inference.firings, firing]), kb, values)
+            finding.after = standing_after(ranking, finding.rule, values)
             finding.separation = round(finding.share * separation(now, finding.after, leading), 4)
         step.findings.sort(key=lambda f: (-f.separation, f.rule.id))
 
@@ -140,7 +139,7 @@ def targeted_steps(kb: KnowledgeBase, inference: InferenceResult, known: Contain
     ranking = rank(kb, inference, values)
     now = standing_from(ranking)
     steps = open_steps(kb, inference, known, {s.cause for s in ranking.ruled_out if s.ruled_out_by})
-    weigh(kb, steps, inference, values, now)
+    weigh(steps, ranking, values)
     worth = sorted((s for s in steps if s.value >= WORTH_COLLECTING),
                    key=lambda s: (-s.value, -s.total, -len(s.findings), s.facts[0]))
     needs: list[out.Need] = []

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from httperr_doctor.kb.schema import Rule
 
@@ -169,6 +169,11 @@ class CauseScore:
     def confidence(self) -> float:
         return round(max(0.0, self.certainty), 3)
 
+    @property
+    def stands(self) -> bool:
+        """Ranked (some belief and nothing rules it out), rather than ruled out."""
+        return self.certainty > 0 and not self.ruled_out_by
+
     def explain(self) -> str:
         """The combination written out, strongest evidence first.
 
@@ -202,25 +207,30 @@ class Ranking:
     no_problem_found: bool = False
 
 
-def rank(kb: KnowledgeBase, inference: InferenceResult, facts: Mapping[str, Any] | None = None) -> Ranking:
-    """Rank the causes of the fired rules; `facts` (name -> value) weigh rules by their symptom's strength."""
-    scores: dict[str, CauseScore] = {}
-    for firing in inference.firings:
-        rule = kb.rules[firing.rule_id]
-        score = scores.setdefault(rule.cause, CauseScore(rule.cause))
+def score_of(cause: str, rules: Iterable[Rule], facts: Mapping[str, Any]) -> CauseScore:
+    """One cause's score from its fired rules alone: no other cause's rules change it."""
+    score = CauseScore(cause)
+    for rule in rules:
         (score.supporting if rule.certainty > 0 else score.opposing).append(rule)
-        strength = strength_of(rule, facts or {})
+        strength = strength_of(rule, facts)
         if strength is not None:
             score.strengths[rule.id] = strength
         if rule.rules_out:
             score.ruled_out_by.append(rule)
-    for score in scores.values():
-        score.certainty = score.combined()
-    ranked = trigger_first(kb, sorted((s for s in scores.values() if s.certainty > 0 and not s.ruled_out_by),
-                                      key=lambda s: (-s.certainty, s.cause)))
-    ruled_out = sorted((s for s in scores.values() if s.ruled_out_by or s.certainty <= 0),
-                       key=lambda s: (s.certainty, s.cause))
-    unevaluated = sorted(c for c in kb.causes if c not in scores)
+    score.certainty = score.combined()
+    return score
+
+
+def rank(kb: KnowledgeBase, inference: InferenceResult, facts: Mapping[str, Any] | None = None) -> Ranking:
+    """Rank the causes of the fired rules; `facts` (name -> value) weigh rules by their symptom's strength."""
+    fired: dict[str, list[Rule]] = {}
+    for firing in inference.firings:
+        rule = kb.rules[firing.rule_id]
+        fired.setdefault(rule.cause, []).append(rule)
+    scores = [score_of(cause, rules, facts or {}) for cause, rules in fired.items()]
+    ranked = trigger_first(kb, sorted((s for s in scores if s.stands), key=lambda s: (-s.certainty, s.cause)))
+    ruled_out = sorted((s for s in scores if not s.stands), key=lambda s: (s.certainty, s.cause))
+    unevaluated = sorted(c for c in kb.causes if c not in fired)
     quiet = not any(s.certainty >= PROBLEM_FLOOR and kb.causes[s.cause].category != "benign" for s in ranked)
     return Ranking(ranked, ruled_out, unevaluated, no_problem_found=quiet)
 

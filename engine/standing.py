@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
 
-from httperr_doctor.kb.schema import Question
+from httperr_doctor.kb.schema import Question, Rule
 
 from .rule_engines import InferenceResult
 from .knowledge import KnowledgeBase
-from .ranking import PROBLEM_FLOOR, Ranking, rank
+from .ranking import PROBLEM_FLOOR, Ranking, rank, score_of
 
 MEANINGFUL = 0.005
 # The causes an answer or a next step has to tell apart: the first three ranked that are
@@ -96,6 +96,17 @@ def standing_of(inference: InferenceResult, kb: KnowledgeBase, facts: Mapping[st
 
 def standing_from(ranking: Ranking) -> Standing:
     return Standing({s.cause: s.confidence for s in ranking.ranked}, frozenset(s.cause for s in ranking.ruled_out))
+
+
+def standing_after(ranking: Ranking, rule: Rule, facts: Mapping[str, Any]) -> Standing:
+    """`standing_of` the same run with `rule` fired too, from its `ranking`: a cause's score
+    comes from its own rules alone (`score_of`), so only the rule's cause is scored again.
+    Next steps weigh every rule still in play this way, dozens a server."""
+    before = next((s for s in ranking.ranked + ranking.ruled_out if s.cause == rule.cause), None)
+    after = score_of(rule.cause, [*before.supporting, *before.opposing, rule] if before else [rule], facts)
+    others = [s for s in ranking.ranked + ranking.ruled_out if s.cause != rule.cause] + [after]
+    return Standing({s.cause: s.confidence for s in others if s.stands},
+                    frozenset(s.cause for s in others if not s.stands))
 
 
 def leading_causes(standing: Standing) -> list[str]:

@@ -134,8 +134,8 @@ def _reason_series(stats: HttpErrStats, sources: list[str], benign: set[str],
         points = {reason: _minute_points(by_reason[reason]) for reason in order}
         unit = "entries per minute"
     else:
-        origin = minute_number(start)  # a reason at a time: every reason's buckets at once peak the whole run
-        points = {reason: [(text_of_minute(k), float(v)) for k, v in sorted(counts.buckets(reason, origin, width).items())]
+        buckets = counts.buckets_by_reason(minute_number(start), width)  # at most MAX_POINTS a reason
+        points = {reason: [(text_of_minute(k), float(v)) for k, v in sorted(buckets.get(reason, {}).items())]
                   for reason in order}
         unit = f"entries per {width} minutes"
     return [out.Series(name=f"httperr.reason.{reason}", label=reason, group="reason", unit=unit,
@@ -224,7 +224,7 @@ def _bursts(httperr: HttpErrStats, benign: set[str], others: list[out.Series],
     problems = [reason for reason in sorted(hourly) if reason not in benign]
 
     def minute_counts(reason: str, first: int, last: int) -> dict[int, float]:
-        return {m: float(n) for m in range(first, last + 1) if (n := counts[reason, text_of_minute(m)])}
+        return {m: float(n) for m, n in counts.between(reason, first, last).items()}
 
     bursts, found = incident_finder.find_bursts(problems, hourly, covered, minute_counts)
     return bursts, found, hourly
@@ -238,7 +238,6 @@ def _incident(burst: incident_finder.Burst, httperr: HttpErrStats, hourly: dict[
     """
     first, last = incident_finder.window(burst, minute_number(start), minute_number(end))
     low, high = text_of_minute(first), text_of_minute(last)
-    minutes = [text_of_minute(m) for m in range(first, last + 1)]
     counts = httperr.per_minute
     order = sorted(counts.reasons(), key=lambda r: (r in benign, -httperr.reasons[r], r))
     series = []
@@ -246,7 +245,7 @@ def _incident(burst: incident_finder.Burst, httperr: HttpErrStats, hourly: dict[
     for reason in order:
         if not any(hour in hourly.get(reason, {}) for hour in hours):
             continue
-        points = [(minute, float(n)) for minute in minutes if (n := counts[reason, minute])]
+        points = [(text_of_minute(m), float(n)) for m, n in sorted(counts.between(reason, first, last).items())]
         if points:
             series.append(out.Series(name=f"httperr.reason.{reason}", label=reason, group="reason", unit="entries per minute",
                                      points=points, benign=reason in benign))
@@ -254,7 +253,7 @@ def _incident(burst: incident_finder.Burst, httperr: HttpErrStats, hourly: dict[
         points = [(minute, value) for minute, value in s.points if low <= minute <= high]
         if points:
             series.append(s.model_copy(update={"points": points, "sources": []}))
-    entries = sum(counts[reason, text_of_minute(m)] for reason in burst.by_name for m in range(burst.start, burst.end + 1))
+    entries = sum(sum(counts.between(reason, burst.start, burst.end).values()) for reason in burst.by_name)
     # Where the logs stop (or start) inside the window, the window stops too: empty minutes say nothing.
     seen = [minute for s in series for minute in (s.points[0][0], s.points[-1][0])]
     low, high = min(seen), max(seen)

@@ -17,7 +17,9 @@ from httperr_doctor.engine.facts.combine import SOURCES
 from httperr_doctor.engine.knowledge import default_kb
 from httperr_doctor.engine.nextsteps import WORTH_COLLECTING, open_steps, weigh
 from httperr_doctor.engine.render import html, markdown, text
-from httperr_doctor.engine.standing import standing_of
+from httperr_doctor.engine.ranking import rank
+from httperr_doctor.engine.rule_engines import Firing, InferenceResult
+from httperr_doctor.engine.standing import standing_after, standing_of
 
 KB = default_kb()
 REFUSED, DROPPED = EXAMPLES / "connections-refused", EXAMPLES / "connection-dropped"
@@ -63,7 +65,7 @@ def test_a_step_that_cannot_move_the_leading_causes_is_not_listed():
     inference = engine_for(KB).run(facts.values())
     # Every open step, ruled-out causes included, to show the measure is what leaves them out.
     steps = open_steps(KB, inference, facts)
-    weigh(KB, steps, inference, facts.values(), standing_of(inference, KB, facts.values()))
+    weigh(steps, rank(KB, inference, facts.values()), facts.values())
     # The idle timeout speaks only to background noise, ESTABLISHED connections only to a cause ruled out.
     idle = next(s for s in steps if "netsh.idle_timeout_s" in s.facts)
     established = next(s for s in steps if "netstat.established" in s.facts)
@@ -71,6 +73,20 @@ def test_a_step_that_cannot_move_the_leading_causes_is_not_listed():
     assert idle.value < WORTH_COLLECTING and established.value < WORTH_COLLECTING
     listed = {fact for step in diagnose([str(REFUSED)]).servers[0].next_steps for fact in step.facts}
     assert listed and not listed & {"netsh.idle_timeout_s", "netstat.established", "answer.many_connections_expected"}
+
+
+@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda p: p.name)
+def test_each_finding_is_weighed_as_a_whole_new_rule_run_would_weigh_it(bundle):
+    """`standing_after` scores only the new rule's cause again: the same standing as ranking
+    every firing over, for every rule still in play (ruled-out causes' rules included)."""
+    facts = evidence_facts([f.result for f in read_inputs([str(bundle)]) if f.result is not None], KB)
+    inference = engine_for(KB).run(facts.values())
+    ranking = rank(KB, inference, facts.values())
+    rules = [finding.rule for step in open_steps(KB, inference, facts) for finding in step.findings]
+    assert rules
+    for rule in rules:
+        again = InferenceResult(firings=[*inference.firings, Firing(rule.id, tuple(c.fact for c in rule.when))])
+        assert standing_after(ranking, rule, facts.values()) == standing_of(again, KB, facts.values()), rule.id
 
 
 @pytest.mark.parametrize("bundle", BUNDLES, ids=lambda p: p.name)

@@ -974,18 +974,20 @@ static int bucket_day(const Day *d, void *state)
     long long base = PyLong_AsLongLong(base_obj), slot, count, bucket = 0, total = 0;
     if (base == -1 && PyErr_Occurred())
         return -1;
-    /* Minutes rise, so each bucket's minutes come together: one dict update per bucket. */
+    /* Minutes rise, so each bucket's minutes come together: one dict update per bucket, and
+       its start is worked out once, when a minute reaches past the bucket before. */
     int have = 0;
+    long long past = 0;  /* first slot after the current bucket */
     for (Py_ssize_t i = 0; (i = day_next(d, i, &slot, &count)) != 0;) {
-        long long key = b->origin + floor_div(base + slot - b->origin, b->width) * b->width;
-        if (have && key != bucket) {
-            if (flush_bucket(out, bucket, total) < 0)
+        if (!have || slot >= past) {
+            if (have && flush_bucket(out, bucket, total) < 0)
                 return -1;
+            bucket = b->origin + floor_div(base + slot - b->origin, b->width) * b->width;
+            past = bucket + b->width - base;
             total = 0;
+            have = 1;
         }
-        bucket = key;
         total += count;
-        have = 1;
     }
     return have ? flush_bucket(out, bucket, total) : 0;
 }
@@ -1015,17 +1017,19 @@ static PyObject *minute_buckets(PyObject *module, PyObject *const *args, Py_ssiz
 
 /* window_peaks: per set of reasons, the most counts together in any window of a day */
 typedef struct {
-    long long *sums, *peaks;  /* sums: n_sets rows of per_day windows */
+    long long *sums, *peaks, *day;  /* sums: n_sets rows of per_day windows; day: one reason's */
     Py_ssize_t n_sets, per_day;
 } Peaks;
 
 static void close_day(Peaks *p)
 {
-    for (Py_ssize_t i = 0; i < p->n_sets * p->per_day; i++) {
-        Py_ssize_t set = i / p->per_day;
-        if (p->sums[i] > p->peaks[set])
-            p->peaks[set] = p->sums[i];
-        p->sums[i] = 0;
+    for (Py_ssize_t set = 0; set < p->n_sets; set++) {
+        long long *row = p->sums + set * p->per_day;
+        for (Py_ssize_t w = 0; w < p->per_day; w++) {
+            if (row[w] > p->peaks[set])
+                p->peaks[set] = row[w];
+            row[w] = 0;
+        }
     }
 }
 
@@ -1037,22 +1041,25 @@ static int add_day(Peaks *p, PyObject *entry, long long width)
     if (open_counts(PyTuple_GET_ITEM(entry, 2), &d.view) < 0)
         return -1;
     d.n = d.view.len / d.view.itemsize / (d.sparse ? 2 : 1);
+    /* The reason's windows first, then each of its sets gets them: a set index is read once a day. */
     long long slot, count;
+    memset(p->day, 0, p->per_day * sizeof(long long));
     for (Py_ssize_t i = 0; (i = day_next(&d, i, &slot, &count)) != 0;) {
-        if (slot < 0 || slot >= 1440)
-            continue;
-        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(sets); k++) {
-            Py_ssize_t set = PyLong_AsSsize_t(PyTuple_GET_ITEM(sets, k));
-            if (set < 0 || set >= p->n_sets) {
-                PyBuffer_Release(&d.view);
-                if (!PyErr_Occurred())
-                    PyErr_SetString(PyExc_IndexError, "window_peaks(): a set index out of range");
-                return -1;
-            }
-            p->sums[set * p->per_day + slot / width] += count;
-        }
+        if (slot >= 0 && slot < 1440)
+            p->day[slot / width] += count;
     }
     PyBuffer_Release(&d.view);
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(sets); k++) {
+        Py_ssize_t set = PyLong_AsSsize_t(PyTuple_GET_ITEM(sets, k));
+        if (set < 0 || set >= p->n_sets) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "window_peaks(): a set index out of range");
+            return -1;
+        }
+        long long *row = p->sums + set * p->per_day;
+        for (Py_ssize_t w = 0; w < p->per_day; w++)
+            row[w] += p->day[w];
+    }
     return 0;
 }
 
@@ -1115,9 +1122,9 @@ static PyObject *window_peaks(PyObject *module, PyObject *const *args, Py_ssize_
     if (!entries)
         return NULL;
     Peaks p = {PyMem_Calloc(n_sets * (1440 / width) + 1, sizeof(long long)), PyMem_Calloc(n_sets + 1, sizeof(long long)),
-               n_sets, 1440 / width};
+               PyMem_Calloc(1440 / width, sizeof(long long)), n_sets, 1440 / width};
     PyObject *out = NULL;
-    if (!p.sums || !p.peaks) {
+    if (!p.sums || !p.peaks || !p.day) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1148,6 +1155,7 @@ static PyObject *window_peaks(PyObject *module, PyObject *const *args, Py_ssize_
 done:
     PyMem_Free(p.sums);
     PyMem_Free(p.peaks);
+    PyMem_Free(p.day);
     Py_DECREF(entries);
     return out;
 }

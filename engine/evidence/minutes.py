@@ -127,12 +127,31 @@ class MinuteCounts:
     ({('Connection_Dropped', '2007-01-01'): array('I', [1428, 70002])}, 70002)
     """
 
-    __slots__ = ("days", "odd", "sparse")
+    __slots__ = ("days", "odd", "sparse", "_stats")
 
     def __init__(self) -> None:
         self.days: dict[tuple[str, str], array] = {}
         self.sparse: dict[tuple[str, str], array] = {}
         self.odd: Counter = Counter()
+        # Every reason's peak and first and last minute (`peaks`, `span`): a merged server's
+        # counts are read for them several times and never change. Every method that
+        # changes a count forgets it; a scanner writing into `days` arrays itself is done
+        # with `compact()`, which forgets it too.
+        self._stats: dict[str, list] | None = None
+
+    def __getstate__(self):
+        return self.days, self.sparse, self.odd
+
+    def __setstate__(self, state) -> None:
+        self.days, self.sparse, self.odd = state
+        self._stats = None
+
+    def _minute_stats(self, kernel: ModuleType | None) -> dict[str, list]:
+        if kernel is not None:  # a chosen kernel (the equivalence tests) is asked every time
+            return kernel.minute_stats(self.days, self.sparse)
+        if self._stats is None:
+            self._stats = choose().minute_stats(self.days, self.sparse)
+        return self._stats
 
     @staticmethod
     def _slot(minute: str) -> int | None:
@@ -145,6 +164,7 @@ class MinuteCounts:
 
     def open_day(self, key: tuple[str, str]) -> array:
         """The dense array to add to for a day not in `days` (now in `days`): a sparse day made dense again, or zeros."""
+        self._stats = None
         sparse = self.sparse.pop(key, None)
         if sparse is None:
             day = array("H", bytes(2 * 1440))
@@ -157,6 +177,7 @@ class MinuteCounts:
         return day
 
     def add(self, reason: str, minute: str, n: int) -> None:
+        self._stats = None
         slot = self._slot(minute)
         if slot is None:
             self.odd[(reason, minute)] += n
@@ -174,6 +195,7 @@ class MinuteCounts:
 
     def compact(self, kernel: ModuleType | None = None) -> "MinuteCounts":
         """Move quiet days to the sparse form (after a file is parsed; every read stays the same)."""
+        self._stats = None
         days, quiet, kernel = self.days, self.sparse, choose(kernel)
         for key, counts in list(days.items()):
             sparse = _quiet_form(counts, kernel)
@@ -184,6 +206,7 @@ class MinuteCounts:
 
     def update(self, other: "MinuteCounts", kernel: ModuleType | None = None) -> None:
         """Add `other`'s counts; days both hold are summed and kept in their smaller form."""
+        self._stats = None
         days, quiet, kernel = self.days, self.sparse, choose(kernel)
         for key, theirs in list(other.days.items()):
             if key in days or key in quiet:
@@ -250,12 +273,14 @@ class MinuteCounts:
                 self.days[key] = _packed(values)
                 return
 
-    def _each_day(self) -> Iterator[tuple[str, str, Iterable[tuple[int, int]]]]:
-        """(reason, day, (slot, count) pairs of its busy minutes) for every stored day, either form."""
+    def _each_day(self, only: str | None = None) -> Iterator[tuple[str, str, Iterable[tuple[int, int]]]]:
+        """(reason, day, (slot, count) pairs of its busy minutes) for every stored day (of `only` that reason), either form."""
         for (reason, day), counts in self.days.items():
-            yield reason, day, ((slot, counts[slot]) for slot in compress(range(1440), counts))
+            if only is None or reason == only:
+                yield reason, day, ((slot, counts[slot]) for slot in compress(range(1440), counts))
         for (reason, day), sparse in self.sparse.items():
-            yield reason, day, _entries(sparse)
+            if only is None or reason == only:
+                yield reason, day, _entries(sparse)
 
     def items(self) -> Iterator[tuple[tuple[str, str], int]]:
         for reason, day, entries in self._each_day():
@@ -269,7 +294,7 @@ class MinuteCounts:
 
     def span(self, kernel: ModuleType | None = None) -> tuple[str, str] | None:
         """First and last minute with any count (clock-time minutes only), without listing them."""
-        stats = [entry for entry in choose(kernel).minute_stats(self.days, self.sparse).values() if entry[1] is not None]
+        stats = [entry for entry in self._minute_stats(kernel).values() if entry[1] is not None]
         if not stats:
             return None
         first, last = min((e[1], e[2]) for e in stats), max((e[3], e[4]) for e in stats)
@@ -329,6 +354,22 @@ class MinuteCounts:
         at = bisect_left(sparse, slot, 0, half)
         return sparse[half + at] if at < half and sparse[at] == slot else 0
 
+    def between(self, reason: str, first: int, last: int) -> dict[int, int]:
+        """{minute number: count} of `reason`'s busy minutes from `first` to `last` (minute numbers,
+        both included), reading only the days they span: a window, not the whole run."""
+        found: dict[int, int] = {}
+        for day in range(first // 1440, last // 1440 + 1):
+            base, key = day * 1440, (reason, _day_text(day))
+            low, high = max(first - base, 0), min(last - base, 1439) + 1
+            dense = self.days.get(key)
+            if dense is not None:
+                found.update((base + slot, dense[slot]) for slot in compress(range(low, high), dense[low:high]))
+            elif (sparse := self.sparse.get(key)) is not None:
+                half = len(sparse) // 2
+                at, end = bisect_left(sparse, low, 0, half), bisect_left(sparse, high, 0, half)
+                found.update(zip((base + slot for slot in sparse[at:end]), sparse[half + at:half + end]))
+        return found
+
     def get(self, key: tuple[str, str], default: int = 0) -> int:
         return self[key] or default
 
@@ -340,7 +381,7 @@ class MinuteCounts:
 
     def peaks(self, kernel: ModuleType | None = None) -> dict[str, int]:
         """`peak` of every reason, in one pass over the days."""
-        found = {reason: entry[0] for reason, entry in choose(kernel).minute_stats(self.days, self.sparse).items()}
+        found = {reason: entry[0] for reason, entry in self._minute_stats(kernel).items()}
         for (reason, _), n in self.odd.items():
             found[reason] = max(found.get(reason, 0), n)
         return found
@@ -353,7 +394,5 @@ class MinuteCounts:
 
     def minutes(self, reason: str) -> list[str]:
         """Sorted minutes with at least one entry of `reason`."""
-        found = [f"{day} {_CLOCK[slot]}"
-                 for r, day, entries in self._each_day() if r == reason
-                 for slot, _ in entries]
+        found = [f"{day} {_CLOCK[slot]}" for _, day, entries in self._each_day(reason) for slot, _ in entries]
         return sorted(found + [m for (r, m), n in self.odd.items() if r == reason and n])

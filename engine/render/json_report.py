@@ -22,7 +22,8 @@ from ..report import Report
 INFINITY = float("inf")
 # Written as escapes, not raw: DEL and the C1 controls (a terminal showing the file obeys
 # them) and the line and paragraph separators (line breaks to JavaScript and some editors).
-_INVISIBLE = re.compile("[\x7f-\x9f\u2028\u2029]")
+_INVISIBLE_CHARS = [chr(code) for code in range(0x7F, 0xA0)] + ["\u2028", "\u2029"]
+_INVISIBLE = re.compile("[" + "".join(_INVISIBLE_CHARS) + "]")
 
 
 def render_json(report: Report) -> str:
@@ -42,8 +43,11 @@ def dumps(value) -> str:
     out: list[str] = []
     _write(value, out, "\n")
     text = "".join(out)
-    # One scan of the whole text: these only ever stand inside strings, where an escape means the same.
-    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) if _INVISIBLE.search(text) else text
+    # These only ever stand inside strings, where an escape means the same. A report seldom holds
+    # any: a substring test per character runs at memory speed, a character-class scan does not.
+    if not any(char in text for char in _INVISIBLE_CHARS):
+        return text
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def _scalar(value) -> str | None:
