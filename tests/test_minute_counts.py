@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from httperr_doctor.engine.evidence import httperr
 from httperr_doctor.engine.evidence.httperr import HttpErrStats
-from httperr_doctor.engine.evidence.minutes import SPARSE_BELOW, MinuteCounts, minute_number
+from httperr_doctor.engine.evidence.minutes import SPARSE_BELOW, MinuteCounts, minute_number, text_of_minute
 
 REASONS = ("Connection_Dropped", "Timer_ConnectionIdle", "Connections_Refused")
 DAYS = ("2024-02-28", "2024-02-29", "2024-03-01")
@@ -57,6 +57,11 @@ def reads(counts: MinuteCounts, kernel=None) -> dict:
         assert peaks == [max(total.values(), default=0) for total in summed]
     per_reason["peaks"] = {r: n for r, n in counts.peaks(kernel).items()}
     assert per_reason["peaks"] == {r: counts.peak(r) for r in counts.reasons() | set(per_reason["peaks"])}
+    start = minute_number(f"{DAYS[0]} 00:00")
+    windows = [(start + 100, start + 100), (start + 1000, start + 1440 + 500), (start - 60, start + 3 * 1440)]
+    per_reason["between"] = [counts.between(r, first, last) for r in REASONS for first, last in windows]
+    assert per_reason["between"] == [{m: counts[r, text_of_minute(m)] for m in range(first, last + 1) if counts[r, text_of_minute(m)]}
+                                     for r in REASONS for first, last in windows]
     keys = [(r, f"{d} {CLOCK[s]}") for r in REASONS for d in DAYS for s in (0, 1, 719, 1438, 1439)]
     return {"items": sorted(counts.items()), "len": len(counts), "reasons": counts.reasons(), "span": counts.span(kernel),
             "get": [counts[k] for k in keys] + [counts.get((r, f"{DAYS[1]} 99:99")) for r in REASONS],
@@ -94,6 +99,8 @@ def test_sparse_days_read_exactly_like_dense_ones(first, second, third, compact_
         for reason, minute, n in adds[0]:
             counts.add(reason, minute, n)
         assert dict(counts.items()) == reference(everything + adds[0])
+        # Peaks and span were read (and kept) above: they follow the new counts.
+        assert reads(counts) == reads(filled(everything + adds[0]))
         assert not (counts.days.keys() & counts.sparse.keys())
 
 
