@@ -18,7 +18,7 @@ number of their first minute.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -134,7 +134,9 @@ def burst_minutes(minutes: dict[int, float], usual_per_hour: float, first_hour: 
         else:
             runs.append([minute, minute])
     inside = [run for run in runs if run[1] >= first_hour and run[0] < last_hour + HOUR]
-    excess = [sum(minutes[m] - per_minute for m in range(run[0], run[1] + 1) if m in minutes) for run in inside]
+    ordered = sorted(minutes)
+    excess = [sum(minutes[m] - per_minute for m in ordered[bisect_left(ordered, low):bisect_right(ordered, high)])
+              for low, high in inside]
     # The usual trickle also has busy minutes near a burst: only runs that carry a real share of it count.
     inside = [run for run, more in zip(inside, excess) if more >= max(excess) / 4]
     if not inside:

@@ -1035,10 +1035,10 @@ static void close_day(Peaks *p)
 
 static int add_day(Peaks *p, PyObject *entry, long long width)
 {
-    /* entry: (day, reason, counts, sparse?, set indices) */
-    PyObject *sets = PyTuple_GET_ITEM(entry, 4);
-    Day d = {PyTuple_GET_ITEM(entry, 1), PyTuple_GET_ITEM(entry, 0), {0}, 0, PyObject_IsTrue(PyTuple_GET_ITEM(entry, 3))};
-    if (open_counts(PyTuple_GET_ITEM(entry, 2), &d.view) < 0)
+    /* entry: (counts, sparse?, set indices) */
+    PyObject *sets = PyTuple_GET_ITEM(entry, 2);
+    Day d = {NULL, NULL, {0}, 0, PyTuple_GET_ITEM(entry, 1) == Py_True};
+    if (open_counts(PyTuple_GET_ITEM(entry, 0), &d.view) < 0)
         return -1;
     d.n = d.view.len / d.view.itemsize / (d.sparse ? 2 : 1);
     /* The reason's windows first, then each of its sets gets them: a set index is read once a day. */
@@ -1064,7 +1064,7 @@ static int add_day(Peaks *p, PyObject *entry, long long width)
 }
 
 typedef struct {
-    PyObject *members, *found;
+    PyObject *members, *by_day;
 } Gather;
 
 static int member_reason(PyObject *reason, void *state)
@@ -1080,20 +1080,30 @@ static int member_reason(PyObject *reason, void *state)
 static int gather_day(const Day *d, void *state)
 {
     Gather *g = state;
-    PyObject *entry = Py_BuildValue("(OOOOO)", d->day, d->reason, d->view.obj, d->sparse ? Py_True : Py_False,
-                                    PyDict_GetItem(g->members, d->reason));
-    int failed = !entry || PyList_Append(g->found, entry) < 0;
+    PyObject *parts = PyDict_GetItemWithError(g->by_day, d->day);
+    if (!parts) {
+        if (PyErr_Occurred())
+            return -1;
+        parts = PyList_New(0);
+        int failed = !parts || PyDict_SetItem(g->by_day, d->day, parts) < 0;
+        Py_XDECREF(parts);  /* the dict holds it */
+        if (failed)
+            return -1;
+    }
+    PyObject *entry = PyTuple_Pack(3, d->view.obj, d->sparse ? Py_True : Py_False, PyDict_GetItem(g->members, d->reason));
+    int failed = !entry || PyList_Append(parts, entry) < 0;
     Py_XDECREF(entry);
     return failed ? -1 : 0;
 }
 
 static PyObject *wanted_days(PyObject *days, PyObject *sparse, PyObject *members)
 {
-    /* [(day, reason, counts, sparse?, set indices)] of the reasons in members, in day order. */
-    Gather g = {members, PyList_New(0)};
-    if (g.found && (each_day(days, sparse, member_reason, gather_day, &g) < 0 || PyList_Sort(g.found) < 0))
-        Py_CLEAR(g.found);
-    return g.found;
+    /* {day: [(counts, sparse?, set indices)]} of the reasons in members: a day's windows
+       add up across its reasons, and days come in any order (a peak is a peak). */
+    Gather g = {members, PyDict_New()};
+    if (g.by_day && each_day(days, sparse, member_reason, gather_day, &g) < 0)
+        Py_CLEAR(g.by_day);
+    return g.by_day;
 }
 
 PyDoc_STRVAR(window_peaks_doc,
@@ -1128,21 +1138,15 @@ static PyObject *window_peaks(PyObject *module, PyObject *const *args, Py_ssize_
         PyErr_NoMemory();
         goto done;
     }
-    PyObject *day = NULL;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(entries); i++) {
-        PyObject *entry = PyList_GET_ITEM(entries, i);
-        if (day) {
-            int same = PyObject_RichCompareBool(day, PyTuple_GET_ITEM(entry, 0), Py_EQ);
-            if (same < 0)
+    PyObject *day, *parts;
+    Py_ssize_t at = 0;
+    while (PyDict_Next(entries, &at, &day, &parts)) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(parts); i++) {
+            if (add_day(&p, PyList_GET_ITEM(parts, i), width) < 0)
                 goto done;
-            if (!same)
-                close_day(&p);
         }
-        day = PyTuple_GET_ITEM(entry, 0);
-        if (add_day(&p, entry, width) < 0)
-            goto done;
+        close_day(&p);
     }
-    close_day(&p);
     out = PyList_New(n_sets);
     for (Py_ssize_t set = 0; out && set < n_sets; set++) {
         PyObject *peak = PyLong_FromLongLong(p.peaks[set]);

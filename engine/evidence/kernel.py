@@ -10,10 +10,9 @@ process sees the environment it runs in).
 """
 from __future__ import annotations
 
+import importlib
 import os
 from types import ModuleType
-
-from . import kernel_twin as PYTHON
 
 try:  # built by setup.py where a C compiler is there; optional
     from . import _hotloop as _compiled
@@ -24,10 +23,18 @@ COMPILED: ModuleType | None = _compiled
 PURE_PYTHON_ENV = "HTTPERR_DOCTOR_PURE_PYTHON"
 
 
+def __getattr__(name: str) -> ModuleType:
+    """`PYTHON`, the twin, loaded when first asked for: its tables cost a few ms that a run
+    on the compiled kernel never needs."""
+    if name == "PYTHON":
+        return importlib.import_module(f"{__package__}.kernel_twin")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def choose(kernel: ModuleType | None = None) -> ModuleType:
     """`kernel` when given, else the compiled kernel unless it is missing or the environment asks for Python."""
     if kernel is not None:
         return kernel
     if COMPILED is None or os.environ.get(PURE_PYTHON_ENV):
-        return PYTHON
+        return __getattr__("PYTHON")
     return COMPILED
