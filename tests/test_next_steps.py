@@ -145,3 +145,16 @@ def test_every_form_shows_each_step_with_why_and_how(render):
     first = report.next_steps[0]
     for words in (first.asks[0][:40], "never sends its response apart from", "Event Viewer"):
         assert words in shown
+
+
+def test_the_aggressive_memory_setting_is_not_asked_for_as_if_it_could_show_the_pool_below_the_floor(tmp_path):
+    """Whether free pool is below the http.sys floor is worked out from the pool in use
+    whatever EnableAggressiveMemoryUsage says (unset, the floor is 20 MB): the registry value
+    alone can never show it, and the pool figure needs nothing beside it."""
+    server = diagnose([str(_without(tmp_path, REFUSED, "poolmon-b.txt", "npp-typeperf.csv"))]).servers[0]
+    pool_step = next(s for s in server.next_steps if "memory.npp_used_mb" in s.facts)
+    assert "below the http.sys floor" in pool_step.why and "EnableAggressiveMemoryUsage" not in pool_step.why
+    for step in server.next_steps:
+        assert "httpsys.aggressive_memory_usage" not in step.facts, step.why
+    assert KB.facts["memory.npp_below_floor"].derived_from == ["memory.npp_free_mb", "memory.npp_floor_mb"]
+    assert "httpsys.aggressive_memory_usage" in KB.facts["memory.npp_floor_mb"].derived_from
