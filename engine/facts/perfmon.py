@@ -7,6 +7,7 @@ from ..evidence.base import ParseResult, Record, SourceRef
 from ..evidence.perfmon import PerfSample, split_counter
 from ..templates import format_value
 from .model import BOOL, MB, NUMBER, Context, Facts, Source, when
+from .pool_rise import rise_of
 
 # Counter names as `object\counter` (lower case); instances are matched separately.
 NPP_COUNTER = ("memory", "pool nonpaged bytes")
@@ -70,19 +71,29 @@ def _pool_facts(facts: Facts, npp: list[Sample], bias: str) -> None:
     growth = values[-1] - values[0]
     facts.add("perf.npp_growth_mb", growth, [first[2], last[2]],
               f"{format_value(values[-1])} MB at {when(last[0])} - {format_value(values[0])} MB at {when(first[0])}")
-    # "Steady" = it grew by 5% or more and never fell back by more than a quarter of that growth.
-    running, fall = values[0], 0.0
-    for value in values:
-        running = max(running, value)
-        fall = max(fall, running - value)
-    steady = len(values) >= 3 and growth > 0 and growth >= 0.05 * values[0] and fall <= 0.25 * growth
-    facts.add("perf.npp_steady_rise", steady, [first[2], last[2]],
-              f"{len(values)} samples over {format_value((last[0] - first[0]).total_seconds() / 3600)} h, "
-              f"grew {format_value(growth)} MB, largest fall back {format_value(fall)} MB")
+    _rise_facts(facts, npp, values)
+
+
+def _rise_facts(facts: Facts, npp: list[Sample], values: list[float]) -> None:
+    """How the pool rose (`pool_rise`): its largest fall back, how much of the growth came in
+    one tenth of the capture, and whether that is a leak's steady rise."""
+    first, last = npp[0], npp[-1]
+    rise = rise_of([t for t, _, _ in npp], values)
+    ends = [first[2], last[2]]
+    span = f"{len(values)} samples over {format_value((last[0] - first[0]).total_seconds() / 3600)} h"
+    facts.add("perf.npp_largest_fall_mb", rise.fall, ends, span)
+    shape = f"{span}, grew {format_value(rise.growth)} MB, largest fall back {format_value(rise.fall)} MB"
+    if rise.burst_share is not None:
+        facts.add("perf.npp_burst_share", rise.burst_share, [npp[i][2] for i in rise.burst_samples],
+                  f"rose {format_value(rise.burst)} MB between {when(rise.burst_from)} and {when(rise.burst_to)}, the "
+                  f"most in any tenth of the capture, against {format_value(rise.growth)} MB from first sample to last")
+        shape += f", at most {rise.burst_share:.0%} of it in any tenth of the capture"
+    facts.add("perf.npp_steady_rise", rise.steady, ends, shape)
 
 
 SOURCE = Source("perfmon", ("perfmon",), {
     "perf.npp_first_mb": NUMBER, "perf.npp_last_mb": NUMBER, "perf.npp_peak_mb": NUMBER,
-    "perf.npp_growth_mb": NUMBER, "perf.npp_steady_rise": BOOL, "perf.queue_peak": NUMBER,
+    "perf.npp_growth_mb": NUMBER, "perf.npp_steady_rise": BOOL, "perf.npp_largest_fall_mb": NUMBER,
+    "perf.npp_burst_share": NUMBER, "perf.queue_peak": NUMBER,
     "perf.cpu_peak_pct": NUMBER, "perf.rejected_requests": NUMBER,
 }, collect)
