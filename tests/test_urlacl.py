@@ -212,3 +212,40 @@ def test_the_published_503_story_a_service_account_holding_the_whole_port(tmp_pa
     (server,) = diagnose_json(*files, systeminfo(tmp_path))["servers"]
     assert server["causes"][0]["id"] == "url-reservation-conflict"
     assert "URLACL_TAKES_SITE_PATH" in [r["rule"] for r in server["causes"][0]["reasoning"]]
+
+
+# --- Windows' and IIS's own service accounts are not "another account" ------------------------------------------
+
+
+WMSVC = (REAL / "netsh_http_show_urlacl_ms_wmsvc.txt").read_text(encoding="utf-8").split("URL Reservations:")[1]
+
+
+def test_iis_management_service_and_winrm_are_not_another_account_without_bindings(tmp_path):
+    """Server defaults (WinRM and the Event Collector on /wsman/, SSTP) and the IIS Management
+    Service on https://*:8172/ (the published output) are the server's own: with no binding known,
+    the file still shows that no reservation is for anybody else, and cites none of them as such."""
+    path = tmp_path / "netsh-http-urlacl.txt"
+    path.write_bytes((URLACL / "server2012r2-defaults.txt").read_bytes() + WMSVC.replace("\n", CRLF).encode("ascii"))
+    facts = facts_of(path, httperr(tmp_path, ["/api/orders", "/"]))
+    assert [r.data.url for r in parsed(path).result.records][-1] == "https://*:8172/"
+    assert facts.value("urlacl.site_conflicts") == 0
+    assert facts["urlacl.site_conflicts"].how == "no reservation is for an account other than IIS's and Windows' own"
+
+
+def test_a_reservation_known_only_by_its_sddl_names_winrm_by_its_service_sid(tmp_path):
+    """A block with no User lines: WinRM's and the Event Collector's service SIDs are theirs,
+    a domain account's SID is somebody else's."""
+    winrm = block("http://+:80/wsman/", sddl="D:(A;;GX;;;S-1-5-80-569256582-2953403351-2909559716-1301513147-412116970)"
+                                             "(A;;GX;;;S-1-5-80-4059739203-877974739-1245631912-527174227-2996563517)")
+    facts = facts_of(urlacl_file(tmp_path, winrm), app_host(tmp_path, ["http *:80:"], ("/", "/wsman")))
+    assert facts.value("urlacl.site_conflicts") == 0
+    agent = block("http://+:80/wsman/")
+    facts = facts_of(urlacl_file(tmp_path, agent), app_host(tmp_path, ["http *:80:"], ("/", "/wsman")))
+    assert facts.value("urlacl.conflict_accounts") == "S-1-5-21-1004336348-1177238915-682003330-51207"
+
+
+def test_a_reservation_for_winrm_beside_another_account_names_only_the_other_one(tmp_path):
+    path = urlacl_file(tmp_path, block("http://+:80/api/", "NT SERVICE\\WinRM", "CONTOSO\\svc-monitor"))
+    facts = facts_of(path, app_host(tmp_path, ["http *:80:"]), httperr(tmp_path, ["/api/orders"]))
+    assert facts.value("urlacl.conflict_accounts") == "CONTOSO\\svc-monitor"
+    assert "reserved for CONTOSO\\svc-monitor and takes" in facts["urlacl.site_conflicts"].how

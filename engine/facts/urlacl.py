@@ -1,13 +1,15 @@
 """`netsh http show urlacl` against the site: a reservation that hands the site's URLs to another account.
 
-Every Windows server lists a dozen reservations (WinRM on 5985/47001, WCF's
-`http://+:80/Temporary_Listen_Addresses/` for Everyone, BranchCache and SSTP paths for
-NETWORK SERVICE or SYSTEM); none of them is a conflict. A reservation is counted only
-when all of these hold:
+Every Windows server lists a dozen reservations (WinRM and the Event Collector on
+5985/47001, WCF's `http://+:80/Temporary_Listen_Addresses/` for Everyone, BranchCache for
+NETWORK SERVICE, SSTP's path for its service, SYSTEM and Administrators; with IIS's
+Management Service, `https://*:8172/`); none of them is a conflict. A reservation is
+counted only when all of these hold:
 
 - it is for an account other than the ones IIS and Windows run under (NETWORK SERVICE,
-  LOCAL SERVICE, SYSTEM, Administrators, IIS_IUSRS, an IIS AppPool identity) and wider
-  than a shared group (Everyone, Users): another program's service account or a person;
+  LOCAL SERVICE, SYSTEM, Administrators, IIS_IUSRS, an IIS AppPool identity, the service
+  accounts of Windows' and IIS's own services in `OWN_SERVICES`) and narrower than a
+  shared group (Everyone, Users): another program's service account or a person;
 - its scheme and port are a binding's of a site in applicationHost.config, and its host
   takes that binding's requests: `+` (strong wildcard) always, `*` only from a binding
   with no IP and no host name, a host name or IP only from a binding that names it
@@ -20,7 +22,9 @@ only say that no reservation for another account covers any of those paths on an
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import struct
 
 from ..evidence.base import ParseResult, Record
 from ..evidence.httperr import HttpErrStats
@@ -39,8 +43,25 @@ NOT_ANOTHER_SID = {
     "ns", "ls", "sy", "ba", "wd", "bu", "au", "s-1-5-20", "s-1-5-19", "s-1-5-18", "s-1-5-32-544", "s-1-5-32-568",
     "s-1-1-0", "s-1-5-32-545", "s-1-5-11",
 }
+# Services of Windows and IIS that reserve URLs for their own service account (NT SERVICE\<name>):
+# WinRM and the Event Collector (/wsman/), SSTP (/sra_{...}/), IIS's Management Service (8172).
+OWN_SERVICES = ("winrm", "wecsvc", "sstpsvc", "wmsvc", "w3svc", "was")
 ALLOW_ACE = re.compile(r"\(A;[^;]*;[^;]*;[^;]*;[^;]*;([^)]+)\)", re.IGNORECASE)
 NA = "N/A"
+
+
+def service_sid(name: str) -> str:
+    """The SID of the service account NT SERVICE\\<name>: S-1-5-80- and the SHA-1 of the upper-case
+    name in UTF-16LE, read as five little-endian numbers (MS-LSAT 3.1.1.1.2).
+
+    >>> service_sid("WinRM")
+    'S-1-5-80-569256582-2953403351-2909559716-1301513147-412116970'
+    """
+    digest = hashlib.sha1(name.upper().encode("utf-16-le")).digest()
+    return "S-1-5-80-" + "-".join(str(n) for n in struct.unpack("<5I", digest))
+
+
+OWN_SERVICE_SIDS = {service_sid(name).lower() for name in OWN_SERVICES}
 
 
 def is_another_account(name: str) -> bool:
@@ -49,12 +70,16 @@ def is_another_account(name: str) -> bool:
     >>> [is_another_account(n) for n in ("NT AUTHORITY\\\\NETWORK SERVICE", "\\\\Everyone", "IIS APPPOOL\\\\Shop",
     ...                                  "NT SERVICE\\\\ReportServer", "CONTOSO\\\\svc-monitor", "S-1-5-20")]
     [False, False, False, True, True, False]
+    >>> [is_another_account(n) for n in ("NT SERVICE\\\\WinRM", "NT SERVICE\\\\WMSvc", "CONTOSO\\\\winrm", service_sid("Wecsvc"))]
+    [False, False, True, False]
     """
     lowered = name.strip().lower()
     if lowered.startswith("iis apppool\\") or lowered.startswith("s-1-5-82-"):
         return False
+    if lowered.startswith("nt service\\"):
+        return lowered.partition("\\")[2] not in OWN_SERVICES
     if lowered.startswith("s-1-"):
-        return lowered not in NOT_ANOTHER_SID
+        return lowered not in NOT_ANOTHER_SID and lowered not in OWN_SERVICE_SIDS
     return lowered.rpartition("\\")[2] not in NOT_ANOTHER_ACCOUNT
 
 
