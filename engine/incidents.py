@@ -20,7 +20,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from itertools import compress
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 HOUR = 60
 MIN_EXCESS = 5  # entries above the usual level before an hour can burst: one stray refusal is not an incident
@@ -31,6 +32,35 @@ JOIN_GAP = 30  # bursts of different reasons this close are one incident
 MAX_INCIDENTS = 3
 WINDOW_MINUTES = 480  # a zoomed window at one point a minute: the HTML chart draws up to 480 buckets
 PAD_MIN, PAD_MAX = 60, 180
+
+
+class Hourly(Mapping[int, int]):
+    """One series' counts per hour, kept as an array from `origin` (the minute number of its
+    first hour): a year is 8,760 numbers, a tenth of a dict of them. As a mapping it holds the
+    hours with a count, like the dict it stands for."""
+
+    __slots__ = ("origin", "counts")
+
+    def __init__(self, origin: int, counts: Sequence[int]):
+        self.origin, self.counts = origin, counts
+
+    def __getitem__(self, hour: int) -> int:
+        at, off = divmod(hour - self.origin, HOUR)
+        if off or not 0 <= at < len(self.counts) or not self.counts[at]:
+            raise KeyError(hour)
+        return self.counts[at]
+
+    def __iter__(self) -> Iterator[int]:
+        return compress(range(self.origin, self.origin + HOUR * len(self.counts), HOUR), self.counts)
+
+    def __len__(self) -> int:
+        return len(self.counts) - self.counts.count(0)
+
+    def values(self) -> Iterator[int]:  # type: ignore[override]
+        return filter(None, self.counts)
+
+    def items(self) -> Iterator[tuple[int, int]]:  # type: ignore[override]
+        return zip(self, self.values())
 
 
 @dataclass
@@ -61,33 +91,40 @@ def _median(ordered: list[float], extra: float, copies: int) -> float:
     return (_kth(ordered, extra, copies, (n - 1) // 2) + _kth(ordered, extra, copies, n // 2)) / 2
 
 
-def usual_level(hourly: dict[int, float], covered: set[int]) -> tuple[float, float]:
+def usual_level(hourly: Mapping[int, float], covered: set[int]) -> tuple[float, float]:
     """(usual hourly count, count an hour must exceed to burst) over the covered hours,
     which include every hour of `hourly`.
 
-    Most hours of most reasons are empty, so the empty ones are counted, not listed.
+    Most hours of most reasons are empty, so the empty ones are counted, not listed. When no
+    hour reaches the lowest line any spread could give, that line is the answer: nothing can
+    burst, and the spread of a year of hours is not worked out.
 
     >>> usual_level({5 * 60: 40}, {h * 60 for h in range(8)})
     (0.0, 5.0)
     >>> usual_level({h * 60: 10 + h % 3 for h in range(24)}, {h * 60 for h in range(24)})
     (11.0, 22.0)
     """
-    busy = sorted([v for v in hourly.values() if v])  # the hours of `hourly` are among the covered ones
+    busy = sorted(filter(None, hourly.values()))  # the hours of `hourly` are among the covered ones
     empty = len(covered) - len(busy)
     usual = _median(busy, 0.0, empty)
+    lowest = max(usual + MIN_EXCESS, 2 * usual)
+    if not busy or busy[-1] <= lowest:
+        return usual, lowest
     # Deviations from the median of sorted counts fall, then rise: two runs, sorted in one merge.
     below = bisect_left(busy, usual)
     spread = 1.4826 * _median(sorted([usual - v for v in busy[:below]] + [v - usual for v in busy[below:]]), usual, empty)
     return usual, max(usual + MIN_EXCESS, usual + SPREAD * spread, 2 * usual)
 
 
-def burst_hours(hourly: dict[int, float], usual: float, line: float) -> list[tuple[int, int, float]]:
+def burst_hours(hourly: Mapping[int, float], usual: float, line: float) -> list[tuple[int, int, float]]:
     """Runs of hours above `line` as (first hour, last hour, entries above the usual level); a quiet hour ends a run.
 
     >>> burst_hours({0: 1, 60: 30, 120: 50, 300: 12}, 0.0, 5.0)
     [(60, 120, 80.0), (300, 300, 12.0)]
     """
     runs: list[tuple[int, int, float]] = []
+    if max(hourly.values(), default=0) <= line:
+        return runs
     for hour in sorted(h for h, v in hourly.items() if v > line):
         excess = hourly[hour] - usual
         if runs and hour - runs[-1][1] <= HOUR:
@@ -144,7 +181,7 @@ def burst_minutes(minutes: dict[int, float], usual_per_hour: float, first_hour: 
     return inside[0][0], inside[-1][1]
 
 
-def find_bursts(names: Iterable[str], hourly: dict[str, dict[int, float]], covered: set[int],
+def find_bursts(names: Iterable[str], hourly: Mapping[str, Mapping[int, float]], covered: set[int],
                 minute_counts: Callable[[str, int, int], dict[int, float]],
                 limit: int = MAX_INCIDENTS) -> tuple[list[Burst], int]:
     """The `limit` largest bursts (in time order, to the minute) and how many there are in all.

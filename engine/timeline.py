@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any, Iterable
 
 from . import incidents as incident_finder
@@ -193,7 +194,7 @@ def build_timeline(results: Iterable[tuple[str, ParseResult]] | Iterable[ParseRe
     if not minutes:
         return None
     start, end = min(minutes), max(minutes)
-    bursts, found, hourly = _bursts(httperr, set(benign), series, start)
+    bursts, found, hourly = _bursts(httperr, set(benign), series, start, end)
     incidents = [_incident(burst, httperr, hourly, set(benign), series, start, end) for burst in bursts]
     width = bucket_width(minute_number(end) - minute_number(start) + 1)
     if width > 1:
@@ -208,18 +209,19 @@ def _hour_of(minute: str) -> int:
     return number - number % incident_finder.HOUR
 
 
-def _bursts(httperr: HttpErrStats, benign: set[str], others: list[out.Series],
-            start: str) -> tuple[list[incident_finder.Burst], int, dict[str, dict[int, int]]]:
+def _bursts(httperr: HttpErrStats, benign: set[str], others: list[out.Series], start: str,
+            end: str) -> tuple[list[incident_finder.Burst], int, dict[str, incident_finder.Hourly]]:
     """Bursts of the problem reason phrases, each against its own usual hourly level.
 
     The hours the logs cover are those with anything in them (any reason, request or
     sample): an hour no source speaks for is not counted as a quiet one.
     """
-    counts = httperr.per_minute
-    hourly = counts.buckets_by_reason(_hour_of(start), incident_finder.HOUR)
-    if not hourly:
+    counts, first, step = httperr.per_minute, _hour_of(start), incident_finder.HOUR
+    by_reason, total = counts.bucket_arrays(first, step, (minute_number(end) - first) // step + 1)
+    if not by_reason:
         return [], 0, {}
-    covered = {hour for by_hour in hourly.values() for hour in by_hour}
+    hourly = {reason: incident_finder.Hourly(first, found) for reason, found in by_reason.items()}
+    covered = set(compress(range(first, first + step * len(total), step), total))
     covered.update(minute_number(f"{hour}:00") for hour in {minute[:13] for s in others for minute, _ in s.points})
     problems = [reason for reason in sorted(hourly) if reason not in benign]
 
@@ -230,7 +232,7 @@ def _bursts(httperr: HttpErrStats, benign: set[str], others: list[out.Series],
     return bursts, found, hourly
 
 
-def _incident(burst: incident_finder.Burst, httperr: HttpErrStats, hourly: dict[str, dict[int, int]], benign: set[str],
+def _incident(burst: incident_finder.Burst, httperr: HttpErrStats, hourly: dict[str, incident_finder.Hourly], benign: set[str],
               others: list[out.Series], start: str, end: str) -> out.Incident:
     """One burst with every series that has data in its window, one point a minute.
 

@@ -58,6 +58,15 @@ def reads(counts: MinuteCounts, kernel=None) -> dict:
     per_reason["peaks"] = {r: n for r, n in counts.peaks(kernel).items()}
     assert per_reason["peaks"] == {r: counts.peak(r) for r in counts.reasons() | set(per_reason["peaks"])}
     start = minute_number(f"{DAYS[0]} 00:00")
+    for origin, width, count in ((start, 60, 72), (start + 7, 60, 30), (start - 120, 1440, 2)):
+        arrays, total = counts.bucket_arrays(origin, width, count, kernel)
+        inside = lambda m: origin <= m < origin + width * count  # noqa: E731
+        assert set(arrays) == {reason for reason, _ in [*counts.days, *counts.sparse]}
+        for reason, found in arrays.items():
+            wanted = counts.buckets(reason, origin, width, kernel)
+            assert {origin + width * i: n for i, n in enumerate(found) if n} == {m: n for m, n in wanted.items() if inside(m)}
+        assert list(total) == [sum(found[i] for found in arrays.values()) for i in range(count)]
+        per_reason.setdefault("bucket_arrays", []).append(({r: list(a) for r, a in arrays.items()}, list(total)))
     windows = [(start + 100, start + 100), (start + 1000, start + 1440 + 500), (start - 60, start + 3 * 1440)]
     per_reason["between"] = [counts.between(r, first, last) for r in REASONS for first, last in windows]
     assert per_reason["between"] == [{m: counts[r, text_of_minute(m)] for m in range(first, last + 1) if counts[r, text_of_minute(m)]}

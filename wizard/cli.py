@@ -165,6 +165,7 @@ def _cmd_diagnose(args) -> int:
     from httperr_doctor.engine.diagnosis import diagnose_files
 
     report = diagnose_files(files, zone=zone)
+    del files  # the parsed aggregates (a farm's year of minutes): the report form reuses their memory
     _write(_render(report, args), args.output, args.format)
     return EXIT_OK
 

@@ -1015,6 +1015,97 @@ static PyObject *minute_buckets(PyObject *module, PyObject *const *args, Py_ssiz
     return b.found;
 }
 
+/* bucket_arrays: every reason's counts per bucket into arrays the caller made */
+typedef struct {
+    PyObject *into, *bases;
+    long long origin, width;
+    long long *total;
+    Py_ssize_t n;
+} Arrays;
+
+static int open_target(PyObject *array, Py_buffer *view, Py_ssize_t n)
+{
+    if (PyObject_GetBuffer(array, view, PyBUF_WRITABLE | PyBUF_FORMAT) < 0)
+        return -1;
+    if (!view->format || strcmp(view->format, "q") || view->len != n * (Py_ssize_t)sizeof(long long)) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_ValueError, "bucket_arrays(): targets are arrays of type q, as long as total");
+        return -1;
+    }
+    return 0;
+}
+
+static int array_reason(PyObject *reason, void *state)
+{
+    PyObject *target = PyDict_GetItemWithError(((Arrays *)state)->into, reason);
+    return target ? 1 : (PyErr_Occurred() ? -1 : 0);
+}
+
+static int array_day(const Day *d, void *state)
+{
+    Arrays *a = state;
+    PyObject *base_obj = PyDict_GetItemWithError(a->bases, d->day);
+    if (!base_obj) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_KeyError, "bucket_arrays(): a day without its minute number");
+        return -1;
+    }
+    long long base = PyLong_AsLongLong(base_obj), slot, count;
+    if (base == -1 && PyErr_Occurred())
+        return -1;
+    base -= a->origin;
+    Py_buffer view;
+    if (open_target(PyDict_GetItem(a->into, d->reason), &view, a->n) < 0)
+        return -1;
+    long long *out = view.buf;
+    for (Py_ssize_t i = 0; (i = day_next(d, i, &slot, &count)) != 0;) {
+        long long at = floor_div(base + slot, a->width);
+        if (at >= 0 && at < a->n) {
+            out[at] += count;
+            a->total[at] += count;
+        }
+    }
+    PyBuffer_Release(&view);
+    return 0;
+}
+
+PyDoc_STRVAR(bucket_arrays_doc,
+"bucket_arrays(days, sparse, bases, origin, width, into, total) -> None\n\n"
+"Add each stored day of a reason in `into` ({reason: array('q')}) to its array, a slot per\n"
+"bucket of `width` minutes from minute `origin`, and to `total` (an array('q') as long); minutes\n"
+"outside the arrays are left out. bases maps each day to its minute number.");
+
+static PyObject *bucket_arrays(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "bucket_arrays() takes 7 arguments");
+        return NULL;
+    }
+    Arrays a = {args[5], args[2], PyLong_AsLongLong(args[3]), PyLong_AsLongLong(args[4]), NULL, 0};
+    if (PyErr_Occurred())
+        return NULL;
+    if (!PyDict_Check(a.into) || !PyDict_Check(a.bases) || a.width <= 0) {
+        PyErr_SetString(PyExc_ValueError, "bucket_arrays(): into and bases are dicts, width positive");
+        return NULL;
+    }
+    Py_buffer total;
+    if (PyObject_GetBuffer(args[6], &total, PyBUF_WRITABLE | PyBUF_FORMAT) < 0)
+        return NULL;
+    if (!total.format || strcmp(total.format, "q")) {
+        PyBuffer_Release(&total);
+        PyErr_SetString(PyExc_ValueError, "bucket_arrays(): total is an array of type q");
+        return NULL;
+    }
+    a.n = total.len / (Py_ssize_t)sizeof(long long);
+    a.total = total.buf;
+    int failed = each_day(args[0], args[1], array_reason, array_day, &a) < 0;
+    PyBuffer_Release(&total);
+    if (failed)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 /* window_peaks: per set of reasons, the most counts together in any window of a day */
 typedef struct {
     long long *sums, *peaks, *day;  /* sums: n_sets rows of per_day windows; day: one reason's */
@@ -1171,6 +1262,7 @@ static PyMethodDef methods[] = {
     {"newlines", (PyCFunction)newlines, METH_O, newlines_doc},
     {"minute_stats", (PyCFunction)(void (*)(void))minute_stats, METH_FASTCALL, minute_stats_doc},
     {"minute_buckets", (PyCFunction)(void (*)(void))minute_buckets, METH_FASTCALL, minute_buckets_doc},
+    {"bucket_arrays", (PyCFunction)(void (*)(void))bucket_arrays, METH_FASTCALL, bucket_arrays_doc},
     {"window_peaks", (PyCFunction)(void (*)(void))window_peaks, METH_FASTCALL, window_peaks_doc},
     {NULL, NULL, 0, NULL},
 };

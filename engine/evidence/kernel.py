@@ -1,8 +1,8 @@
 """The one place that chooses between the compiled kernel (`_hotloop.c`) and its Python twin.
 
 Both expose the same functions with the same results (tests/test_hotloop.py):
-`scan` and `count_keys` for the HTTPERR fast path, `busy_minutes`, `minute_stats`
-and `minute_buckets` for `MinuteCounts`, `newlines` for the reader. Callers that
+`scan` and `count_keys` for the HTTPERR fast path, `busy_minutes`, `minute_stats`,
+`minute_buckets`, `bucket_arrays` and `window_peaks` for `MinuteCounts`, `newlines` for the reader. Callers that
 care which one runs take a `kernel` argument; everyone else calls `choose()`,
 which gives the compiled kernel where it was built, unless
 HTTPERR_DOCTOR_PURE_PYTHON is set (read on every call, so a test or a worker

@@ -101,6 +101,24 @@ def minute_buckets(days: dict, sparse: dict, bases: dict, origin: int, width: in
     return found
 
 
+def bucket_arrays(days: dict, sparse: dict, bases: dict, origin: int, width: int, into: dict, total: array) -> None:
+    """Add each stored day of a reason in `into` ({reason: array('q')}) to its array, a slot
+    per bucket of `width` minutes from minute `origin`, and to `total` (as long); minutes
+    outside the arrays are left out."""
+    for table, is_sparse in ((days, False), (sparse, True)):
+        for (reason, day), counts in table.items():
+            out = into.get(reason)
+            if out is None:
+                continue
+            base, half = bases[day] - origin, len(counts) // 2
+            busy = zip(counts[:half], counts[half:]) if is_sparse else ((slot, n) for slot, n in enumerate(counts) if n)
+            for slot, n in busy:
+                at = (base + slot) // width
+                if 0 <= at < len(total):
+                    out[at] += n
+                    total[at] += n
+
+
 def window_peaks(days: dict, sparse: dict, members: dict, sets: int, width: int) -> list[int]:
     """For each of `sets` sets of reasons, the most counts of its reasons together in any
     window of `width` minutes (a divisor of 1,440, from midnight); `members` maps a reason

@@ -127,31 +127,31 @@ class MinuteCounts:
     ({('Connection_Dropped', '2007-01-01'): array('I', [1428, 70002])}, 70002)
     """
 
-    __slots__ = ("days", "odd", "sparse", "_stats")
+    __slots__ = ("days", "odd", "sparse", "_kept")
 
     def __init__(self) -> None:
         self.days: dict[tuple[str, str], array] = {}
         self.sparse: dict[tuple[str, str], array] = {}
         self.odd: Counter = Counter()
-        # Every reason's peak and first and last minute (`peaks`, `span`): a merged server's
-        # counts are read for them several times and never change. Every method that
-        # changes a count forgets it; a scanner writing into `days` arrays itself is done
-        # with `compact()`, which forgets it too.
-        self._stats: dict[str, list] | None = None
+        # What several readers of a merged server's counts (which never change) ask for:
+        # every reason's peak and first and last minute (`peaks`, `span`), the reasons, the
+        # days' minute numbers. Every method that changes a count forgets it; a scanner
+        # writing into `days` arrays itself is done with `compact()`, which forgets it too.
+        self._kept: dict[str, object] = {}
 
     def __getstate__(self):
         return self.days, self.sparse, self.odd
 
     def __setstate__(self, state) -> None:
         self.days, self.sparse, self.odd = state
-        self._stats = None
+        self._kept = {}
 
     def _minute_stats(self, kernel: ModuleType | None) -> dict[str, list]:
         if kernel is not None:  # a chosen kernel (the equivalence tests) is asked every time
             return kernel.minute_stats(self.days, self.sparse)
-        if self._stats is None:
-            self._stats = choose().minute_stats(self.days, self.sparse)
-        return self._stats
+        if "stats" not in self._kept:
+            self._kept["stats"] = choose().minute_stats(self.days, self.sparse)
+        return self._kept["stats"]  # type: ignore[return-value]
 
     @staticmethod
     def _slot(minute: str) -> int | None:
@@ -164,7 +164,7 @@ class MinuteCounts:
 
     def open_day(self, key: tuple[str, str]) -> array:
         """The dense array to add to for a day not in `days` (now in `days`): a sparse day made dense again, or zeros."""
-        self._stats = None
+        self._kept = {}
         sparse = self.sparse.pop(key, None)
         if sparse is None:
             day = array("H", bytes(2 * 1440))
@@ -177,7 +177,7 @@ class MinuteCounts:
         return day
 
     def add(self, reason: str, minute: str, n: int) -> None:
-        self._stats = None
+        self._kept = {}
         slot = self._slot(minute)
         if slot is None:
             self.odd[(reason, minute)] += n
@@ -195,7 +195,7 @@ class MinuteCounts:
 
     def compact(self, kernel: ModuleType | None = None) -> "MinuteCounts":
         """Move quiet days to the sparse form (after a file is parsed; every read stays the same)."""
-        self._stats = None
+        self._kept = {}
         days, quiet, kernel = self.days, self.sparse, choose(kernel)
         for key, counts in list(days.items()):
             sparse = _quiet_form(counts, kernel)
@@ -206,7 +206,7 @@ class MinuteCounts:
 
     def update(self, other: "MinuteCounts", kernel: ModuleType | None = None) -> None:
         """Add `other`'s counts; days both hold are summed and kept in their smaller form."""
-        self._stats = None
+        self._kept = {}
         days, quiet, kernel = self.days, self.sparse, choose(kernel)
         for key, theirs in list(other.days.items()):
             if key in days or key in quiet:
@@ -289,8 +289,12 @@ class MinuteCounts:
         yield from ((key, n) for key, n in self.odd.items() if n)
 
     def reasons(self) -> set[str]:
-        return ({reason for reason, _ in self.days} | {reason for reason, _ in self.sparse}
-                | {reason for (reason, _), n in self.odd.items() if n})
+        return self._stored_reasons() | {reason for (reason, _), n in self.odd.items() if n}
+
+    def _stored_reasons(self) -> set[str]:
+        if "reasons" not in self._kept:
+            self._kept["reasons"] = {reason for reason, _ in self.days} | {reason for reason, _ in self.sparse}
+        return set(self._kept["reasons"])  # type: ignore[arg-type]
 
     def span(self, kernel: ModuleType | None = None) -> tuple[str, str] | None:
         """First and last minute with any count (clock-time minutes only), without listing them."""
@@ -307,6 +311,17 @@ class MinuteCounts:
         """
         return self.buckets_by_reason(origin, width, reason, kernel).get(reason, {})
 
+    def bucket_arrays(self, origin: int, width: int, count: int,
+                      kernel: ModuleType | None = None) -> tuple[dict[str, array], array]:
+        """Every reason's counts in `count` buckets of `width` minutes from minute `origin`, as
+        arrays (a slot per bucket, zeros included), and all reasons' together: a year of hours
+        is 8,760 numbers a reason, a tenth of what a dict of them holds. Minutes outside the
+        buckets, and odd minutes, are left out."""
+        into = {reason: array("q", bytes(8 * count)) for reason in self._stored_reasons()}
+        total = array("q", bytes(8 * count))
+        choose(kernel).bucket_arrays(self.days, self.sparse, self._day_bases(), origin, width, into, total)
+        return into, total
+
     def window_peaks(self, sets: list[frozenset[str]], width: int, kernel: ModuleType | None = None) -> list[int]:
         """For each set of reasons, the most counts of its reasons together in any `width`
         minutes from midnight: every set in one pass over the days, a day at a time."""
@@ -322,8 +337,13 @@ class MinuteCounts:
         """`buckets` for every reason (or `only` one) in one pass over the days."""
         if 1440 % width:
             raise ValueError(f"bucket width {width} does not divide a day")
-        bases = {day: minute_number(day) for day in {day for _, day in self.days} | {day for _, day in self.sparse}}
-        return choose(kernel).minute_buckets(self.days, self.sparse, bases, origin, width, only)
+        return choose(kernel).minute_buckets(self.days, self.sparse, self._day_bases(), origin, width, only)
+
+    def _day_bases(self) -> dict[str, int]:
+        """The minute number of every stored day (the kernels' bucket functions place days by it)."""
+        if "bases" not in self._kept:
+            self._kept["bases"] = {day: minute_number(day) for day in {day for _, day in self.days} | {day for _, day in self.sparse}}
+        return self._kept["bases"]  # type: ignore[return-value]
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return (key for key, _ in self.items())
