@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, REAL, ROOT
-from httperr_doctor.engine.evidence import httperr, kernel, kernel_twin, minutes, reader
+from httperr_doctor.engine.evidence import dayforms, httperr, kernel, kernel_twin, minutes, reader
 from httperr_doctor.engine.evidence.base import Lines
 from httperr_doctor.engine.evidence.httperr.fastpath import ScanState, ScanTables
 from httperr_doctor.engine.evidence.reader import EvidenceFile
@@ -213,8 +213,8 @@ def test_compiled_sparse_day_equals_python(busy):
     day = array("H", bytes(2 * 1440))
     for slot, n in busy.items():
         day[slot] = n
-    compiled_form = minutes._quiet_form(day, kernel.COMPILED)
-    python_form = minutes._quiet_form(day, kernel.PYTHON)
+    compiled_form = dayforms.quiet_form(day, kernel.COMPILED)
+    python_form = dayforms.quiet_form(day, kernel.PYTHON)
     assert compiled_form == python_form
     if len(busy) < minutes.SPARSE_BELOW:
         assert list(compiled_form) == sorted(busy) + [busy[s] for s in sorted(busy)]

@@ -21,6 +21,8 @@ from operator import add
 from types import ModuleType
 from typing import Iterable, Iterator
 
+from . import dayforms
+from .dayforms import SPARSE_BELOW
 from .kernel import choose
 
 _CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
@@ -45,56 +47,6 @@ def text_of_minute(number: int) -> str:
 @lru_cache(maxsize=4096)
 def _day_text(day: int) -> str:
     return date.fromordinal(day + 1).isoformat()
-
-
-SPARSE_BELOW = 720  # busy minutes in a day below which (slots, counts) is smaller than 1,440 slots
-
-
-def _packed(values) -> array:
-    """Smallest array type that holds the counts (uint16 covers nearly every log)."""
-    values = list(values)
-    for code in ("H", "I", "q"):
-        try:
-            return array(code, values)
-        except OverflowError:
-            continue
-    return array("q", [min(v, 2**63 - 1) for v in values])
-
-
-def _entries(sparse: array) -> Iterator[tuple[int, int]]:
-    """(slot, count) pairs of a sparse day: its first half is the busy slots, its second their counts."""
-    half = len(sparse) // 2
-    return zip(sparse[:half], sparse[half:])
-
-
-def _joined(one: array, two: array) -> array | None:
-    """Two quiet days whose busy minutes do not interleave (a day split across two rolled files) as one, else None."""
-    half_one, half_two = len(one) // 2, len(two) // 2
-    if not half_one or not half_two:
-        return two if not half_one else one
-    if half_one + half_two >= SPARSE_BELOW:
-        return None
-    if one[half_one - 1] >= two[0]:
-        if two[half_two - 1] >= one[0]:
-            return None
-        one, two, half_one, half_two = two, one, half_two, half_one
-    if one.typecode == two.typecode:
-        return one[:half_one] + two[:half_two] + one[half_one:] + two[half_two:]
-    return _packed([*one[:half_one], *two[:half_two], *one[half_one:], *two[half_two:]])
-
-
-def _quiet_form(counts: array, kernel: ModuleType | None = None) -> array | None:
-    """A dense day's sparse form when fewer than SPARSE_BELOW of its minutes are busy, else None.
-
-    This runs for every reason and day of every file: uint16 days (nearly all) go to the kernel.
-    """
-    if counts.typecode == "H" and len(counts) == 1440:
-        busy = choose(kernel).busy_minutes(counts, SPARSE_BELOW)
-        return None if busy is None else array("H", busy)
-    slots = list(compress(range(len(counts)), counts))
-    if len(slots) >= SPARSE_BELOW:
-        return None
-    return _packed(slots + [counts[slot] for slot in slots])
 
 
 class MinuteCounts:
@@ -170,9 +122,9 @@ class MinuteCounts:
             day = array("H", bytes(2 * 1440))
         else:
             values = [0] * 1440
-            for slot, n in _entries(sparse):
+            for slot, n in dayforms.entries(sparse):
                 values[slot] = n
-            day = _packed(values)
+            day = dayforms.packed(values)
         self.days[key] = day
         return day
 
@@ -191,14 +143,14 @@ class MinuteCounts:
         except OverflowError:
             values = list(day)
             values[slot] += n
-            self.days[key] = _packed(values)
+            self.days[key] = dayforms.packed(values)
 
     def compact(self, kernel: ModuleType | None = None) -> "MinuteCounts":
         """Move quiet days to the sparse form (after a file is parsed; every read stays the same)."""
         self._kept = {}
         days, quiet, kernel = self.days, self.sparse, choose(kernel)
         for key, counts in list(days.items()):
-            sparse = _quiet_form(counts, kernel)
+            sparse = dayforms.quiet_form(counts, kernel)
             if sparse is not None:
                 quiet[key] = sparse
                 del days[key]
@@ -212,7 +164,7 @@ class MinuteCounts:
             if key in days or key in quiet:
                 self._sum_day(key, theirs, False)
             else:
-                sparse = _quiet_form(theirs, kernel)
+                sparse = dayforms.quiet_form(theirs, kernel)
                 if sparse is None:
                     days[key] = array(theirs.typecode, theirs)  # a copy: dense days are added to in place
                 else:
@@ -243,16 +195,16 @@ class MinuteCounts:
         """Add one of `other`'s days to the same day here (a day that spans two files): cost follows its busy minutes."""
         mine = self.days.get(key)
         if mine is None and sparse:
-            joined = _joined(self.sparse[key], theirs)
+            joined = dayforms.joined(self.sparse[key], theirs)
             if joined is not None:
                 self.sparse[key] = joined
                 return
-            total = dict(_entries(self.sparse[key]))
-            for slot, n in _entries(theirs):
+            total = dict(dayforms.entries(self.sparse[key]))
+            for slot, n in dayforms.entries(theirs):
                 total[slot] = total.get(slot, 0) + n
             if len(total) < SPARSE_BELOW:
                 slots = sorted(total)
-                self.sparse[key] = _packed(slots + [total[slot] for slot in slots])
+                self.sparse[key] = dayforms.packed(slots + [total[slot] for slot in slots])
                 return
             mine = self.open_day(key)
         elif mine is None:
@@ -260,9 +212,9 @@ class MinuteCounts:
             mine = self.days[key] = array(theirs.typecode, theirs)
             theirs, sparse = quiet, True
         if not sparse:
-            self.days[key] = _packed(map(add, mine, theirs))
+            self.days[key] = dayforms.packed(map(add, mine, theirs))
             return
-        entries = list(_entries(theirs))
+        entries = list(dayforms.entries(theirs))
         for done, (slot, n) in enumerate(entries):
             try:
                 mine[slot] += n
@@ -270,7 +222,7 @@ class MinuteCounts:
                 values = list(mine)
                 for slot, n in entries[done:]:  # noqa: B020
                     values[slot] += n
-                self.days[key] = _packed(values)
+                self.days[key] = dayforms.packed(values)
                 return
 
     def _each_day(self, only: str | None = None) -> Iterator[tuple[str, str, Iterable[tuple[int, int]]]]:
@@ -280,7 +232,7 @@ class MinuteCounts:
                 yield reason, day, ((slot, counts[slot]) for slot in compress(range(1440), counts))
         for (reason, day), sparse in self.sparse.items():
             if only is None or reason == only:
-                yield reason, day, _entries(sparse)
+                yield reason, day, dayforms.entries(sparse)
 
     def items(self) -> Iterator[tuple[tuple[str, str], int]]:
         for reason, day, entries in self._each_day():
