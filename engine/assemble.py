@@ -33,7 +33,7 @@ def tool_version() -> str:
     return version("httperr-doctor")  # pragma: no cover - unusual METADATA
 
 
-def input_out(f: ReadFile, host: str | None) -> out.InputFile:
+def input_out(f: ReadFile, host: str | None, host_reason: str | None = None) -> out.InputFile:
     problems = [out.Problem(line=0, message=f.error)] if f.error else []
     problems += [out.Problem(line=s.line, message=s.reason) for s in f.skips[:PROBLEMS_SHOWN]]
     notes = list(f.result.notes) if f.result else []
@@ -45,7 +45,7 @@ def input_out(f: ReadFile, host: str | None) -> out.InputFile:
     elif f.result is not None:
         stats = f.result.stats
         records = getattr(stats, "records", None) or getattr(stats, "requests", None) or len(f.result.records)
-    return out.InputFile(path=f.path, kind=f.kind, host=host, encoding=f.encoding, records=records,
+    return out.InputFile(path=f.path, kind=f.kind, host=host, host_reason=host_reason, encoding=f.encoding, records=records,
                          skipped=skipped_lines(f.skips), data_lines=f.result.data_lines if f.result else 0,
                          problems=problems, notes=notes)
 

@@ -12,7 +12,7 @@ from .assemble import build_report, input_out
 from .assessment import assess, engine_for
 from .evidence import ReadFile
 from .facts import Facts, evidence_facts, with_answers
-from .hosts import UNNAMED_HOST, group_by_host
+from .hosts import UNNAMED_HOST, Placement, place_files
 # Progress is part of this module's API (front ends import it from here); it lives in
 # ingest.py, which reports it.
 from .ingest import Progress, ProgressCallback, read_files, read_inputs  # noqa: F401
@@ -43,7 +43,11 @@ def prepare(kb: KnowledgeBase | None = None) -> None:
 def evidence_by_server(files: list[ReadFile], kb: KnowledgeBase, zone: Zone | None = None) -> dict[str, tuple[list[ReadFile], Facts]]:
     """Each server's files and the facts read from them, before any answers (a run
     with no usable file is one unnamed server with no evidence)."""
-    groups = group_by_host(files) or {UNNAMED_HOST: []}
+    return _servers(place_files(files), kb, zone)
+
+
+def _servers(placement: Placement, kb: KnowledgeBase, zone: Zone | None) -> dict[str, tuple[list[ReadFile], Facts]]:
+    groups = placement.groups or {UNNAMED_HOST: []}
     return {host: (members, evidence_facts([f.result for f in members], kb, zone)) for host, members in groups.items()}
 
 
@@ -54,11 +58,12 @@ def diagnose_files(files: list[ReadFile], answers: dict[str, Any] | None = None,
     benign = [name for name, phrase in kb.phrases.items() if phrase.benign]
     host_of: dict[str, str] = {}
     servers = []
-    for host, (members, evidence) in evidence_by_server(files, kb, zone).items():
+    placement = place_files(files)
+    for host, (members, evidence) in _servers(placement, kb, zone).items():
         host_of.update((f.path, host) for f in members)
         facts = with_answers(evidence, answers, kb)
         timeline = build_timeline([(f.path, f.result) for f in members], facts.values(), benign)
         server = assess(facts, kb, host, [f.path for f in members], timeline)
         server.time_zone = "; ".join(facts.time_notes) or None
         servers.append(server)
-    return build_report(kb, servers, [input_out(f, host_of.get(f.path)) for f in files])
+    return build_report(kb, servers, [input_out(f, host_of.get(f.path), placement.reasons.get(f.path)) for f in files])

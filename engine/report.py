@@ -116,6 +116,9 @@ class InputFile(Model):
     kind: str = Field(description="parser that read it, or why it was not read: 'unknown', 'empty', "
                                   "'missing', 'unreadable', 'special', 'skipped', 'refused'")
     host: Optional[str] = None
+    host_reason: Optional[str] = Field(default=None, description="(1.3) why the file was put with `host` when the file "
+                                       "does not name its server itself (its folder, the only server named, ...); "
+                                       "null when it names it")
     encoding: Optional[str] = None
     records: int = 0
     skipped: int = 0

@@ -32,6 +32,7 @@ def test_a_long_span_report_carries_its_incident_windows_and_says_schema_1_3():
     data = assert_valid_report(out)
     assert data["schema_version"] == "1.3"
     assert "ip-listen-list-excludes-site" in data["servers"][0]["not_evaluated"]  # the cause id 1.3 adds
+    assert any(i["host_reason"] for i in data["inputs"])  # and the field: why a file that names no server went to WEB01
     timeline = data["servers"][0]["timeline"]
     assert timeline["bucket_minutes"] == 1440 and timeline["incidents_found"] == 1
     incident = timeline["incidents"][0]

@@ -6,7 +6,8 @@ Sample input::
     #Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken
     2007-01-01 23:46:10 10.0.0.1 POST /URL/Page - 80 - 10.0.0.5 Mozilla/4.0 200 0 0 118922
 
-Like HTTPERR the columns come from `#Fields:`. Lines become one mergeable
+Like HTTPERR the columns come from `#Fields:`. When the log has `s-computername`
+the server it names is the file's host. Lines become one mergeable
 `IisStats`: requests per minute, status and win32-status counts, time-taken buckets
 and the slow requests per URL, which is what tells load from a stuck application.
 
@@ -33,6 +34,7 @@ SLOW_MS = 60_000
 # Upper bounds (ms) of the time-taken histogram; the last bucket is open-ended.
 BUCKETS = (100, 500, 1_000, 5_000, 10_000, 30_000, 60_000, 90_000, 120_000, 300_000)
 URL_CAP = 5000
+COMPUTERS_CAP = 16  # distinct s-computername values counted: a forged file cannot grow it
 STATUS_CAP = 1000  # distinct status.substatus and win32 values kept (the busiest: TopCounts)
 
 
@@ -97,6 +99,7 @@ def parse(lines: Lines) -> ParseResult:
     result.stats = stats
     index: dict[str, int] | None = None
     width = 0
+    computers: Counter = Counter()
     for number, line in lines:
         if not line.strip():
             continue
@@ -122,6 +125,8 @@ def parse(lines: Lines) -> ParseResult:
                 stats.first_seen = stamp
             if stats.last_seen is None or stamp > stats.last_seen:
                 stats.last_seen = stamp
+        if "s-computername" in index:
+            _count_computer(computers, tokens[index["s-computername"]])
         url = tokens[index["cs-uri-stem"]] if "cs-uri-stem" in index else "-"
         stats.urls.add(url)
         if "sc-status" in index:
@@ -138,4 +143,13 @@ def parse(lines: Lines) -> ParseResult:
                 stats.slow_urls.add(url)
     if index is None and not stats.requests:
         raise NotThisKind("no IIS #Fields: header")
+    if computers:
+        result.host = computers.most_common(1)[0][0]
+        if len(computers) > 1:
+            result.notes.append("requests logged by several computers (s-computername): " + ", ".join(sorted(computers)))
     return result
+
+
+def _count_computer(computers: Counter, name: str) -> None:
+    if name != "-" and (name in computers or len(computers) < COMPUTERS_CAP):
+        computers[name] += 1

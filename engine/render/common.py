@@ -187,3 +187,30 @@ def command_spans(text: str) -> list[tuple[str, bool]]:
     if len(parts) % 2 == 0:
         return [(text, False)]
     return [(part, i % 2 == 1) for i, part in enumerate(parts) if part]
+
+
+GUESSED_SERVERS_TITLE = "Files that do not name their server"
+
+
+def guessed_servers(report: Report, show=lambda path: path) -> list[str]:
+    """One sentence per server and reason for the files that do not name their server:
+    which files were put with it and why (`show` shortens a path for its medium).
+
+    >>> from ..report import InputFile
+    >>> report = Report.model_construct(inputs=[InputFile(path="a/httperr1.log", kind="httperr", host="WEB01",
+    ...     host_reason="WEB01 is the only server the evidence names (b/systeminfo.txt)")])
+    >>> guessed_servers(report)
+    ['Put with WEB01 (1 file: a/httperr1.log) because WEB01 is the only server the evidence names (b/systeminfo.txt).']
+    """
+    from ..hosts import UNNAMED_HOST
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for item in report.inputs:
+        if item.host_reason:
+            groups.setdefault((item.host or "", item.host_reason), []).append(show(item.path))
+    sentences = []
+    for (host, reason), paths in groups.items():
+        listed = ", ".join(paths[:3]) + (f" and {len(paths) - 3:,} more" if len(paths) > 3 else "")
+        server = "an unnamed server" if host == UNNAMED_HOST else host
+        sentences.append(f"Put with {server} ({counted(len(paths), 'file')}: {listed}) because {reason}.")
+    return sentences

@@ -284,7 +284,8 @@ def _input_row(item: InputFile) -> str:
     problems = "".join(f"<div>{esc(problem_where(p.line))}: {esc(p.message)}</div>" for p in item.problems)
     notes = "".join(f'<div class="note">{esc(n)}</div>' for n in item.notes)
     skipped = f'<span class="skipped">{item.skipped:,}</span>' if item.skipped else "0"
-    return (f"<tr><td>{path_code(item.path)}</td><td>{esc(item.kind)}</td><td>{esc(item.host or '')}</td>"
+    why = f'<div class="note">put here because {esc(item.host_reason)}</div>' if item.host_reason else ""
+    return (f"<tr><td>{path_code(item.path)}</td><td>{esc(item.kind)}</td><td>{esc(item.host or '')}{why}</td>"
             f'<td class="num">{item.records:,}</td><td class="num">{skipped}</td><td>{problems}{notes}</td></tr>')
 
 

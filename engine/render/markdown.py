@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, command_spans, key_numbers, no_cause_text,
+from .common import (GUESSED_SERVERS_TITLE, NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, command_spans, guessed_servers, key_numbers,
+                     no_cause_text,
                      outcome_text, problem_where, ruled_out_why, server_title, step_finds, strength_text,
                      trigger_text)
 
@@ -183,6 +184,9 @@ def render_markdown(report: Report, top_steps: int = 1) -> str:
         _fleet(lines, report)
     for server in report.servers:
         _server(lines, report, server, top_steps)
+    guessed = guessed_servers(report)
+    if guessed:
+        lines += [f"## {GUESSED_SERVERS_TITLE}", ""] + [f"- {md(sentence)}" for sentence in guessed] + [""]
     lines += ["## Evidence read", "", "| File | Kind | Records | Skipped | Problems |", "|---|---|---:|---:|---|"]
     for item in report.inputs:
         problems = "; ".join(f"{problem_where(p.line)}: {p.message}" for p in item.problems[:3])

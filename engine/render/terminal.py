@@ -19,7 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, key_numbers, no_cause_text,
+from .common import (GUESSED_SERVERS_TITLE, NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, guessed_servers, key_numbers,
+                     no_cause_text,
                      outcome_text, problem_where, ruled_out_why, server_title, step_finds, strength_text,
                      trigger_text)
 
@@ -249,6 +250,11 @@ def render_terminal(report: Report, top_steps: int = 1, width: int = 100, color_
         _fleet(console, report)
     for server in report.servers:
         _server(console, report, server, top_steps, folder)
+    guessed = guessed_servers(report, lambda path: _short(path, folder))
+    if guessed:
+        console.print(Text(GUESSED_SERVERS_TITLE, style="bold"))
+        for sentence in guessed:
+            console.print(Padding(_t(sentence), (0, 0, 0, 2)))
     _inputs(console, report, folder)
     console.print(Text(report.time_note, style="dim"))
     return buffer.getvalue()

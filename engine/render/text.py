@@ -7,7 +7,8 @@ anything reaches a terminal.
 from __future__ import annotations
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, counted, key_numbers, no_cause_text,
+from .common import (GUESSED_SERVERS_TITLE, NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, counted, guessed_servers, key_numbers,
+                     no_cause_text,
                      outcome_text, ruled_out_why, strength_text, step_finds, trigger_text)
 from .wrapping import fold
 
@@ -127,6 +128,12 @@ def render_text(report: Report, top_steps: int = 1, width: int | None = None) ->
         if len(report.servers) > 1 or server.host != "(unnamed server)":
             lines.append(f"=== Server {clean(server.host)} ===")
         _server(lines, server, top_steps)
+    guessed = guessed_servers(report)
+    if guessed:
+        lines.append(GUESSED_SERVERS_TITLE + ":")
+        for sentence in guessed:
+            lines.wrap(f"- {sentence}", "  ", keep=[item.path for item in report.inputs])
+        lines.append("")
     lines.append("Evidence read:")
     for item in report.inputs:
         status = counted(item.records, "record") + (f", {item.skipped:,} skipped" if item.skipped else "")
