@@ -39,10 +39,11 @@ class Hourly(Mapping[int, int]):
     first hour): a year is 8,760 numbers, a tenth of a dict of them. As a mapping it holds the
     hours with a count, like the dict it stands for."""
 
-    __slots__ = ("origin", "counts")
+    __slots__ = ("origin", "counts", "_busy")
 
     def __init__(self, origin: int, counts: Sequence[int]):
         self.origin, self.counts = origin, counts
+        self._busy: list[int] | None = None
 
     def __getitem__(self, hour: int) -> int:
         at, off = divmod(hour - self.origin, HOUR)
@@ -54,10 +55,14 @@ class Hourly(Mapping[int, int]):
         return compress(range(self.origin, self.origin + HOUR * len(self.counts), HOUR), self.counts)
 
     def __len__(self) -> int:
-        return len(self.counts) - self.counts.count(0)
+        return len(self.values())
 
-    def values(self) -> Iterator[int]:  # type: ignore[override]
-        return filter(None, self.counts)
+    def values(self) -> list[int]:  # type: ignore[override]
+        """The counts of the hours with one, in hour order (read from the array once: the
+        usual level, the peak and the length all ask)."""
+        if self._busy is None:
+            self._busy = list(filter(None, self.counts))
+        return self._busy
 
     def items(self) -> Iterator[tuple[int, int]]:  # type: ignore[override]
         return zip(self, self.values())
