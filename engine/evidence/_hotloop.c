@@ -1119,22 +1119,21 @@ static PyObject *bucket_arrays(PyObject *module, PyObject *const *args, Py_ssize
 /* window_peaks: per set of reasons, the most counts together in any window of a day */
 typedef struct {
     long long *sums, *peaks, *day;  /* sums: n_sets rows of per_day windows; day: one reason's */
-    char *touched;                  /* the rows this day added to */
+    Py_ssize_t *low, *high;         /* the windows of each row this day added to (low > high: none) */
     Py_ssize_t n_sets, per_day;
 } Peaks;
 
 static void close_day(Peaks *p)
 {
     for (Py_ssize_t set = 0; set < p->n_sets; set++) {
-        if (!p->touched[set])
-            continue;
-        p->touched[set] = 0;
         long long *row = p->sums + set * p->per_day;
-        for (Py_ssize_t w = 0; w < p->per_day; w++) {
+        for (Py_ssize_t w = p->low[set]; w <= p->high[set]; w++) {
             if (row[w] > p->peaks[set])
                 p->peaks[set] = row[w];
             row[w] = 0;
         }
+        p->low[set] = p->per_day;
+        p->high[set] = -1;
     }
 }
 
@@ -1148,7 +1147,7 @@ static int add_day(Peaks *p, PyObject *entry, long long width)
     d.n = d.view.len / d.view.itemsize / (d.sparse ? 2 : 1);
     /* The reason's windows first, then each of its sets gets them: a set index is read once a day. */
     long long slot, count;
-    memset(p->day, 0, p->per_day * sizeof(long long));
+    Py_ssize_t low = p->per_day, high = -1;  /* the windows this reason's day reaches */
     if (!d.sparse && d.view.itemsize == 2 && d.n == 1440) {  /* a busy day (nearly always uint16): window by window */
         const unsigned short *c = d.view.buf;
         for (Py_ssize_t w = 0; w < p->per_day; w++) {
@@ -1157,10 +1156,18 @@ static int add_day(Peaks *p, PyObject *entry, long long width)
                 sum += c[k];
             p->day[w] = sum;
         }
+        low = 0;
+        high = p->per_day - 1;
     } else {
         for (Py_ssize_t i = 0; (i = day_next(&d, i, &slot, &count)) != 0;) {
-            if (slot >= 0 && slot < 1440)
-                p->day[slot / width] += count;
+            if (slot < 0 || slot >= 1440)
+                continue;
+            Py_ssize_t w = slot / width;
+            for (; high < w; high++)  /* minutes rise: windows are cleared as they are reached */
+                p->day[high + 1] = 0;
+            if (w < low)
+                low = w;
+            p->day[w] += count;
         }
     }
     PyBuffer_Release(&d.view);
@@ -1172,9 +1179,12 @@ static int add_day(Peaks *p, PyObject *entry, long long width)
             return -1;
         }
         long long *row = p->sums + set * p->per_day;
-        p->touched[set] = 1;
-        for (Py_ssize_t w = 0; w < p->per_day; w++)
+        for (Py_ssize_t w = low; w <= high; w++)
             row[w] += p->day[w];
+        if (low < p->low[set])
+            p->low[set] = low;
+        if (high > p->high[set])
+            p->high[set] = high;
     }
     return 0;
 }
@@ -1248,11 +1258,16 @@ static PyObject *window_peaks(PyObject *module, PyObject *const *args, Py_ssize_
     if (!entries)
         return NULL;
     Peaks p = {PyMem_Calloc(n_sets * (1440 / width) + 1, sizeof(long long)), PyMem_Calloc(n_sets + 1, sizeof(long long)),
-               PyMem_Calloc(1440 / width, sizeof(long long)), PyMem_Calloc(n_sets + 1, 1), n_sets, 1440 / width};
+               PyMem_Calloc(1440 / width, sizeof(long long)), PyMem_Calloc(n_sets + 1, sizeof(Py_ssize_t)),
+               PyMem_Calloc(n_sets + 1, sizeof(Py_ssize_t)), n_sets, 1440 / width};
     PyObject *out = NULL;
-    if (!p.sums || !p.peaks || !p.day || !p.touched) {
+    if (!p.sums || !p.peaks || !p.day || !p.low || !p.high) {
         PyErr_NoMemory();
         goto done;
+    }
+    for (Py_ssize_t set = 0; set < n_sets; set++) {
+        p.low[set] = p.per_day;
+        p.high[set] = -1;
     }
     PyObject *day, *parts;
     Py_ssize_t at = 0;
@@ -1276,7 +1291,8 @@ done:
     PyMem_Free(p.sums);
     PyMem_Free(p.peaks);
     PyMem_Free(p.day);
-    PyMem_Free(p.touched);
+    PyMem_Free(p.low);
+    PyMem_Free(p.high);
     Py_DECREF(entries);
     return out;
 }
