@@ -139,7 +139,7 @@ def _cmd_diagnose(args) -> int:
     from httperr_doctor.engine.ingest import read_inputs
 
     from .progress import reading_progress
-    from .startup import prepare_diagnosis
+    from .startup import collector_paused, prepare_diagnosis
 
     missing = [p for p in args.paths if not os.path.exists(p)]
     if len(missing) == len(args.paths):
@@ -164,9 +164,11 @@ def _cmd_diagnose(args) -> int:
         return EXIT_USAGE
     from httperr_doctor.engine.diagnosis import diagnose_files
 
-    report = diagnose_files(files, zone=zone)
-    del files  # the parsed aggregates (a farm's year of minutes): the report form reuses their memory
-    _write(_render(report, args), args.output, args.format)
+    with collector_paused(args.process_start):
+        report = diagnose_files(files, zone=zone)
+        del files  # the parsed aggregates (a farm's year of minutes): the report form reuses their memory
+        text = _render(report, args)
+    _write(text, args.output, args.format)
     return EXIT_OK
 
 

@@ -13,12 +13,15 @@
   of the collection at exit (a small diagnosis: 8% fewer instructions, ~20% less time,
   the collector's walks being all cache misses). Not when `main()` is called in-process
   (tests): freezing would also keep that caller's garbage.
+- The diagnosis and the report form run with the collector paused too
+  (`collector_paused`), in a one-command process only.
 """
 from __future__ import annotations
 
 import gc
 import os
 import sys
+from contextlib import contextmanager
 
 
 def prepare_diagnosis(process_start: bool = False) -> None:
@@ -32,6 +35,24 @@ def prepare_diagnosis(process_start: bool = False) -> None:
     finally:
         if process_start:
             gc.freeze()
+        if paused:
+            gc.enable()
+
+
+@contextmanager
+def collector_paused(process_start: bool):
+    """The cycle collector paused while a one-command process diagnoses and writes its report.
+
+    That work builds hundreds of thousands of short-lived objects and hardly a cycle
+    (about 300 collections, 10 ms on a farm's year); the process ends right after. Not
+    when `main()` is called in-process (tests): their garbage is theirs to collect.
+    """
+    paused = process_start and gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
         if paused:
             gc.enable()
 
