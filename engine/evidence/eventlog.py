@@ -75,6 +75,8 @@ class Event:
     description: str
     # The application pool the event names, if any.
     pool: str | None
+    # The site the event names, if any (W3SVC 1003/1004/1007: "... for site '1'"): a site id or name.
+    site: str | None = None
 
     def is_one_of(self, sources: Collection[str], ids: Collection[int]) -> bool:
         """One of `ids` logged by one of `sources` (lower-case provider names: the case varies between exports)."""
@@ -109,6 +111,12 @@ LABEL = re.compile(r"^\s*(?P<label>[^:\s][^:]{0,38}?)\s*:\s*(?P<value>.*?)\s*$")
 _POOL_WORDS = r"(?:application pool|anwendungspool|pool d'applications)\s+"
 POOL_QUOTED = re.compile(_POOL_WORDS + r"['\"„“«]\s?(?P<pool>[^'\"“”„»]+?)\s?['\"“”»]", re.IGNORECASE)
 POOL = re.compile(_POOL_WORDS + r"(?P<pool>[^'\"“”„»\s]+)", re.IGNORECASE)
+# W3SVC events about a site rather than a pool: IIS could not register the site's URL prefix
+# (IIS 6: "Cannot register the URL prefix 'http://*:80/' for site '1'"; IIS 7 and later name the
+# site unquoted). Their first inserted string is the URL prefix, the second the site.
+W3SVC_SITE_EVENTS = frozenset({1003, 1004, 1007})
+SITE_QUOTED = re.compile(r"\bfor site\s+['\"„“«](?P<site>[^'\"“”„»]+?)['\"“”»]", re.IGNORECASE)
+SITE = re.compile(r"\bfor site\s+(?P<site>[^'\"“”„»\s]+)", re.IGNORECASE)
 CSV_HEADER = re.compile(r"^\ufeff?\"?(Level|Ebene|Niveau|Type)\"?,\"?(Date and Time|Datum und Uhrzeit|Date et heure|Date)\"?,", re.IGNORECASE)
 
 
@@ -137,6 +145,7 @@ def _finish(result: ParseResult, lines: Lines, start: int, fields: dict[str, str
     text = "\n".join(description).strip() or fields.get("description", "")
     local = read_stamp(fields.get("date", ""), fields.get("time"))
     pool = POOL_QUOTED.search(text) or POOL.search(text)
+    site = SITE_QUOTED.search(text) or SITE.search(text)
     level = fields.get("level", "").strip().lower()
     result.records.append(Record(KIND, lines.ref(start), Event(
         log=fields.get("log"),
@@ -149,6 +158,7 @@ def _finish(result: ParseResult, lines: Lines, start: int, fields: dict[str, str
         category=fields.get("category"),
         description=text,
         pool=pool.group("pool").rstrip(".,") if pool else None,
+        site=site.group("site").rstrip(".,") if site else None,
     ), time=local if local is not None and local.tzinfo is not None else None))
 
 

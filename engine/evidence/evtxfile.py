@@ -34,7 +34,7 @@ from collections import Counter
 from typing import Any
 
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
-from .eventlog import Event, short_host
+from .eventlog import W3SVC_SITE_EVENTS, Event, short_host
 from .wintime import read_stamp
 
 KIND = "evtx"
@@ -75,11 +75,14 @@ def event_from_xml(xml: str) -> Event | None:
             values.append((element.get("Name"), (element.text or "").strip()))
     named = {k: v for k, v in values if k}
     source = system.get("source", "")
-    pool = named.get("AppPoolID") or named.get("AppPoolName")
-    if pool is None and values and ("WAS" in source or "W3SVC" in source):
-        pool = values[0][1] or None
     if not system.get("EventID", "").isdigit():
         return None
+    site = None
+    pool = named.get("AppPoolID") or named.get("AppPoolName")
+    if "W3SVC" in source and int(system["EventID"]) in W3SVC_SITE_EVENTS:
+        site = (values[1][1] or None) if len(values) > 1 else None  # the first string is the URL prefix
+    elif pool is None and values and ("WAS" in source or "W3SVC" in source):
+        pool = values[0][1] or None
     return Event(
         log=system.get("Channel"),
         source=source,
@@ -91,6 +94,7 @@ def event_from_xml(xml: str) -> Event | None:
         category=None,
         description=" | ".join(v for _, v in values),
         pool=pool,
+        site=site,
     )
 
 

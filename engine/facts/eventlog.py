@@ -36,6 +36,9 @@ HTTPEVENT_SOURCES = frozenset({"microsoft-windows-httpevent", "httpevent", "http
 # 15007 records a URL reservation being added: not a failure, but a reservation that takes a
 # site's namespace is how 503 N/A starts (R66).
 HTTPEVENT_FACTS = {"event.http_bind_failed.count": {15005, 15010, 15014}, "event.http_reservation_added.count": {15007}}
+# W3SVC could not register a site's URL prefix with HTTP.sys and deactivated the site: 1003 (the URL
+# may be invalid), 1004, and 1007 (the network binding may already be in use) (R87, R88).
+SITE_EVENT_FACTS = {"event.site_register_failed.count": {1003, 1004, 1007}, "event.site_binding_in_use.count": {1007}}
 Events = list[Record[Event]]
 # What an HttpEvent message is about: a URL prefix, or an IPv4 / [IPv6] address with its port.
 HTTPEVENT_ADDRESS = re.compile(r"https?://[^\s,;]+|(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}\b")
@@ -52,13 +55,18 @@ def _describe(found: Events, zone: Zone | None) -> str:
         text += f", first {when(stamps[0])}, last {when(stamps[-1])}"
     elif any(e.data.local for e in found):
         text += ", times in server local time (zone unknown)"
-    what = pools_named(found) or addresses_named(found)
+    what = pools_named(found) or "; ".join(filter(None, (sites_named(found), addresses_named(found))))
     return f"{text}; {what}" if what else text
 
 
 def pools_named(found: Events) -> str | None:
     """The application pools the events name (see `named`)."""
     return named([e.data.pool for e in found], "application pool")
+
+
+def sites_named(found: Events) -> str | None:
+    """The sites the events name (see `named`)."""
+    return named([e.data.site for e in found], "site")
 
 
 def addresses_named(found: Events) -> str | None:
@@ -68,7 +76,7 @@ def addresses_named(found: Events) -> str | None:
 
 def _address(description: str) -> str | None:
     found = HTTPEVENT_ADDRESS.search(description or "")
-    return found.group(0).rstrip(".,") if found else None
+    return found.group(0).rstrip(".,'\"") if found else None
 
 
 def named(names: list[str | None], noun: str = "") -> str | None:
@@ -140,6 +148,12 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
             count(name, found)
             facts.add(name.replace(".count", ".addresses"), addresses_named(found),
                       [e.source for e in found if _address(e.data.description)][:5])
+        for name, ids in SITE_EVENT_FACTS.items():
+            found = [e for e in events if e.data.is_one_of(W3SVC_SOURCES, ids)]
+            count(name, found)
+            facts.add(name.replace(".count", ".sites"), sites_named(found), [e.source for e in found if e.data.site][:5])
+            facts.add(name.replace(".count", ".addresses"), addresses_named(found),
+                      [e.source for e in found if _address(e.data.description)][:5])
         for event_id in SRV_EVENTS:
             count(f"event.srv_{event_id}.count",
                   [e for e in events if e.data.is_one_of({"srv"}, {event_id})])
@@ -154,5 +168,7 @@ SOURCE = Source("eventlog", ("eventlog", "evtx"), {
     **{name.replace(".count", ".pools"): STRING for name in EVENT_FACTS},
     "event.worker_failures.pool": STRING, "event.worker_failures.pools": STRING,
     **{name.replace(".count", ".addresses"): STRING for name in HTTPEVENT_FACTS}, **{name: NUMBER for name in HTTPEVENT_FACTS}, **{f"event.srv_{i}.count": NUMBER for i in SRV_EVENTS},
+    **{name: NUMBER for name in SITE_EVENT_FACTS}, **{name.replace(".count", ".sites"): STRING for name in SITE_EVENT_FACTS},
+    **{name.replace(".count", ".addresses"): STRING for name in SITE_EVENT_FACTS},
     "event.app_errors.count": NUMBER,
 }, collect)
