@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from markdown_it import MarkdownIt
 
 from conftest import FIXTURES, ROOT, run_cli
 from httperr_doctor.engine.diagnosis import diagnose
@@ -80,7 +81,10 @@ def test_markdown_form_leaves_no_live_markup():
     outside_code = re.sub(r"(?<!\\)(`+)(?:(?!\1).)+?\1", "", out)
     assert not re.search(r"(?<!\\)<", outside_code), "an unescaped < could open raw HTML"
     assert not re.search(r"(?<!\\)\]\(", outside_code), "an unescaped ]( could close a link"
-    assert "\\<script\\>" in out and "\\[a\\](javascript:alert(1))\\*b\\*" in out
+    assert "\\<script>" in out and "\\[a\\](javascript:alert(1))\\*b\\*" in out
+    shown = MarkdownIt("commonmark").enable("table").render(out)  # what a ticket system shows
+    assert "<script" not in shown and "<a " not in shown and "<em>" not in shown
+    assert "&lt;script&gt;document.body" in shown and "[a](javascript:alert(1))*b*" in shown
     for line in out.splitlines():  # a pipe in a value never opens a new table cell
         if line.startswith("| ") and "Key number" not in line:
             assert line.count(" | ") + 2 == len(re.findall(r"(?<!\\)\|", line))

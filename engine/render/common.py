@@ -147,17 +147,41 @@ def trigger_text(cause: CauseOut) -> str | None:
     return f"Set off by {', '.join(cause.triggered_by)} (ranked above it): deal with that first."
 
 
+# How much a reason counts, from the rule's certainty weighed by how much evidence there
+# is of what it read: at least STRONG is a strong reason, at least MODERATE a moderate one.
+STRONG, MODERATE = 0.7, 0.4
+
+
+def weight_words(step: ReasoningStep) -> str:
+    """How much one reason counts, in words a help desk reads (the signed certainty factor
+    stays in the JSON): its strength, and "against" for evidence that speaks against the cause.
+
+    >>> step = ReasoningStep(rule="R", title="t", text="x", certainty=0.85, direction="for")
+    >>> weight_words(step), weight_words(step.model_copy(update={"certainty": -0.5, "direction": "against"}))
+    ('Strong reason', 'Moderate reason against')
+    >>> weight_words(step.model_copy(update={"certainty": 0.75, "strength": 0.11}))
+    'Weak reason'
+    """
+    weight = abs(step.certainty) * (step.strength if step.strength is not None else 1.0)
+    word = "Strong" if weight >= STRONG else "Moderate" if weight >= MODERATE else "Weak"
+    return f"{word} reason" + (" against" if step.direction == "against" else "")
+
+
 def strength_text(step: ReasoningStep) -> str:
-    """How strongly the evidence shows what a rule read, when its conclusion was weighed by it.
+    """How much evidence there is of what a rule read, when its conclusion was weighed by it.
 
     >>> strength_text(ReasoningStep(rule="R", title="t", text="x", certainty=0.75, direction="for",
     ...                             strength=0.11, strength_text="1 entry in 2 days of log"))
-    ' (counted at 11% for how much evidence there is: 1 entry in 2 days of log)'
+    ' (weighed by how much there is of it: 1 entry in 2 days of log)'
     """
-    if step.strength is None:
+    if step.strength is None or not step.strength_text:
         return ""
-    weight = f" (counted at {step.strength:.0%} for how much evidence there is"
-    return f"{weight}: {step.strength_text})" if step.strength_text else f"{weight})"
+    return f" (weighed by how much there is of it: {step.strength_text})"
+
+
+def reason_line(step: ReasoningStep) -> str:
+    """One reasoning line as every form words it: how much it counts, then the reason."""
+    return f"{weight_words(step)}: {step.text}{strength_text(step)}"
 
 
 def ruled_out_why(item: RuledOut) -> str:

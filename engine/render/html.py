@@ -14,7 +14,8 @@ from html import escape
 
 from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis, Timeline
 from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, clean, command_spans, counted, esc, key_numbers,
-                     no_cause_text, outcome_text, problem_where, server_title, step_finds, strength_text, trigger_text)
+                     no_cause_text, outcome_text, problem_where, server_title, step_finds, strength_text, trigger_text,
+                     weight_words)
 from .svg import incident_svg, overview_bucket, per_text, timeline_svg, zoom_needed
 
 
@@ -144,9 +145,9 @@ def _cause(rank: int, cause: CauseOut) -> str:
     parts.append("<strong>Evidence for</strong>" + _evidence(cause.evidence, "for"))
     if cause.evidence_against:
         parts.append("<strong>Evidence against</strong>" + _evidence(cause.evidence_against, "against"))
-    rows = "".join(f'<tr><td class="cf-{s.direction}">{"+" if s.direction == "for" else "&minus;"}{abs(s.certainty):.2f}</td>'
+    rows = "".join(f'<tr><td class="cf-{s.direction}">{esc(weight_words(s))}</td>'
                    f"<td>{esc(s.text + strength_text(s))}</td></tr>" for s in cause.reasoning)
-    parts.append(f'<details open><summary>Reasoning ({counted(len(cause.reasoning), "rule")})</summary>'
+    parts.append(f'<details open><summary>Reasoning ({counted(len(cause.reasoning), "reason")})</summary>'
                  f'<table class="reasoning">{rows}</table></details>')
     if cause.references:
         refs = []

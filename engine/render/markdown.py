@@ -14,14 +14,16 @@ from ..report import CauseOut, Report, ServerDiagnosis
 from .common import (GUESSED_SERVERS_TITLE, NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, command_spans, guessed_servers, key_numbers,
                      no_cause_text,
                      outcome_text, problem_where, ruled_out_why, server_title, step_finds, strength_text,
-                     trigger_text)
+                     trigger_text, weight_words)
 
 
 # Characters that can start markup anywhere on a line. Brackets are escaped, so no
 # link or image can form and parentheses may stay; `_` only where it can open or
-# close emphasis (GFM ignores it inside words such as Connections_Refused).
-_MARKUP = re.compile(r"([\\`*\[\]<>|~&])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_LINE_START = re.compile(r"^(\s*)([-+=#>]|\d+[.)])")
+# close emphasis (GFM ignores it inside words such as Connections_Refused); a backslash
+# only before the punctuation it would escape (`HKLM\SYSTEM` stays as written); `>`
+# only where it would open a quote, at the start (with `<` escaped, no tag can close).
+_MARKUP = re.compile(r"([`*\[\]<|~&])|\\(?=[!-/:-@\[-`{-~]|$)|^>|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_LINE_START = re.compile(r"^(\s*)([-+=#]|\d+[.)])")
 # GFM makes links of bare `scheme://` and `www.` text (its autolink extension): an
 # escaped `:` or `.` there keeps a URL from a log plain text.
 _AUTOLINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<![\w.-])(www)(\.)", re.IGNORECASE)
@@ -34,7 +36,9 @@ def md(text: object, line_start: bool = False) -> str:
     text begins a line.
 
     >>> md("<script>alert(1)</script> [x](javascript:alert(1)) *a* Connection_Dropped _b_")
-    '\\<script\\>alert(1)\\</script\\> \\[x\\](javascript:alert(1)) \\*a\\* Connection_Dropped \\_b\\_'
+    '\\<script>alert(1)\\</script> \\[x\\](javascript:alert(1)) \\*a\\* Connection_Dropped \\_b\\_'
+    >>> md("> Kernel Memory > Nonpaged, HKLM\\SYSTEM\\HTTP, \\\\server\\share, a\\*b")
+    '\\> Kernel Memory > Nonpaged, HKLM\\SYSTEM\\HTTP, \\\\\\server\\share, a\\\\\\*b'
     >>> md("- not a list\nsecond line", line_start=True), md("1.0")
     ('\\- not a list second line', '1.0')
     >>> md("GET http://intranet/x and www.example.com")
@@ -90,24 +94,20 @@ def _cause(lines: list[str], rank: int, cause: CauseOut) -> None:
         lines += ["", "**Evidence against**", ""]
         lines += [f"- {md(item.text)}" for item in cause.evidence_against]
     lines += ["", "**Reasoning**", ""]
-    for step in cause.reasoning:
-        sign = "+" if step.direction == "for" else "-"
-        lines.append(f"- `{sign}{abs(step.certainty):.2f}` {code(step.rule)}: {md(step.text + strength_text(step))}")
-    if cause.certainty_explained:
-        lines += ["", f"Combined: {md(cause.certainty_explained)}"]
+    lines += [f"- **{weight_words(step)}:** {_with_code(step.text + strength_text(step))}" for step in cause.reasoning]
     lines.append("")
 
 
 def _steps(lines: list[str], cause: CauseOut) -> None:
     lines += [f"### What to do: {md(cause.title)}", ""]
     for step in cause.remediation:
-        lines.append(f"{step.number}. [ ] **{md(step.title)}.** {md(step.do)}")
+        lines.append(f"{step.number}. [ ] **{md(step.title)}.** {_with_code(step.do)}")
         if step.command:
             lines.append(f"   - Run: {code(step.command)}")
         if step.expect:
-            lines.append(f"   - Good result: {md(step.expect)}")
+            lines.append(f"   - Good result: {_with_code(step.expect)}")
         if step.risk and step.risk != "none":
-            lines.append(f"   - Risk: {md(step.risk)}")
+            lines.append(f"   - Risk: {_with_code(step.risk)}")
     lines += ["", "Check the fix worked:", ""]
     lines += [f"- [ ] {md(item)}" for item in cause.verify]
     lines += ["", f"Escalate: {md(cause.escalation)}", ""]

@@ -22,7 +22,7 @@ from ..report import CauseOut, Report, ServerDiagnosis
 from .common import (GUESSED_SERVERS_TITLE, NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, guessed_servers, key_numbers,
                      no_cause_text,
                      outcome_text, problem_where, ruled_out_why, server_title, step_finds, strength_text,
-                     trigger_text)
+                     trigger_text, weight_words)
 
 
 _LINE = re.compile(r"^(.*?)((?::[0-9]+)?)$", re.S)
@@ -98,12 +98,10 @@ def _cause(rank: int, cause: CauseOut, folder: str) -> Panel:
     parts.append(Text("Reasoning", style="bold"))
     grid = _grid()
     for step in cause.reasoning:
-        line = _t(step.rule, "bold")
-        line.append(_t(f": {step.text}"))
+        line = _t(step.text)
         if strength_text(step):
             line.append(_t(strength_text(step), "dim"))
-        grid.add_row(Text(f"  {'+' if step.direction == 'for' else '-'}{abs(step.certainty):.2f}",
-                          style="green" if step.direction == "for" else "magenta"), line)
+        grid.add_row(Text(f"  {weight_words(step)}", style="green" if step.direction == "for" else "magenta"), line)
     parts.append(grid)
     title = Text(f" {rank}. ")
     title.append(_confidence(cause))

@@ -7,9 +7,9 @@ anything reaches a terminal.
 from __future__ import annotations
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (GUESSED_SERVERS_TITLE, NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, counted, guessed_servers, key_numbers,
-                     no_cause_text,
-                     outcome_text, ruled_out_why, strength_text, step_finds, trigger_text)
+from .common import (GUESSED_SERVERS_TITLE, NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, counted,
+                     guessed_servers, key_numbers, no_cause_text, outcome_text, reason_line, ruled_out_why, step_finds,
+                     trigger_text)
 from .wrapping import fold
 
 
@@ -41,8 +41,7 @@ def _cause(lines: _Lines, rank: int, cause: CauseOut) -> None:
             lines.wrap(f"- {item.text}", "     ")
     lines.append("   Reasoning:")
     for step in cause.reasoning:
-        sign = "+" if step.direction == "for" else "-"
-        lines.wrap(f"{sign}{abs(step.certainty):.2f} {step.text}{strength_text(step)}", "     ")
+        lines.wrap(f"- {reason_line(step)}", "     ")
 
 
 def _steps(lines: _Lines, cause: CauseOut) -> None:
