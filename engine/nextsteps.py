@@ -25,7 +25,7 @@ from .ranking import Ranking, rank
 from .needs import collectable, held_by_rule, need_for, rule_in_play, supplied_check
 from .rule_engines import InferenceResult
 from .standing import Standing, leading_causes, separation, standing_after, standing_from
-from .steps_words import Told, describe
+from .steps_words import Told, describe, finding_clause, other_evidence
 
 # Below this a finding changes nothing worth a person's time among the leading causes.
 WORTH_COLLECTING = 0.01
@@ -144,6 +144,7 @@ def targeted_steps(kb: KnowledgeBase, inference: InferenceResult, known: Contain
                    key=lambda s: (-s.value, -s.total, -len(s.findings), s.facts[0]))
     needs: list[out.Need] = []
     shown: list[out.NextStep] = []
+    numbers = {fact: number for number, step in enumerate(worth, start=1) for fact in step.facts}
     for number, step in enumerate(worth, start=1):
         useful = [f for f in step.findings if f.separation >= WORTH_COLLECTING]
         asks, facts = [], []
@@ -156,7 +157,8 @@ def targeted_steps(kb: KnowledgeBase, inference: InferenceResult, known: Contain
             needs.append(need)
             asks.append(need.ask)
             facts.append(fact)
-        told = [Told(f.rule.title, tuple(f.others), f.after) for f in useful[:FINDINGS_TOLD]]
+        told = [Told(finding_clause(kb, f.rule, f.facts), other_evidence(kb, f.others, numbers), f.after)
+                for f in useful[:FINDINGS_TOLD]]
         apart, why = describe(kb, now, told, leading_causes(now))
         shown.append(out.NextStep(number=number, how=step.how, facts=facts, asks=asks,
                                   tells_apart=apart, why=why, separation=round(step.value, 3)))

@@ -1,22 +1,77 @@
 """A next step's reason in plain words: which leading causes it tells apart, and what
 each of its best findings would do to them ("if it shows that no pool tag stands out,
-a leaking driver would be ruled out")."""
+a leaking driver would be ruled out"; for a question, the answer that would do it: "if
+the answer is no, an application that never sends its response would be ruled out")."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from httperr_doctor.kb.schema import Condition, Question, Rule
+
 from .knowledge import KnowledgeBase
 from .standing import MEANINGFUL, Standing
+from .templates import format_value
 
 
 @dataclass(frozen=True)
 class Told:
-    """One finding to put in words: the rule title it would show, the facts it also needs
-    from other steps, and the ranking it would give."""
+    """One finding to put in words: how it is introduced ("if the answer is yes"), what
+    else it needs from other steps ("step 3"), and the ranking it would give."""
 
-    title: str
+    clause: str
     others: tuple[str, ...]
     after: Standing
+
+
+_NUMBER_WORDS = {"at_least": "{} or more", "at_most": "{} or less", "above": "more than {}", "below": "less than {}",
+                 "equals": "{}"}
+
+
+def answer_words(question: Question, condition: Condition) -> str | None:
+    """The answers to `question` that `condition` holds for, as a person would say them;
+    None when no short answer says it (a pattern, a presence test).
+
+    >>> from httperr_doctor.kb.schema import Condition, Question
+    >>> yesno = Question(id="yn", fact="f", text="?", kind="yesno")
+    >>> mb = Question(id="mb", fact="f", text="?", kind="number", unit="MB")
+    >>> answer_words(yesno, Condition(fact="f", equals=False)), answer_words(mb, Condition(fact="f", below=20))
+    ('no', 'less than 20 MB')
+    """
+    op, value = condition.operator, condition.operand
+    if question.kind == "yesno" and op in ("equals", "not_equals") and isinstance(value, bool):
+        return "yes" if value == (op == "equals") else "no"
+    if question.kind == "number" and op in _NUMBER_WORDS and not isinstance(value, bool):
+        unit = f" {question.unit}" if question.unit and question.unit != "%" else (question.unit or "")
+        return _NUMBER_WORDS[op].format(format_value(value) + unit)
+    if question.kind == "choice" and op in ("equals", "in", "not_equals"):
+        values = [str(v) for v in (value if op == "in" else [value])]
+        return ("anything but " if op == "not_equals" else "") + _one_of(values)
+    return None
+
+
+def _one_of(values: list[str]) -> str:
+    """'A', 'A or B', 'A, B or C'; a long list by its first three and how many more.
+
+    >>> _one_of(["QueueFull"]), _one_of(["a", "b", "c"]), _one_of(["a", "b", "c", "d", "e"])
+    ('QueueFull', 'a, b or c', 'one of a, b, c and 2 more')
+    """
+    if len(values) > 3:
+        return f"one of {', '.join(values[:3])} and {len(values) - 3} more"
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
+
+
+def finding_clause(kb: KnowledgeBase, rule: Rule, facts: list[str]) -> str:
+    """How a step's reason introduces one finding: for a question, the answer that would let
+    `rule` fire ("if the answer is no"); for evidence, what the evidence would show ("if it
+    shows that a pool tag grows steadily across PoolMon snapshots")."""
+    questions = {fact: kb.question_for(fact) for fact in facts}
+    if not facts or not all(questions.values()):
+        return f"if it shows that {mid_sentence(rule.title)}"
+    on_step = [c for c in rule.when if c.fact in questions]
+    words = [answer_words(questions[c.fact], c) for c in on_step]
+    if on_step and all(words) and len({c.fact for c in on_step}) == 1:
+        return "if the answer is " + " and ".join(words)
+    return f"if the answer shows that {mid_sentence(rule.title)}"
 
 
 def label(kb: KnowledgeBase, cause: str) -> str:
@@ -95,17 +150,32 @@ def describe(kb: KnowledgeBase, now: Standing, findings: list[Told], leading: li
         could = " or ".join(word for word, side in (("confirm", raised), ("weaken", lowered - ruled), ("rule out", ruled))
                             if apart[0] in side)
         head = f"Could {could} {label(kb, apart[0])}"
-    details = [f"if it{_together(kb, f.others)} shows that {mid_sentence(f.title)}, {effect(kb, now, f.after)}"
-               for f in findings]
+    details = [f"{f.clause}{_together(f.others)}, {effect(kb, now, f.after)}" for f in findings]
     return apart[:3], f"{head}: {'; '.join(details)}."
 
 
-def _together(kb: KnowledgeBase, facts: tuple[str, ...]) -> str:
-    """" together with <what else the rule needs>" for a finding this step cannot give alone."""
-    if not facts:
-        return ""
-    named = [mid_sentence(kb.facts[f].description) if f in kb.facts else f for f in facts]
-    return f" (together with {_joined(named)})"
+def _together(others: tuple[str, ...]) -> str:
+    """" (together with step 3)" for a finding this step cannot give alone."""
+    return f" (together with {_joined(list(others))})" if others else ""
+
+
+def other_evidence(kb: KnowledgeBase, facts: list[str], numbers: dict[str, int]) -> tuple[str, ...]:
+    """What else a finding needs, as the reader finds it: the next steps that collect it
+    ("steps 2 and 4"), else what it is ("whether EnableAggressiveMemoryUsage is 1").
+
+    >>> other_evidence(None, ["a", "b", "c"], {"a": 4, "b": 2, "c": 4})
+    ('steps 2 and 4',)
+    """
+    steps = sorted({numbers[f] for f in facts if f in numbers})
+    named = [f"step {steps[0]}" if len(steps) == 1 else f"steps {_joined([str(n) for n in steps])}"] if steps else []
+    for fact in facts:
+        if fact in numbers:
+            continue
+        spec = kb.facts.get(fact)
+        words = fact if spec is None else ("whether " if spec.type == "bool" else "") + mid_sentence(spec.description)
+        if words not in named:
+            named.append(words)
+    return tuple(named)
 
 
 def _joined(names: list[str]) -> str:
