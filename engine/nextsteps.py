@@ -144,20 +144,18 @@ def targeted_steps(kb: KnowledgeBase, inference: InferenceResult, known: Contain
                    key=lambda s: (-s.value, -s.total, -len(s.findings), s.facts[0]))
     needs: list[out.Need] = []
     shown: list[out.NextStep] = []
-    numbers = {fact: number for number, step in enumerate(worth, start=1) for fact in step.facts}
     for number, step in enumerate(worth, start=1):
         useful = [f for f in step.findings if f.separation >= WORTH_COLLECTING]
         asks, facts = [], []
-        for fact in step.facts:
+        # What the best findings need first: a report shows only a step's first few.
+        for fact in dict.fromkeys(fact for f in useful for fact in f.facts):
             rules = [f.rule for f in useful if fact in f.facts]
-            if not rules:
-                continue
             need = need_for(kb, fact, list(dict.fromkeys(r.cause for r in rules)), [r.id for r in rules])
             need.step = number
             needs.append(need)
             asks.append(need.ask)
             facts.append(fact)
-        told = [Told(finding_clause(kb, f.rule, f.facts), other_evidence(kb, f.others, numbers), f.after)
+        told = [Told(finding_clause(kb, f.rule, f.facts), other_evidence(kb, f.others), f.after)
                 for f in useful[:FINDINGS_TOLD]]
         apart, why = describe(kb, now, told, leading_causes(now))
         shown.append(out.NextStep(number=number, how=step.how, facts=facts, asks=asks,

@@ -4,6 +4,7 @@ a leaking driver would be ruled out"; for a question, the answer that would do i
 the answer is no, an application that never sends its response would be ruled out")."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from httperr_doctor.kb.schema import Condition, Question, Rule
@@ -82,6 +83,10 @@ def label(kb: KnowledgeBase, cause: str) -> str:
     return getattr(found, "short", "") or found.title
 
 
+# Capitalised words that keep their capital inside a sentence.
+PROPER_NOUNS = {"Windows", "Microsoft", "Server"}
+
+
 def mid_sentence(title: str) -> str:
     """A title or description inside a sentence ("if it shows that ..."): a plain first word loses its capital.
 
@@ -91,6 +96,8 @@ def mid_sentence(title: str) -> str:
     ('a pool tag grows', 'non-paged pool in use', 'WAS 5002 / W3SVC 1002')
     """
     first = title.split(" ", 1)[0]
+    if first in PROPER_NOUNS:
+        return title
     if first[:1].isupper() and (len(first) == 1 or first[1:].replace("-", "").isalpha() and first[1:].islower()):
         return title[0].lower() + title[1:]
     return title
@@ -155,27 +162,32 @@ def describe(kb: KnowledgeBase, now: Standing, findings: list[Told], leading: li
 
 
 def _together(others: tuple[str, ...]) -> str:
-    """" (together with step 3)" for a finding this step cannot give alone."""
+    """" (together with non-paged pool in use)" for a finding this step cannot give alone."""
     return f" (together with {_joined(list(others))})" if others else ""
 
 
-def other_evidence(kb: KnowledgeBase, facts: list[str], numbers: dict[str, int]) -> tuple[str, ...]:
-    """What else a finding needs, as the reader finds it: the next steps that collect it
-    ("steps 2 and 4"), else what it is ("whether EnableAggressiveMemoryUsage is 1").
-
-    >>> other_evidence(None, ["a", "b", "c"], {"a": 4, "b": 2, "c": 4})
-    ('steps 2 and 4',)
-    """
-    steps = sorted({numbers[f] for f in facts if f in numbers})
-    named = [f"step {steps[0]}" if len(steps) == 1 else f"steps {_joined([str(n) for n in steps])}"] if steps else []
+def other_evidence(kb: KnowledgeBase, facts: list[str]) -> tuple[str, ...]:
+    """What else a finding needs, by what it is ("non-paged pool in use", "whether
+    EnableAggressiveMemoryUsage is 1"; the first two and how many more). Not by step
+    number: the report shows only its first steps, and a fleet's steps are numbered anew."""
+    named: list[str] = []
     for fact in facts:
-        if fact in numbers:
-            continue
         spec = kb.facts.get(fact)
-        words = fact if spec is None else ("whether " if spec.type == "bool" else "") + mid_sentence(spec.description)
+        words = fact if spec is None else ("whether " if spec.type == "bool" else "") + mid_sentence(_bare(spec.description))
         if words not in named:
             named.append(words)
+    if len(named) > 2:
+        return (*named[:2], f"{len(named) - 2} more")
     return tuple(named)
+
+
+def _bare(description: str) -> str:
+    """A fact's description without the trailing aside that lists its values or default.
+
+    >>> _bare("Windows family (xp, 2003, 2008r2, 2016+)"), _bare("Free pool (MB) left")
+    ('Windows family', 'Free pool (MB) left')
+    """
+    return re.sub(r"\s*\([^()]*\)$", "", description)
 
 
 def _joined(names: list[str]) -> str:

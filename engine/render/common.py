@@ -190,14 +190,48 @@ def ruled_out_why(item: RuledOut) -> str:
 
 
 
-# Next steps shown in a report (the JSON has them all).
-STEPS_SHOWN = 6
+# Next steps a report shows in full, and the things each says it finds out: the few that
+# would tell most. The JSON lists every step and everything each finds out.
+STEPS_SHOWN = 3
+ASKS_SHOWN = 3
 NEXT_STEPS_TITLE = "Next steps (the one that best tells the leading causes apart first)"
+# With nothing above background noise there are no leading causes to tell apart: the steps
+# are what would find a problem the evidence does not show.
+NEXT_STEPS_TITLE_QUIET = "If users still see errors: the steps that would tell most (the most telling first)"
+
+
+def next_steps_title(server: ServerDiagnosis) -> str:
+    return NEXT_STEPS_TITLE_QUIET if server.no_problem_found else NEXT_STEPS_TITLE
+
+
+def shown_steps(server: ServerDiagnosis) -> tuple[list[NextStep], str | None]:
+    """The next steps a report shows, and a line for the ones it leaves to the JSON report.
+
+    >>> steps = [NextStep(number=n, how="h", why="w", facts=[], asks=[], tells_apart=[], separation=0.1)
+    ...          for n in range(1, 6)]
+    >>> shown, rest = shown_steps(ServerDiagnosis.model_construct(next_steps=steps))
+    >>> [s.number for s in shown], rest
+    ([1, 2, 3], '2 more steps would tell less; the JSON report lists every step (--format json, next_steps).')
+    """
+    rest = len(server.next_steps) - STEPS_SHOWN
+    if rest <= 0:
+        return list(server.next_steps), None
+    more = counted(rest, "more step")
+    return (list(server.next_steps[:STEPS_SHOWN]),
+            f"{more} would tell less; the JSON report lists every step (--format json, next_steps).")
 
 
 def step_finds(step: NextStep) -> str:
-    """What a next step finds out, in words."""
-    return "Find out: " + "; ".join(step.asks)
+    """What a next step finds out, in words: the first few things (those its best findings
+    need come first) and how many more.
+
+    >>> step_finds(NextStep(number=1, how="h", why="w", facts=[], asks=["a", "b", "c", "d", "e"], tells_apart=[],
+    ...                     separation=0.1))
+    'Find out: a; b; c; and 2 more'
+    """
+    shown = "; ".join(step.asks[:ASKS_SHOWN])
+    more = len(step.asks) - ASKS_SHOWN
+    return f"Find out: {shown}" + (f"; and {more} more" if more > 0 else "")
 
 
 def command_spans(text: str) -> list[tuple[str, bool]]:

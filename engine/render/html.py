@@ -13,8 +13,8 @@ import re
 from html import escape
 
 from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis, Timeline
-from .common import (NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, clean, command_spans, counted, esc, key_numbers,
-                     no_cause_text, outcome_text, problem_where, server_title, step_finds, strength_text, trigger_text,
+from .common import (REDACTED_NOTE, clean, command_spans, counted, esc, key_numbers, next_steps_title, no_cause_text,
+                     outcome_text, problem_where, server_title, shown_steps, step_finds, strength_text, trigger_text,
                      weight_words)
 from .svg import incident_svg, overview_bucket, per_text, timeline_svg, zoom_needed
 
@@ -246,9 +246,11 @@ def _server(report: Report, index: int, server: ServerDiagnosis, top_steps: int)
         parts.append("<h3>Answers that disagree with the evidence</h3><ul>"
                      + "".join(f"<li>{esc(c.text)}</li>" for c in server.conflicts) + "</ul>")
     if server.next_steps:
+        shown, rest = shown_steps(server)
         items = "".join(f"<li>{esc(step_finds(s))}<div>Why: {esc(s.why)}</div><div class=\"note\">How: {_with_code(s.how)}</div></li>"
-                        for s in server.next_steps[:STEPS_SHOWN])
-        parts.append(f"<h3>{esc(NEXT_STEPS_TITLE)}</h3><ol>{items}</ol>")
+                        for s in shown)
+        more = f'<p class="note">{esc(rest)}</p>' if rest else ""
+        parts.append(f"<h3>{esc(next_steps_title(server))}</h3><ol>{items}</ol>{more}")
     chosen = [c for c in server.causes if c.confidence >= CHECKLIST_MIN_CONFIDENCE][:max(top_steps, 1)] or server.causes[:1]
     if chosen:
         parts.append('<section class="checklist"><h2>Remediation checklist' + (f" for {esc(server.host)}" if title != "Diagnosis" else "")

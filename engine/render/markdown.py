@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (GUESSED_SERVERS_TITLE, NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, command_spans, guessed_servers, key_numbers,
-                     no_cause_text,
-                     outcome_text, problem_where, ruled_out_why, server_title, step_finds, strength_text,
-                     trigger_text, weight_words)
+from .common import (GUESSED_SERVERS_TITLE, REDACTED_NOTE, bar, clean, command_spans, guessed_servers, key_numbers,
+                     next_steps_title, no_cause_text, outcome_text, problem_where, ruled_out_why, server_title, shown_steps,
+                     step_finds, strength_text, trigger_text, weight_words)
 
 
 # Characters that can start markup anywhere on a line. Brackets are escaped, so no
@@ -154,9 +153,11 @@ def _server(lines: list[str], report: Report, server: ServerDiagnosis, top_steps
         lines += ["### Answers that disagree with the evidence", ""]
         lines += [f"- {md(conflict.text)}" for conflict in server.conflicts] + [""]
     if server.next_steps:
-        lines += [f"### {md(NEXT_STEPS_TITLE)}", ""]
-        for step in server.next_steps[:STEPS_SHOWN]:
+        shown, rest = shown_steps(server)
+        lines += [f"### {md(next_steps_title(server))}", ""]
+        for step in shown:
             lines += [f"{step.number}. {md(step_finds(step))}", f"   - Why: {md(step.why)}", f"   - How: {_with_code(step.how)}"]
+        lines += ["", md(rest, True)] if rest else []
         lines.append("")
     for cause in server.causes[:top_steps]:
         _steps(lines, cause)

@@ -19,10 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (GUESSED_SERVERS_TITLE, NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, guessed_servers, key_numbers,
-                     no_cause_text,
-                     outcome_text, problem_where, ruled_out_why, server_title, step_finds, strength_text,
-                     trigger_text, weight_words)
+from .common import (GUESSED_SERVERS_TITLE, REDACTED_NOTE, bar, clean, guessed_servers, key_numbers, next_steps_title,
+                     no_cause_text, outcome_text, problem_where, ruled_out_why, server_title, shown_steps, step_finds,
+                     strength_text, trigger_text, weight_words)
 
 
 _LINE = re.compile(r"^(.*?)((?::[0-9]+)?)$", re.S)
@@ -162,11 +161,14 @@ def _server(console: Console, report: Report, server: ServerDiagnosis, top_steps
         for conflict in server.conflicts:
             console.print(Padding(_t(f"- {conflict.text}"), (0, 0, 0, 2)))
     if server.next_steps:
-        console.print(Text(NEXT_STEPS_TITLE, style="bold"))
-        for step in server.next_steps[:STEPS_SHOWN]:
+        shown, rest = shown_steps(server)
+        console.print(Text(next_steps_title(server), style="bold"))
+        for step in shown:
             console.print(Padding(_t(f"{step.number}. {step_finds(step)}"), (0, 0, 0, 2)))
             console.print(Padding(_t(f"Why: {step.why}", "dim"), (0, 0, 0, 5)))
             console.print(Padding(_t(f"How: {step.how}", "dim"), (0, 0, 0, 5)))
+        if rest:
+            console.print(Padding(_t(rest, "dim"), (0, 0, 0, 2)))
     console.print()
     for cause in server.causes[:top_steps]:
         console.print(_steps(cause))

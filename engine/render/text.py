@@ -7,8 +7,8 @@ anything reaches a terminal.
 from __future__ import annotations
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (GUESSED_SERVERS_TITLE, NEXT_STEPS_TITLE, REDACTED_NOTE, STEPS_SHOWN, bar, clean, counted,
-                     guessed_servers, key_numbers, no_cause_text, outcome_text, reason_line, ruled_out_why, step_finds,
+from .common import (GUESSED_SERVERS_TITLE, REDACTED_NOTE, bar, clean, counted, guessed_servers, key_numbers,
+                     next_steps_title, no_cause_text, outcome_text, reason_line, ruled_out_why, shown_steps, step_finds,
                      trigger_text)
 from .wrapping import fold
 
@@ -96,11 +96,14 @@ def _server(lines: _Lines, server: ServerDiagnosis, top_steps: int) -> None:
             lines.wrap(f"- {conflict.text}", "  ")
         lines.append("")
     if server.next_steps:
-        lines.append(f"{NEXT_STEPS_TITLE}:")
-        for step in server.next_steps[:STEPS_SHOWN]:
+        shown, rest = shown_steps(server)
+        lines.append(f"{next_steps_title(server)}:")
+        for step in shown:
             lines.wrap(f"{step.number}. {step_finds(step)}", "  ", hang="   ")
             lines.wrap(f"Why: {step.why}", "     ")
             lines.wrap(f"How: {step.how}", "     ")
+        if rest:
+            lines.wrap(rest, "  ")
         lines.append("")
     for cause in server.causes[:top_steps]:
         _steps(lines, cause)
