@@ -182,12 +182,15 @@ def other_evidence(kb: KnowledgeBase, facts: list[str]) -> tuple[str, ...]:
 
 
 def _bare(description: str) -> str:
-    """A fact's description without the trailing aside that lists its values or default.
+    """A fact's description by its name alone: without the explanation after a colon or
+    the trailing aside that lists its values or default.
 
     >>> _bare("Windows family (xp, 2003, 2008r2, 2016+)"), _bare("Free pool (MB) left")
     ('Windows family', 'Free pool (MB) left')
+    >>> _bare("HttpEvent 15005/15010 in the System log: HTTP.sys could not bind an address")
+    'HttpEvent 15005/15010 in the System log'
     """
-    return re.sub(r"\s*\([^()]*\)$", "", description)
+    return re.sub(r"\s*\([^()]*\)$", "", description.split(": ", 1)[0])
 
 
 def _joined(names: list[str]) -> str:
