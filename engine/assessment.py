@@ -122,6 +122,21 @@ def _evidence(kb: KnowledgeBase, rules, facts: Facts) -> list[out.Evidence]:
     return [_fact_text(kb, facts, name) for name in names]
 
 
+def runbook(kb: KnowledgeBase, cause, values: dict[str, Any]) -> list[out.RemediationStep]:
+    """The cause's remediation steps for this evidence: a step whose facts the evidence
+    already holds says what they showed, with no command to run again, or is left out."""
+    steps: list[out.RemediationStep] = []
+    for step in cause.remediation:
+        shown = step.model_dump(exclude={"collects", "given"})
+        if step.collects and all(fact in values for fact in step.collects):
+            said = first_rendered(step.given, values, kb.fact_units, kb.fact_defaults)
+            if said is None:
+                continue
+            shown.update(do=said, command=None, expect=None)
+        steps.append(out.RemediationStep(number=len(steps) + 1, **shown))
+    return steps
+
+
 def _cause_out(kb: KnowledgeBase, score: CauseScore, facts: Facts) -> out.CauseOut:
     cause = kb.causes[score.cause]
     values = facts.values()
@@ -137,7 +152,7 @@ def _cause_out(kb: KnowledgeBase, score: CauseScore, facts: Facts) -> out.CauseO
         evidence=_evidence(kb, score.supporting, facts),
         evidence_against=_evidence(kb, score.opposing, facts),
         reasoning=[_step(kb, r, values, facts, score.weighing(r)) for r in score.rules_by_weight()],
-        remediation=[out.RemediationStep(number=i, **step.model_dump()) for i, step in enumerate(cause.remediation, start=1)],
+        remediation=runbook(kb, cause, values),
         verify=cause.verify,
         escalation=cause.escalation,
         references=[out.ReferenceOut(id=r, title=kb.references[r].title if r in kb.references else r,

@@ -13,8 +13,8 @@ import re
 _NOUNS = (
     "answer", "burst", "cause", "client", "connection", "counter", "drop", "error", "event", "fact", "failure",
     "file", "line", "member", "minute", "overrun", "path", "place", "pool", "problem", "question", "record", "recycle",
-    "request", "reset", "rule", "sample", "second", "server", "site", "snapshot", "tag", "time", "timeout",
-    "URL", "value", "warning", "worker",
+    "request", "reservation", "reset", "rule", "sample", "second", "server", "site", "snapshot", "step", "tag", "time",
+    "timeout", "URL", "value", "warning", "worker",
 )
 _IRREGULAR = {"crash": "crashes", "entry": "entries", "process": "processes", "address": "addresses"}
 PLURAL_OF = {**{noun: noun + "s" for noun in _NOUNS}, **_IRREGULAR}

@@ -172,6 +172,16 @@ class Step(Strict):
     command: str | None = None
     expect: str | None = None
     risk: str = "none"
+    # The facts the step's command or check finds out. Once they are known (the evidence
+    # given holds them), the step does not ask for them again: it says what they showed
+    # instead (`given`, the first sentence its facts support), or it is left out.
+    collects: list[str] = Field(default_factory=list)
+    given: list[Sentence] = Field(default_factory=list)
+
+    @field_validator("given", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return sentences(value)
 
 
 class Cause(Strict):

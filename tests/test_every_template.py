@@ -1,5 +1,5 @@
-"""Every cause's every template (its summary sentences and its rules' `because`
-sentences), rendered with each fact it uses missing, at its default (nothing configured,
+"""Every cause's every template (its summary sentences, what its runbook steps say the
+evidence already showed, and its rules' `because` sentences), rendered with each fact it uses missing, at its default (nothing configured,
 nothing logged) and present: no sentence claims what the facts do not say.
 
 - missing: the sentence shown does not use the fact;
@@ -57,6 +57,8 @@ class Template:
 
 def templates(kb=KB) -> list[Template]:
     found = [Template(f"cause {c.id} summary", tuple(c.summary)) for c in kb.causes.values()]
+    found += [Template(f"cause {c.id} step {step.title!r} given", tuple(step.given))
+              for c in kb.causes.values() for step in c.remediation if step.given]
     found += [Template(f"rule {r.id} because", tuple(r.because), tuple(r.when), defaults_apply=False)
               for r in kb.rules.values()]
     return found
@@ -162,7 +164,9 @@ def test_no_sentence_claims_what_its_facts_do_not_say(template, number):
 def test_every_state_of_every_fact_is_tried():
     """The enumeration is complete: each sentence's facts times the three states."""
     tried = sum(len(t.sentences[n].facts) for t, n in CASES)
-    assert len(CASES) == sum(len(c.summary) for c in KB.causes.values()) + sum(len(r.because) for r in KB.rules.values())
+    given = sum(len(step.given) for c in KB.causes.values() for step in c.remediation)
+    assert len(CASES) == (sum(len(c.summary) for c in KB.causes.values()) + sum(len(r.because) for r in KB.rules.values())
+                          + given)
     assert tried > 200 and sum(1 for t, n in CASES for name in t.sentences[n].facts if name in KB.fact_defaults) > 100
 
 

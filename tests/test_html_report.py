@@ -162,7 +162,7 @@ def test_in_chromium_the_checklist_prints(tmp_path, hostile_page):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout
     checklist = text[text.index("Remediation checklist for EVIL-WEB03"):]
     assert "Confirm how much non-paged pool is in use right now" in checklist
-    assert "poolmon -b -p" in checklist and "Check the fix worked" in checklist
+    assert "findstr /m /l" in checklist and "Check the fix worked" in checklist
     before = text[:text.index("Remediation checklist")]
     assert "\f" in before[-2000:] or before.rstrip().endswith("\f") or text.count("\f") >= 3  # starts on its own page
 

@@ -49,6 +49,16 @@ def runbook(checked: Checked, cause: Cause) -> Iterator[str]:
         yield f"cause {cause.id} has no escalation point"
 
 
+def runbook_given(checked: Checked, cause: Cause) -> Iterator[str]:
+    """A step that says what the evidence showed names the facts it collects, all known to the KB."""
+    for step in cause.remediation:
+        if step.given and not step.collects:
+            yield f"cause {cause.id}: step {step.title!r} has `given` sentences but `collects` no fact"
+        for name in dict.fromkeys([*step.collects, *(n for sentence in step.given for n in sentence.facts)]):
+            if name not in checked.kb.facts:
+                yield f"cause {cause.id}: step {step.title!r} uses unknown fact {name!r}"
+
+
 VALIDATORS = (
     Validator("cause-supported", ERROR, supported, "cause"),
     Validator("cause-opposed", WARNING, opposed, "cause"),
@@ -56,4 +66,5 @@ VALIDATORS = (
     Validator("cause-summary-facts", ERROR, summary_facts, "cause"),
     Validator("cause-summary-established", ERROR, summary_established, "cause"),
     Validator("cause-runbook", ERROR, runbook, "cause"),
+    Validator("cause-runbook-given", ERROR, runbook_given, "cause"),
 )

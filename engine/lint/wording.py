@@ -24,7 +24,8 @@ def _texts(item: Any) -> list[str]:
     if isinstance(item, Rule):
         return [item.title, *(s.text for s in item.because)]
     if isinstance(item, Cause):
-        steps = [text for step in item.remediation for text in (step.title, step.do, step.expect or "", step.risk)]
+        steps = [text for step in item.remediation
+                 for text in (step.title, step.do, step.expect or "", step.risk, *(g.text for g in step.given))]
         return [item.title, *(s.text for s in item.summary), *steps, *item.verify, item.escalation, item.engineer_notes]
     if isinstance(item, Question):
         return [item.text, item.how, *(choice.label for choice in item.choices)]
