@@ -112,7 +112,7 @@ def test_markdown_pasted_raw_or_rendered_reads_as_the_text_report_does():
     report = diagnose([str(TESTS.parent / "examples" / "connections-refused")])
     raw = render_markdown(report)
     assert "\\>" not in raw and "\\\\Memory" not in raw and "\\`" not in raw
-    assert "Kernel Memory > Nonpaged" in raw and "\\Memory\\Pool Nonpaged Bytes" in raw
+    assert "Event Viewer > Windows Logs > System" in raw and "\\Memory\\Pool Nonpaged Bytes" in raw
     shown = MarkdownIt("commonmark").enable("table").render(raw)
-    assert "Kernel Memory &gt; Nonpaged" in shown and "\\Memory\\Pool Nonpaged Bytes" in shown
+    assert "Event Viewer &gt; Windows Logs &gt; System" in shown and "\\Memory\\Pool Nonpaged Bytes" in shown
     assert "<code>net stop http /y</code>" in shown
