@@ -97,8 +97,8 @@ def test_text_and_html_use_plain_words():
     text, html = render_text(report), render_html(report)
     for shown in (text, html):
         assert "MYCIN" not in shown and not any(rule in shown for rule in rule_ids)
-        assert " 1 rules" not in shown and "(1 rules)" not in shown
-    assert "(1 rule)" in html
+        assert " 1 reasons" not in shown and "(1 reasons)" not in shown
+    assert "Reasoning (1 reason)" in html
 
 
 def test_files_read_reach_the_key_numbers_with_3gb_and_netsh(tmp_path):
