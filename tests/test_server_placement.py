@@ -122,7 +122,7 @@ def test_files_that_name_no_server_in_one_folder_are_one_unnamed_server_and_the_
     code, markdown = run_cli("diagnose", "--format", "markdown", str(case))
     assert "## Files that do not name their server" in markdown
     code, html = run_cli("diagnose", "--format", "html", str(case))
-    assert html.count("put here because no file names its server") == 2
+    assert html.count("Server: (unnamed server), because no file names its server") == 2
 
 
 def test_files_that_name_their_server_give_no_reason(tmp_path):

@@ -287,9 +287,9 @@ def _input_row(item: InputFile) -> str:
     problems = "".join(f"<div>{esc(problem_where(p.line))}: {esc(p.message)}</div>" for p in item.problems)
     notes = "".join(f'<div class="note">{esc(n)}</div>' for n in item.notes)
     skipped = f'<span class="skipped">{item.skipped:,}</span>' if item.skipped else "0"
-    why = f'<div class="note">put here because {esc(item.host_reason)}</div>' if item.host_reason else ""
-    return (f"<tr><td>{path_code(item.path)}</td><td>{esc(item.kind)}</td><td>{esc(item.host or '')}{why}</td>"
-            f'<td class="num">{item.records:,}</td><td class="num">{skipped}</td><td>{problems}{notes}</td></tr>')
+    why = f'<div class="note">Server: {esc(item.host or "")}, because {esc(item.host_reason)}.</div>' if item.host_reason else ""
+    return (f"<tr><td>{path_code(item.path)}</td><td>{esc(item.kind)}</td><td>{esc(item.host or '')}</td>"
+            f'<td class="num">{item.records:,}</td><td class="num">{skipped}</td><td>{problems}{notes}{why}</td></tr>')
 
 
 def render_html(report: Report, top_steps: int = 3) -> str:
