@@ -47,6 +47,7 @@ REASON_FACTS = {
     "lines": ("number", "HTTPERR lines with reason {r}"),
     "peak_per_minute": ("number", "Most {r} entries in any one minute"),
     "top_queue": ("string", "Application pool (s-queuename) named most often on {r} lines"),
+    "queues": ("string", "Application pools (s-queuename) named on {r} lines, each with its number of entries"),
 }
 REASON_HOW = ("Copy the HTTPERR log of the last 2 days at a prompt run as administrator: "
               "`robocopy \"%SystemRoot%\\System32\\LogFiles\\HTTPERR\" HTTPERR httperr*.log /maxage:2 /r:0 /w:0` "

@@ -213,6 +213,6 @@ def test_every_validator_has_a_unique_name_and_a_severity():
 
 def test_lint_finds_a_summary_stating_a_fact_no_rule_tests(kb_copy):
     cause = kb_copy / "causes" / "app-pool-stopped.yaml"
-    cause.write_text(cause.read_text().replace("    optional: [httperr.reason.Disabled.top_queue]\n", ""))
+    cause.write_text(cause.read_text().replace("    optional: [httperr.reason.Disabled.queues]\n", ""))
     problems = [str(p) for p in lint(load_kb(kb_copy), run_cases=False)]
-    assert any("summary 1 uses httperr.reason.Disabled.top_queue, which no rule for the cause tests" in p for p in problems)
+    assert any("summary 1 uses httperr.reason.Disabled.queues, which no rule for the cause tests" in p for p in problems)

@@ -1,6 +1,7 @@
 """Report sentences say only what the evidence says: names come from the lines that carry the reason."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -40,7 +41,8 @@ def test_rapid_fail_sentence_names_the_pools_from_the_events_and_the_lines(tmp_p
     facts = report["servers"][0]["facts"]
     assert facts["event.was_rapid_fail.pool"] == facts["httperr.reason.AppOffline.top_queue"] == "OrdersPool"
     summary = _cause(report, "app-pool-rapid-fail")["summary"]
-    assert "WAS disabled application pool OrdersPool (1 rapid-fail event)" in summary and "for pool OrdersPool" in summary
+    assert "WAS disabled application pool OrdersPool (1 rapid-fail event)" in summary
+    assert "503 AppOffline for application pool OrdersPool." in summary
 
 
 DEFAULTS_ONLY = ("\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters\\SslBindingInfo\r\n"
@@ -176,3 +178,71 @@ def test_without_poolmon_the_leak_sentence_speaks_of_what_perfmon_showed(tmp_pat
     summary = _cause(report, "pool-leak-driver")["summary"]
     assert "climbed by 31.3 MB a little at a time across the perfmon capture and never fell back" in summary
     assert "holds far more" not in summary and "Pool tag" not in summary
+
+
+def _second_pool(bundle: Path, log: str, reason: str, first: str, second: str, every: int) -> None:
+    """Every `every`-th line of `reason` names `second` instead of `first`."""
+    path = bundle / "HTTPERR" / log
+    lines, seen = [], 0
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if f" {reason} {first}" in line:
+            seen += 1
+            if seen % every == 0:
+                line = line.replace(f" {reason} {first}", f" {reason} {second}")
+        lines.append(line)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize("case, log, reason, first, cause, told", [
+    ("rapid-fail-crashes", "httperr1.log", "AppOffline", "OrdersPool", "app-pool-rapid-fail",
+     "260 requests with 503 AppOffline for application pools OrdersPool (195), ShopPool (65)"),
+    ("pool-stopped-script", "httperr1.log", "Disabled", "HrPool", "app-pool-stopped",
+     "180 requests with 503 Disabled for application pools HrPool (135), ShopPool (45)"),
+])
+def test_a_count_beside_a_pool_is_that_pools_count(tmp_path, case, log, reason, first, cause, told):
+    """A quarter of the lines name another pool: the sentence gives each pool its own figure,
+    never the total beside the busiest pool's name."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(CASES / case, bundle)
+    _second_pool(bundle, log, reason, first, "ShopPool", 4)
+    report = diagnose_json(bundle)
+    summary = _cause(report["servers"][0], cause)["summary"]
+    assert told in summary
+    assert f"for pool {first}" not in summary
+
+
+def test_queue_timeouts_are_counted_per_pool(tmp_path):
+    bundle = tmp_path / "bundle"
+    shutil.copytree(CASES / "queue-hung-worker", bundle)
+    log = next((bundle / "HTTPERR").iterdir()).name
+    _second_pool(bundle, log, "Timer_ReqQueue", "SearchPool", "ShopPool", 3)
+    report = diagnose_json(bundle)
+    facts = report["servers"][0]["facts"]
+    searched, shop = (int(n.replace(",", "")) for n in re.findall(
+        r"SearchPool \(([\d,]+)\), ShopPool \(([\d,]+)\)", facts["httperr.queue_timer.queues"])[0])
+    assert searched + shop == facts["httperr.queue_timer.lines"] and searched > shop > 0
+    summary = _cause(report["servers"][0], "queue-not-draining")["summary"]
+    assert facts["httperr.queue_timer.queues"] in summary and "for pool SearchPool" not in summary
+
+
+def test_identity_events_for_two_pools_name_each_with_its_count(tmp_path):
+    bundle = tmp_path / "bundle"
+    shutil.copytree(CASES / "story-pool-identity-password", bundle)
+    events = bundle / "system-events.txt"
+    text = events.read_text(encoding="utf-8")
+    events.write_text(text.replace("Application pool 'FlexNet Manager Platform' has been disabled",
+                                   "Application pool 'FlexNet Inventory' has been disabled"), encoding="utf-8")
+    report = diagnose_json(bundle)
+    facts = report["servers"][0]["facts"]
+    summary = _cause(report["servers"][0], "app-pool-cannot-start")["summary"]
+    assert facts["event.was_identity_invalid.pools"] in summary
+    assert "(1)" in facts["event.was_identity_invalid.pools"]
+    assert f"application pool {facts['event.was_identity_invalid.pool']} with" not in summary
+
+
+def test_parse_errors_name_the_reason_seen_most_among_them_not_a_majority_it_lacks():
+    """URL is 65 of the 240 parse-error lines: the most often, not "mostly"."""
+    server = diagnose_json(CASES / "scanner-probes")["servers"][0]
+    assert server["facts"]["httperr.scanner_parse.top_reason"] == "URL"
+    summary = _cause(server, "malformed-requests")["summary"]
+    assert "(most often URL)" in summary and "mostly" not in summary

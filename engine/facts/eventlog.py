@@ -7,9 +7,10 @@ from collections import Counter
 
 from ..evidence.base import ParseResult, Record
 from ..evidence.eventlog import Event
-from ..plurals import counted, plural
+from ..plurals import counted
 from ..timezones import Zone, to_utc
 from .model import NUMBER, STRING, Context, Facts, Source, when
+from .naming import named_counts
 
 # Which events count for which fact: (WAS ids, IIS 6 W3SVC ids) per fact.
 WAS_SOURCES = frozenset({"microsoft-windows-was", "was", "windows process activation service"})
@@ -90,17 +91,7 @@ def named(names: list[str | None], noun: str = "") -> str | None:
     (None, '10.1.4.27:443')
     """
     counts = Counter(name for name in names if name)
-    if not counts:
-        return None
-    unnamed = len(names) - sum(counts.values())
-    if len(counts) == 1 and not unnamed:
-        return f"{noun} {next(iter(counts))}".strip()
-    parts = [f"{name} ({n:,})" for name, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
-    if unnamed:
-        parts.append(f"{counted(unnamed, 'event')} naming none")
-    head = (noun if len(counts) == 1 else plural(noun)) if noun else ""
-    return f"{head} {', '.join(parts)}".strip()
-
+    return named_counts(counts, len(names) - sum(counts.values()), noun, "event")
 
 def _busiest_pool(found: Events) -> tuple[str, int] | None:
     """The application pool the events name most often, with how many name it."""

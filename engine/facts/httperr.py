@@ -12,6 +12,7 @@ from ..plurals import counted
 from .longpolling import by_stem, is_long_polling
 from .merging import merged_stats
 from .model import NUMBER, STRING, Context, Facts, Source
+from .naming import named_counts
 
 if TYPE_CHECKING:
     from ..knowledge import KnowledgeBase
@@ -73,6 +74,11 @@ def _family_and_group_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase
     for name, group in kb.phrase_groups.items():
         facts.add(f"httperr.{name}.lines", sum(stats.reason_lines.get(r, 0) for r in group),
                   [ref for r in sorted(group) for ref in stats.examples.get(r, [])][:5])
+        seen = {r: stats.reasons[r] for r in group if stats.reasons.get(r)}
+        if seen:
+            top = max(seen, key=lambda r: (seen[r], r))
+            facts.add(f"httperr.{name}.top_reason", top, stats.examples.get(top, [])[:5],
+                      f"{seen[top]:,} of {counted(sum(seen.values()), 'entry')} with {'/'.join(sorted(group))}")
 
 
 def _queue_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase) -> None:
@@ -82,23 +88,31 @@ def _queue_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase) -> None:
     busiest overall may never have logged it.
     """
     app_pool = [r for r in stats.reasons if r in kb.phrases and kb.phrases[r].family == "app-pool"]
-    _top_queue(facts, stats, "httperr.top_queue", app_pool, "application-pool")
+    _top_queue(facts, stats, "httperr", app_pool, "application-pool", each=False)
     for reason in stats.reasons:
-        _top_queue(facts, stats, f"httperr.reason.{reason}.top_queue", [reason], reason)
+        _top_queue(facts, stats, f"httperr.reason.{reason}", [reason], reason)
     for name, group in kb.phrase_groups.items():
-        _top_queue(facts, stats, f"httperr.{name}.top_queue", sorted(group), "/".join(sorted(group)))
+        _top_queue(facts, stats, f"httperr.{name}", sorted(group), "/".join(sorted(group)))
 
 
-def _top_queue(facts: Facts, stats: HttpErrStats, name: str, reasons: list[str], label: str) -> None:
+def _top_queue(facts: Facts, stats: HttpErrStats, name: str, reasons: list[str], label: str, each: bool = True) -> None:
+    """`name`.top_queue, the pool the lines of `reasons` name most often, and with `each`
+    `name`.queues, every pool they name with its own count."""
     wanted = set(reasons)
     queues: dict[str, int] = {}
     for (reason, queue), n in stats.queues.items():
         if reason in wanted:
             queues[queue] = queues.get(queue, 0) + n
-    if queues:
-        queue = max(queues, key=lambda q: (queues[q], q))
-        refs = [ref for r in reasons for ref in stats.examples.get(r, [])][:5]
-        facts.add(name, queue, refs, f"named on {queues[queue]:,} of {counted(sum(queues.values()), label + ' entry')}")
+    if not queues:
+        return
+    queue = max(queues, key=lambda q: (queues[q], q))
+    refs = [ref for r in reasons for ref in stats.examples.get(r, [])][:5]
+    facts.add(f"{name}.top_queue", queue, refs, f"named on {queues[queue]:,} of {counted(sum(queues.values()), label + ' entry')}")
+    if each:
+        thinned = bool(stats.queues.thinned)
+        unnamed = 0 if thinned else max(0, sum(stats.reasons.get(r, 0) for r in reasons) - sum(queues.values()))
+        facts.add(f"{name}.queues", named_counts(queues, unnamed, "application pool", "entry", thinned), refs,
+                  f"the s-queuename of each {label} entry" + (" (counts are lower bounds: too many names to keep)" if thinned else ""))
 
 
 def _dropped_facts(facts: Facts, stats: HttpErrStats) -> None:
@@ -146,7 +160,9 @@ SOURCE = Source("httperr", ("httperr",), {
     "httperr.lines": NUMBER, "httperr.non_benign_lines": NUMBER, "httperr.idle_share": NUMBER,
     "httperr.reason.{phrase}.count": NUMBER, "httperr.reason.{phrase}.lines": NUMBER,
     "httperr.reason.{phrase}.peak_per_minute": NUMBER, "httperr.reason.{phrase}.top_queue": STRING,
+    "httperr.reason.{phrase}.queues": STRING,
     "httperr.family.{family}.lines": NUMBER, "httperr.{group}.lines": NUMBER, "httperr.{group}.top_queue": STRING,
+    "httperr.{group}.queues": STRING, "httperr.{group}.top_reason": STRING,
     "httperr.top_queue": STRING, "httperr.span_minutes": NUMBER,
     "httperr.top_reason": STRING, "httperr.top_reason_share": NUMBER,
     "httperr.dropped.top_url": STRING, "httperr.dropped.top_url_share": NUMBER, "httperr.dropped.spread_share": NUMBER,
