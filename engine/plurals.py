@@ -37,8 +37,12 @@ def number_text(value: int | float) -> str:
 
     >>> number_text(1234567), number_text(19.0), number_text(0.8125), number_text(5.63), number_text(31.25)
     ('1,234,567', '19', '0.81', '5.63', '31.2')
+    >>> number_text(0.0012)
+    '0.0012'
     """
     if isinstance(value, float):
+        if 0 < abs(value) < 0.005:
+            return f"{value:.2g}"
         if not value.is_integer():
             return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
         value = int(value)

@@ -22,16 +22,25 @@ def format_value(value: Any, unit: str | None = None) -> str:
 
     >>> format_value(19.0), format_value(0.8125), format_value(True), format_value(1234567)
     ('19', '0.81', 'yes', '1,234,567')
-    >>> format_value(0.634, "share")
-    '63%'
+    >>> format_value(0.634, "share"), format_value(0.997, "share"), format_value(0.001, "share")
+    ('63%', 'more than 99%', 'less than 1%')
     """
     if unit == "share" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:.0%}"
+        return share_text(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
         return number_text(value)
     return str(value)
+
+
+def share_text(value: float) -> str:
+    """A share as a percentage that never rounds a part up to all, or a little down to none."""
+    if 0.995 <= value < 1:
+        return "more than 99%"
+    if 0 < value < 0.005:
+        return "less than 1%"
+    return f"{value:.0%}"
 
 
 def placeholders(template: str) -> list[str]:
@@ -45,6 +54,8 @@ def render(template: str, facts: Mapping[str, Any], units: Mapping[str, str | No
     '19 MB free; cost ${x}'
     >>> render("WAS logged {{ n }} events; {{ m }} requests", {"n": 1, "m": 2})
     'WAS logged 1 event; 2 requests'
+    >>> render("{{ s }} of the lines", {"s": 0.998}, {"s": "share"})
+    'More than 99% of the lines'
     """
     units = units or {}
     out: list[str] = []
@@ -61,6 +72,9 @@ def render(template: str, facts: Mapping[str, Any], units: Mapping[str, str | No
         end = match.end()
     rest = template[end:]
     out.append(singular_after_one(rest) if one else rest)
+    opening = PLACEHOLDER.match(template)
+    if opening and units.get(opening.group(1)) == "share":
+        out[1] = out[1][:1].upper() + out[1][1:]  # "More than 99% of ..." opens the sentence
     return "".join(out)
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from ..evidence.base import ParseResult, Record, SourceRef
 from ..evidence.perfmon import PerfSample, split_counter
-from ..templates import format_value
+from ..templates import format_value, share_text
 from .model import BOOL, MB, NUMBER, Context, Facts, Source, when
 from .pool_rise import rise_of
 
@@ -87,7 +87,7 @@ def _rise_facts(facts: Facts, npp: list[Sample], values: list[float]) -> None:
         facts.add("perf.npp_burst_share", rise.burst_share, [npp[i][2] for i in rise.burst_samples],
                   f"rose {format_value(rise.burst)} MB between {when(rise.burst_from)} and {when(rise.burst_to)}, the "
                   f"most in any tenth of the capture, against {format_value(rise.growth)} MB from first sample to last")
-        shape += f", at most {rise.burst_share:.0%} of it in any tenth of the capture"
+        shape += f", at most {share_text(rise.burst_share)} of it in any tenth of the capture"
     facts.add("perf.npp_steady_rise", rise.steady, ends, shape)
 
 

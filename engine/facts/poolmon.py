@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..evidence.base import ParseResult, Record
 from ..evidence.poolmon import PoolRow
-from ..templates import format_value
+from ..templates import format_value, share_text
 from .model import BOOL, MB, NUMBER, STRING, Context, Facts, Source
 
 
@@ -61,9 +61,9 @@ def _completeness(facts: Facts, latest: list[Record[PoolRow]], nonpaged: list[Re
                   f"the {len(sizes)} rows are sorted by bytes, largest first")
     elif pool_kb and listed >= COMPLETE_SHARE * pool_kb * 1024:
         facts.add("poolmon.shows_largest_tags", True, [latest[0].source],
-                  f"the non-paged rows listed hold {listed / (pool_kb * 1024):.0%} of Pool N")
+                  f"the non-paged rows listed hold {share_text(listed / (pool_kb * 1024))} of Pool N")
     else:
-        held = f"hold {listed / (pool_kb * 1024):.0%} of Pool N" if pool_kb else "are all there is to go on (no Pool N line)"
+        held = f"hold {share_text(listed / (pool_kb * 1024))} of Pool N" if pool_kb else "are all there is to go on (no Pool N line)"
         facts.add("poolmon.shows_largest_tags", False, [latest[0].source],
                   f"the {len(sizes)} rows are not sorted by bytes and {held}: a bigger tag may be off the screen")
 

@@ -16,6 +16,7 @@ from ..evidence.httperr import HttpErrStats
 from ..evidence.iislog import IisStats
 from ..evidence.minutes import minute_number
 from ..plurals import counted
+from ..templates import share_text
 from .longpolling import long_polling_share
 from .merging import merged_stats
 from .model import NUMBER, Context, Facts, Source
@@ -90,7 +91,7 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
             continue
         value, words = found
         if keep < 1.0:
-            words += f"; {polling:.0%} of them on long-polling URLs, which do not count"
+            words += f"; {share_text(polling)} of them on long-polling URLs, which do not count"
         refs = stats.examples.get(reason, [])
         facts.add(f"httperr.reason.{reason}.strength", value, refs, words)
         if reason == DROPPED:

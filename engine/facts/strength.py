@@ -15,6 +15,7 @@ import math
 from typing import Iterable
 
 from ..plurals import counted
+from ..templates import share_text
 
 MINUTES_PER_WINDOW = 10
 
@@ -76,5 +77,5 @@ def strength_words(entries: int, burst: int, span_minutes: float, share: float |
     if burst > 1:
         text += f", at most {burst:,} in {MINUTES_PER_WINDOW} minutes"
     if share is not None and window:
-        text += f"; {share:.0%} of all requests {window}"
+        text += f"; {share_text(share)} of all requests {window}"
     return text
