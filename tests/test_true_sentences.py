@@ -279,7 +279,21 @@ def _said(server: dict, cause_id: str) -> str:
     ("slow-mobile-downloads", "slow-clients", "150 B/s", "minBytesPerSecond is set to 2,048 B/s"),
     # Vista-and-later increaseuserva: no documented halving of the pool.
     ("refused-increaseuserva", "boot-3gb-switch", "at half size", "increaseuserva 3,072 leaves the kernel"),
+    # Two PoolMon snapshots: the tag had no chance to shrink, nor to show it keeps growing.
+    ("refused-av-leak-3gb", "pool-leak-driver", "never shrank", "from one PoolMon snapshot to the next"),
 ])
 def test_library_reports_claim_no_more_than_their_evidence(case, cause, unsaid, said):
     told = _said(diagnose_json(CASES / case)["servers"][0], cause)
     assert unsaid not in told and said in told, told
+
+
+def test_evidence_lines_say_what_the_files_hold():
+    """The published WCF lines carry the words `date time` instead of a time; the 3GB fact of a
+    Vista-and-later server comes from bcdedit, not from a boot.ini entry."""
+    wcf = diagnose_json(CASES / "real-wcf-min-send-rate")["servers"][0]
+    texts = [e["text"] for c in wcf["causes"] for e in c["evidence"]]
+    assert any("Timer_MinBytesPerSecond entries in HTTPERR: 4 (4 HTTPERR lines, times not readable)" in t for t in texts)
+    assert not any("?" in t for t in texts)
+    vista = diagnose_json(CASES / "refused-increaseuserva")["servers"][0]
+    boot = next(e["text"] for c in vista["causes"] for e in c["evidence"] if e["fact"] == "boot.switch_3gb")
+    assert "boot.ini entry" not in boot and "increaseuserva" in boot

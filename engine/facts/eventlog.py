@@ -93,6 +93,7 @@ def named(names: list[str | None], noun: str = "") -> str | None:
     counts = Counter(name for name in names if name)
     return named_counts(counts, len(names) - sum(counts.values()), noun, "event")
 
+
 def _busiest_pool(found: Events) -> tuple[str, int] | None:
     """The application pool the events name most often, with how many name it."""
     pools = Counter(e.data.pool for e in found if e.data.pool)

@@ -53,8 +53,9 @@ def _reason_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase) -> int:
     for reason, count in stats.reasons.items():
         refs = stats.examples.get(reason, [])
         lines = stats.reason_lines[reason]
-        facts.add(f"httperr.reason.{reason}.count", count, refs,
-                  f"{counted(lines, 'HTTPERR line')}, first {stats.first_seen.get(reason, '?')} UTC, last {stats.last_seen.get(reason, '?')} UTC")
+        first, last = stats.first_seen.get(reason), stats.last_seen.get(reason)
+        when_seen = f", first {first} UTC, last {last} UTC" if first and last else ", times not readable"
+        facts.add(f"httperr.reason.{reason}.count", count, refs, counted(lines, "HTTPERR line") + when_seen)
         facts.add(f"httperr.reason.{reason}.lines", lines, refs)
         facts.add(f"httperr.reason.{reason}.peak_per_minute", peaks.get(reason, 0), refs)
         if not _benign(kb, reason):
