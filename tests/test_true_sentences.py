@@ -260,6 +260,7 @@ def _said(server: dict, cause_id: str) -> str:
 @pytest.mark.parametrize("case, cause, unsaid, said", [
     # 2,459.7 MB of the pool was free when PoolMon looked: nothing may call that "only".
     ("refused-leak-x64-perfmon", "nonpaged-pool-exhausted", "Only 2,459.7 MB", "3 Srv 2019 events"),
+    ("refused-leak-x64-perfmon", "pool-leak-driver", "starving http.sys", "more than a healthy driver needs"),
     # 5,986 of 6,003 lines are idle expiries: not all of them.
     ("healthy-idle-url-scans", "idle-connections-benign", "100% of the HTTPERR lines",
      "Timer_ConnectionIdle makes up more than 99% of the HTTPERR lines"),
