@@ -65,9 +65,9 @@ class Bundle:
         return f"10.{self.rng.randint(1, 60)}.{self.rng.randint(0, 254)}.{self.rng.randint(2, 250)}"
 
     def err(self, t: datetime, reason: str, method: str = "-", uri: str = "-", status: str = "-",
-            queue: str = "-", version: str = "-", site: str = "-", client: str | None = None) -> None:
+            queue: str = "-", version: str = "-", site: str = "-", client: str | None = None, port: int = 80) -> None:
         self.httperr.append((t, f"{t:%Y-%m-%d %H:%M:%S} {client or self.client()} {self.rng.randint(1025, 65500)} "
-                                f"{self.ip} 80 {version} {method} {uri} {status} {site} {reason} {queue}"))
+                                f"{self.ip} {port} {version} {method} {uri} {status} {site} {reason} {queue}"))
 
     def refused(self, t: datetime, n: int) -> None:
         self.httperr.append((t, f"{t:%Y-%m-%d %H:%M:%S} - - - - - - - - - {n}_Connections_Refused -"))
@@ -1093,9 +1093,10 @@ CASES = [
 def main() -> None:
     import stories
     import stories_503
+    import stories_kernel
     import stories_requests
 
-    for name, host, build in CASES + stories.STORIES + stories_503.STORIES + stories_requests.STORIES:
+    for name, host, build in CASES + stories.STORIES + stories_503.STORIES + stories_kernel.STORIES + stories_requests.STORIES:
         folder = HERE / name
         if folder.exists():
             shutil.rmtree(folder)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from generate import WAS, Bundle, at
+from generate import WAS, Bundle, at, write
 
 
 def rapid_fail_generic_503(b: Bundle) -> None:
@@ -81,7 +81,68 @@ def connlimit_server_busy(b: Bundle) -> None:
                                  "the limit if those visitors should get in."})
 
 
+def exchange_default_pool_config(b: Bundle) -> None:
+    """applicationHost.config of a Client Access server: /Rpc in DefaultAppPool, pool settings at their defaults."""
+    write(b.out / "applicationHost.config", [
+        '<?xml version="1.0" encoding="UTF-8"?>', "<configuration>", "    <system.applicationHost>",
+        "        <applicationPools>", '            <add name="DefaultAppPool" />',
+        '            <add name="MSExchangeOWAAppPool" managedRuntimeVersion="v2.0" />',
+        '            <applicationPoolDefaults>', '                <processModel identityType="NetworkService" />',
+        "            </applicationPoolDefaults>", "        </applicationPools>", "        <sites>",
+        '            <site name="Default Web Site" id="1">',
+        '                <application path="/" applicationPool="DefaultAppPool">',
+        '                    <virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot" />',
+        "                </application>", '                <application path="/Rpc" applicationPool="DefaultAppPool">',
+        '                    <virtualDirectory path="/" physicalPath="C:\\Windows\\System32\\RpcProxy" />',
+        "                </application>", "                <bindings>",
+        '                    <binding protocol="http" bindingInformation="*:80:" />',
+        '                    <binding protocol="https" bindingInformation="*:443:" />',
+        "                </bindings>", "            </site>", "        </sites>",
+        "    </system.applicationHost>", "</configuration>"])
+
+
+def outlook_anywhere_recycle_storm(b: Bundle) -> None:
+    b.day = datetime(2013, 3, 12)
+    pool, recycle = "DefaultAppPool", at(b, 11, 47, 3)
+    rpc = ["/rpc/rpcproxy.dll?cas01.contoso.com:6001", "/rpc/rpcproxy.dll?cas01.contoso.com:6002",
+           "/rpc/rpcproxy.dll?cas01.contoso.com:6004"]
+    kill = recycle + timedelta(seconds=90)
+    for i in range(260):
+        b.err(kill + timedelta(milliseconds=35 * i), "Connection_Abandoned_By_ReqQueue", b.rng.choice(["RPC_IN_DATA", "RPC_OUT_DATA"]),
+              b.rng.choice(rpc), "-", pool, "HTTP/1.1", "1", port=443)
+    t = kill + timedelta(seconds=2)
+    while t < kill + timedelta(minutes=11):
+        for _ in range(b.rng.randint(3, 12)):
+            b.err(t + timedelta(milliseconds=b.rng.randint(0, 999)), "QueueFull", b.rng.choice(["RPC_IN_DATA", "RPC_OUT_DATA"]),
+                  b.rng.choice(rpc), "503", pool, "HTTP/1.1", "1", port=443)
+        t += timedelta(seconds=b.rng.randint(1, 3))
+    b.idle(at(b, 9), 5, (5, 40))
+    b.write_httperr()
+    b.systeminfo()
+    exchange_default_pool_config(b)
+    b.events("system-events.txt", "System", [
+        (recycle, WAS, 5074, "Information", "A worker process with process id of '3864' serving application pool "
+                                            f"'{pool}' has requested a recycle because the worker process reached its "
+                                            "allowed processing time limit."),
+        (kill, WAS, 5013, "Warning", f"A process serving application pool '{pool}' exceeded time limits during shut down. "
+                                     "The process id was '3864'.")])
+    b.expected("request-queue-full", "Exchange Client Access server on Windows Server 2008 R2: once a day Outlook "
+               "clients on Outlook Anywhere (RPC over HTTPS) lose their connection all at once; the RPC proxy runs in "
+               "DefaultAppPool, which recycles every 1,740 minutes, the long RPC connections outlive the 90-second "
+               "shutdown limit and every client reconnects together (the HTTPERR lines and events are our "
+               "reconstruction of that sequence).", [], [],
+               at_most={"app-pool-rapid-fail": 0.3, "app-pool-memory-limit": 0.3}, origin={
+                   "url": "http://clintboessen.blogspot.com/2013/03",
+                   "title": "Outlook clients randomly lose their HTTPS connection to Exchange (C. Boessen, 2013), "
+                            "citing the Exchange 2007 topic on Outlook Anywhere and IIS application pools "
+                            "(technet.microsoft.com/en-us/library/dd421855.aspx)",
+                   "resolution": "The scheduled recycle of DefaultAppPool cut the long-running RPC over HTTP connections "
+                                 "and the mass reconnection overwhelmed the server; give the RPC proxy its own pool "
+                                 "with a larger HTTP.sys queue limit (1,000 to 10,000) and no periodic recycling."})
+
+
 STORIES = [
     ("story-rapid-fail-generic-503", "WEB50", rapid_fail_generic_503),
     ("story-connlimit-server-busy", "WEB51", connlimit_server_busy),
+    ("story-outlook-anywhere-recycle", "CAS01", outlook_anywhere_recycle_storm),
 ]

@@ -38,6 +38,35 @@ def host_header_with_slashes(b: Bundle) -> None:
                                  "Nothing on the server (bindings, limits) was wrong."})
 
 
+def site_turned_off_404(b: Bundle) -> None:
+    b.os, b.day, b.ip = "2008", datetime(2011, 1, 28), "172.30.137.57"
+    balancer, urls = "172.30.137.2", ["/", "/default.aspx", "/login.aspx", "/images/header.jpg"]
+    off, back = at(b, 22, 41, 17), at(b, 23, 5, 50)
+    b.iis([row for row in b.traffic(at(b, 21, 30), 70, lambda t: b.rng.randint(10, 25), urls) if row[0] < off], "7.0")
+    t = off + timedelta(seconds=3)
+    while t < back:
+        b.err(t, "NotFound", "GET", "/", "404", "-", "HTTP/1.1", "-", client=balancer)
+        if b.rng.random() < 0.4:
+            b.err(t + timedelta(seconds=b.rng.randint(0, 4)), "NotFound", "GET", b.rng.choice(urls), "404", "-", "HTTP/1.1", "-")
+        t += timedelta(seconds=5)
+    for minute in (43, 52, 58):
+        b.err(at(b, 22, minute, 9), "NotFound", "GET", "/", "404", "-", "HTTP/1.1", "-", client=b.ip)
+    b.idle(at(b, 21, 30), 2, (20, 90))
+    b.write_httperr()
+    b.systeminfo()
+    b.expected("no-site-binding", "IIS 7 on Windows Server 2008 SP2 behind a WebMux load balancer: when the web site is "
+               "turned off, browsers and the balancer's health check get 'HTTP Error 404. The requested resource is not "
+               "found.' from HTTP.sys (HTTPERR 404 NotFound) instead of a 503, so the balancer keeps sending to it.", [], [],
+               at_most={"url-reservation-conflict": 0.3, "app-pool-stopped": 0.3}, origin={
+                   "url": "http://cainetworks.com/support/how-to-IIS-return-503.html",
+                   "title": "IIS server on Windows 2008 returns 404 instead of 503 when the virtual server is turned off "
+                            "(CAI Networks support note, 2011)",
+                   "resolution": "With the site stopped, no started site holds the address and port, so HTTP.sys answers "
+                                 "404 itself; the note's workaround is a URL reservation for http://<site address>:80/ "
+                                 "so that HTTP.sys answers 503 (N/A) while the site is off."})
+
+
 STORIES = [
     ("story-host-header-slashes", "WEB52", host_header_with_slashes),
+    ("story-site-off-404", "WEB53", site_turned_off_404),
 ]
