@@ -131,6 +131,40 @@ def test_a_crash_before_the_recycle_still_counts(tmp_path):
     assert confidence(rep, "worker-process-failure") >= 0.3
 
 
+def recycle_then_queue_full(tmp_path: Path) -> object:
+    """A scheduled recycle cuts long requests (WAS 5074, then 5013 after 90 s) and the reconnections fill the queue
+    for twenty minutes after it: the recycle started the outage, it did not end it."""
+    recycle = datetime(2024, 3, 4, 11, 47, 3)
+    kill = recycle + timedelta(seconds=90)
+    abandoned = [(kill, "Connection_Abandoned_By_ReqQueue", "/rpc/rpcproxy.dll", "-")] * 60
+    full = [(kill + timedelta(seconds=2 + 3 * i), "QueueFull", "/rpc/rpcproxy.dll", "503") for i in range(400)]
+    httperr(tmp_path, idle(recycle - timedelta(hours=2), 3) + abandoned + full)
+    events(tmp_path, [
+        (recycle, "Microsoft-Windows-WAS", 5074, "A worker process with process id of '3864' serving application pool "
+                                                 "'DefaultAppPool' has requested a recycle because the worker process "
+                                                 "reached its allowed processing time limit."),
+        (kill, "Microsoft-Windows-WAS", 5013, "A process serving application pool 'DefaultAppPool' exceeded time limits "
+                                              "during shut down. The process id was '3864'.")])
+    return report(tmp_path)
+
+
+def test_a_recycle_the_symptom_outlasts_by_far_did_not_end_it(tmp_path):
+    rep = recycle_then_queue_full(tmp_path)
+    facts = rep.servers[0].facts
+    assert facts["event.recovery_after_onset.count"] == 0
+    assert confidence(rep, "queue-not-draining") < 0.3
+    assert rep.causes[0].id == "request-queue-full"
+
+
+def test_requests_cut_by_a_recycle_on_schedule_speak_against_failing_workers(tmp_path):
+    rep = recycle_then_queue_full(tmp_path)
+    facts = rep.servers[0].facts
+    assert facts["event.was_scheduled_recycle.count"] == 1 and facts["httperr.abandoned.at_scheduled_recycle_share"] == 1.0
+    worker = next(c for c in rep.causes if c.id == "worker-process-failure")
+    assert "ABANDONED_AT_SCHEDULED_RECYCLES_NOT_CRASHES" in {step.rule for step in worker.reasoning}
+    assert worker.confidence < confidence(rep, "request-queue-full")
+
+
 def test_memory_limit_recycles_before_rapid_fail_are_named_as_the_trigger_and_ranked_first(tmp_path):
     start = datetime(2024, 3, 4, 9)
     offline = [(start + timedelta(minutes=31, seconds=10 * i), "AppOffline", "/ClientWebService/Client.asmx", "503") for i in range(300)]

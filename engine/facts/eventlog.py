@@ -22,6 +22,9 @@ EVENT_FACTS = {
     "event.was_shutdown_timeout.count": ({5013}, {1013}),
     "event.was_startup_timeout.count": (set(), {1012}),
     "event.was_private_bytes_recycle.count": ({5117}, set()),
+    # Recycles WAS asks for on schedule: a worker reached the pool's time limit (periodicRestart
+    # time, 1,740 minutes by default), its request limit or a scheduled time of day (R89).
+    "event.was_scheduled_recycle.count": ({5074, 5075, 5076}, {1074, 1075, 1076}),
     # WAS could not start a worker process: the identity cannot log on (5021, 5057), or the start
     # failed / the pool's configuration file could not be written (5059, 5189) (R67, R68, R69).
     "event.was_identity_invalid.count": ({5021, 5057}, set()),

@@ -5,13 +5,16 @@ counts and shares. The main symptom is the busiest series of HTTPERR lines that 
 not background noise (requests abandoned by a dying worker only when nothing else
 is there); its episode is its busiest run of minutes with no gap over 15 minutes.
 
-* An administrator's recycle or restart after the onset (Service Control Manager
-  stopping the web service, a worker overrunning its shutdown time, WAS 5013) is how
-  the outage ended, not why it started: `event.recovery_after_onset.count`, and the
-  worker "failures" that came before it (`event.worker_failures_before_recovery.count`).
-* Requests abandoned at such a recycle (`httperr.abandoned.at_recovery_share`) or right
-  after a memory-limit recycle (`httperr.abandoned.at_memory_recycle_share`) are its
-  side effect.
+* An administrator's recycle or restart that the symptom stopped soon after (Service
+  Control Manager stopping the web service, a worker overrunning its shutdown time, WAS
+  5013) is how the outage ended, not why it started: `event.recovery_after_onset.count`,
+  and the worker "failures" that came before it (`event.worker_failures_before_recovery.count`).
+  A recycle the symptom went on long after did not end it: a scheduled recycle that cuts
+  long-running connections can start the outage itself (every client reconnecting at once).
+* Requests abandoned at such a recycle (`httperr.abandoned.at_recovery_share`), or right
+  after a memory-limit recycle (`httperr.abandoned.at_memory_recycle_share`) or a recycle
+  on schedule (`httperr.abandoned.at_scheduled_recycle_share`: requests that outlived the
+  shutdown time limit), are its side effect.
 * Memory-limit recycles before the onset (`event.was_private_bytes_recycle.before_onset`)
   are a trigger.
 * CPU while the request queue sat at its limit (`perf.cpu_while_queue_full_pct`):
@@ -35,6 +38,8 @@ from .model import NUMBER, STRING, Context, Facts, Source
 from .strength import duration_words
 
 GAP_MINUTES = 15
+# A recycle or restart ended the symptom when the symptom stopped within this many minutes of it.
+ENDED_WITHIN_MINUTES = 5
 ABANDONED = frozenset({"Connection_Abandoned_By_AppPool", "Connection_Abandoned_By_ReqQueue", "Request_Cancelled"})
 WEB_SERVICES = ("world wide web publishing service", "windows process activation service", "iis admin service")
 CRASH_IDS = {5009, 5011, 5010}
@@ -84,6 +89,18 @@ def _is_memory_recycle(event: Event) -> bool:
     return event.is_one_of(WAS_SOURCES, {5117})
 
 
+def _is_scheduled_recycle(event: Event) -> bool:
+    return event.is_one_of(WAS_SOURCES, {5074, 5075, 5076}) or event.is_one_of(W3SVC_SOURCES, {1074, 1075, 1076})
+
+
+# Recycles whose abandoned requests are their side effect: (fact, which events, what they are).
+RECYCLES_THAT_ABANDON = (
+    ("httperr.abandoned.at_memory_recycle_share", _is_memory_recycle, "a memory-limit recycle (WAS 5117)"),
+    ("httperr.abandoned.at_scheduled_recycle_share", _is_scheduled_recycle,
+     "a recycle on schedule (WAS 5074-5076 / W3SVC 1074-1076: time limit, request limit or scheduled time)"),
+)
+
+
 def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     stats = merged_stats(context, results, "httperr", HttpErrStats)
     events = [r for result in results if result.kind in ("eventlog", "evtx") for r in result.records]
@@ -100,10 +117,10 @@ def _sequence(facts: Facts, stats: HttpErrStats | None, events: list[Record[Even
     if main is not None:
         _around_onset(facts, stats, timed, main)
     if stats is not None and timed:
-        share = _abandoned_near(stats, [m for m, e, _ in timed if _is_memory_recycle(e)], 0, 5)
-        if share is not None:
-            facts.add("httperr.abandoned.at_memory_recycle_share", share[0],
-                      how=f"{share[1]:,} of {share[2]:,} abandoned requests within 5 minutes after a memory-limit recycle (WAS 5117)")
+        for fact, is_recycle, what in RECYCLES_THAT_ABANDON:
+            share = _abandoned_near(stats, [m for m, e, _ in timed if is_recycle(e)], 0, 5)
+            if share is not None:
+                facts.add(fact, share[0], how=f"{share[1]:,} of {share[2]:,} abandoned requests within 5 minutes after {what}")
     _cpu_while_queue_full(facts, perf)
 
 
@@ -128,10 +145,12 @@ def _main_episode(facts: Facts, stats: HttpErrStats, benign: set[str]) -> tuple[
 
 def _around_onset(facts: Facts, stats: HttpErrStats, timed: list, main: tuple[str, int, int]) -> None:
     reason, onset, end = main
-    recoveries = [(m, ref) for m, e, ref in timed if _is_recovery(e) and onset <= m <= end + GAP_MINUTES]
+    first = max(onset, end - ENDED_WITHIN_MINUTES)
+    recoveries = [(m, ref) for m, e, ref in timed if _is_recovery(e) and first <= m <= end + GAP_MINUTES]
+    window = (f"from {text_of_minute(first)} UTC, {ENDED_WITHIN_MINUTES} minutes before {reason} stopped, "
+              f"to 15 minutes after it stopped at {text_of_minute(end)} UTC")
     facts.add("event.recovery_after_onset.count", len(recoveries), [ref for _, ref in recoveries][:5],
-              f"recycles or restarts of the web service from the onset of {reason} ({text_of_minute(onset)} UTC) "
-              f"to 15 minutes after its end" if recoveries else f"none between the onset of {reason} and 15 minutes after its end")
+              f"recycles or restarts of the web service {window}" if recoveries else f"none {window}")
     first_recovery = min((m for m, _ in recoveries), default=None)
     failures = [ref for m, e, ref in timed if _is_failure(e) and (first_recovery is None or m < first_recovery)]
     facts.add("event.worker_failures_before_recovery.count", len(failures), failures[:5],
@@ -194,5 +213,6 @@ SOURCE = Source("sequence", ("httperr", "eventlog", "evtx", "perfmon"), {
     "symptom.reason": STRING, "symptom.onset": STRING, "symptom.end": STRING, "symptom.duration_minutes": NUMBER,
     "event.recovery_after_onset.count": NUMBER, "event.worker_failures_before_recovery.count": NUMBER,
     "event.was_private_bytes_recycle.before_onset": NUMBER, "httperr.abandoned.at_recovery_share": NUMBER,
-    "httperr.abandoned.at_memory_recycle_share": NUMBER, "perf.cpu_while_queue_full_pct": NUMBER,
+    "httperr.abandoned.at_memory_recycle_share": NUMBER, "httperr.abandoned.at_scheduled_recycle_share": NUMBER,
+    "perf.cpu_while_queue_full_pct": NUMBER,
 }, collect)
