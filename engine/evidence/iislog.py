@@ -31,8 +31,9 @@ from .topk import TopCounts, top_counts
 
 KIND = "iislog"
 SLOW_MS = 60_000
-# Upper bounds (ms) of the time-taken histogram; the last bucket is open-ended.
-BUCKETS = (100, 500, 1_000, 5_000, 10_000, 30_000, 60_000, 90_000, 120_000, 300_000)
+# Upper bounds (ms) of the time-taken histogram; the last bucket is open-ended. Long-running
+# requests (RPC over HTTP, ActiveSync Ping, long polling) take from minutes to an hour.
+BUCKETS = (100, 500, 1_000, 5_000, 10_000, 30_000, 60_000, 90_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000)
 URL_CAP = 5000
 COMPUTERS_CAP = 16  # distinct s-computername values counted: a forged file cannot grow it
 STATUS_CAP = 1000  # distinct status.substatus and win32 values kept (the busiest: TopCounts)
@@ -45,6 +46,8 @@ class IisStats:
     statuses: TopCounts = top_counts(STATUS_CAP)
     win32: TopCounts = top_counts(STATUS_CAP)
     time_taken: Counter = field(default_factory=Counter)
+    # The longest time-taken seen: the only true upper bound for the open-ended last bucket.
+    longest_ms: int = 0
     slow: int = 0
     slow_urls: TopCounts = top_counts(URL_CAP)
     urls: TopCounts = top_counts(URL_CAP)
@@ -55,6 +58,7 @@ class IisStats:
         self.requests += other.requests
         self.per_minute.update(other.per_minute)
         self.time_taken.update(other.time_taken)
+        self.longest_ms = max(self.longest_ms, other.longest_ms)
         for name in ("statuses", "win32", "slow_urls", "urls"):
             getattr(self, name).merge(getattr(other, name))
         self.slow += other.slow
@@ -65,16 +69,22 @@ class IisStats:
         return self
 
     def percentile_ms(self, fraction: float) -> int | None:
-        """Upper bound of the bucket holding the given fraction of requests."""
+        """Upper bound of the bucket holding the given fraction of requests (for the open-ended
+        last bucket, the longest time-taken seen: its lower edge would understate it).
+
+        >>> stats = IisStats(time_taken=Counter({500: 90, None: 10}), longest_ms=5_400_000)
+        >>> stats.percentile_ms(0.5), stats.percentile_ms(0.95)
+        (500, 5400000)
+        """
         total = sum(self.time_taken.values())
         if not total:
             return None
         seen = 0
-        for bound in (*BUCKETS, None):
+        for bound in BUCKETS:
             seen += self.time_taken.get(bound, 0)
             if seen >= fraction * total:
-                return bound if bound is not None else BUCKETS[-1]
-        return BUCKETS[-1]
+                return bound
+        return self.longest_ms
 
 
 def _bucket(ms: int) -> int | None:
@@ -138,6 +148,7 @@ def parse(lines: Lines) -> ParseResult:
         if "time-taken" in index and tokens[index["time-taken"]].isdigit():
             ms = int(tokens[index["time-taken"]])
             stats.time_taken[_bucket(ms)] += 1
+            stats.longest_ms = max(stats.longest_ms, ms)
             if ms >= SLOW_MS:
                 stats.slow += 1
                 stats.slow_urls.add(url)

@@ -5,7 +5,7 @@ import statistics
 from collections import Counter
 
 from ..evidence.base import ParseResult
-from ..evidence.iislog import IisStats
+from ..evidence.iislog import BUCKETS, IisStats
 from ..plurals import counted
 from .longpolling import is_long_polling
 from .merging import merged_stats
@@ -22,7 +22,8 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
         facts.add("iis.median_requests_per_minute", statistics.median(stats.per_minute.values()))
     p95 = stats.percentile_ms(0.95)
     if p95 is not None:
-        facts.add("iis.time_taken_p95_ms", p95, how="upper bound of the time-taken bucket holding the 95th percentile")
+        facts.add("iis.time_taken_p95_ms", p95, how="upper bound of the time-taken bucket holding the 95th percentile "
+                  f"(buckets end at {BUCKETS[-1]:,} ms; beyond that, the longest time-taken seen)")
     polling = sum(n for url, n in stats.slow_urls.items() if is_long_polling(url))
     slow = stats.slow - polling
     how = "requests with time-taken of 60,000 ms or more"
