@@ -100,6 +100,11 @@ def test_calibration_counts_a_cause_as_right_only_when_it_is_the_expected_or_an_
     assert rows == [("under 30%", 1, 0), ("30-70%", 1, 1), ("over 70%", 2, 1)]
 
 
+def test_stated_certainty_is_the_mean_of_each_band():
+    make = lambda scores: accuracy.Outcome("x", {"top": "a"}, [c for c, _ in scores], scores)  # noqa: E731
+    assert accuracy.stated_certainty([make([("a", 0.9), ("b", 0.8), ("c", 0.5)])]) == [None, 0.5, pytest.approx(0.85)]
+
+
 def test_a_url_reservation_added_before_503_na_strengthens_the_conflict(tmp_path):
     """The IIS Support Blog story: 503 N/A lines alone, then with the HttpEvent 15007 that explained them."""
     import shutil

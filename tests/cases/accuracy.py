@@ -96,6 +96,16 @@ def calibration(outcomes: list[Outcome]) -> list[tuple[str, int, int]]:
     return rows
 
 
+def stated_certainty(outcomes: list[Outcome]) -> list[float | None]:
+    """Per certainty band, the mean certainty the reports gave its causes: beside the share that
+    was right, it shows whether "80%" is right about 8 times in 10."""
+    means = []
+    for _, low, high in BANDS:
+        stated = [conf for o in outcomes for _, conf in o.scores if low <= conf < high]
+        means.append(sum(stated) / len(stated) if stated else None)
+    return means
+
+
 def healthy_max(outcomes: list[Outcome]) -> tuple[float, str]:
     """The largest certainty a problem cause reaches on a healthy bundle, and which bundle."""
     return max(((o.problem_certainty(), o.name) for o in outcomes if o.healthy), default=(0.0, "(no healthy bundle)"))
@@ -116,8 +126,9 @@ def main() -> int:
     print(f"case library: {len(outcomes)} bundles, top-1 accuracy {top1:.1%}, top-3 accuracy {top3:.1%}")
     print("calibration (a cause is right when it is the expected top cause or an accepted one):")
     bands = calibration(outcomes)
-    for label, total, right in bands:
-        print(f"  {label:<10} {total:>3} cause(s), right {right:>3} ({share(right, total):.0%})")
+    for (label, total, right), mean in zip(bands, stated_certainty(outcomes)):
+        stated = f", stated on average {mean:.0%}" if mean is not None else ""
+        print(f"  {label:<10} {total:>3} cause(s), right {right:>3} ({share(right, total):.0%}){stated}")
     capped = [o for o in outcomes if o.expected.get("at_most")]
     print(f"causes kept under the caps their story sets: {sum(not o.ceilings_broken() for o in capped)} of {len(capped)} bundles")
     worst, where = healthy_max(outcomes)
