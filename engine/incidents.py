@@ -118,7 +118,7 @@ def usual_level(hourly: Mapping[int, float], covered: set[int]) -> tuple[float, 
     # Deviations from the median of sorted counts fall, then rise: two runs, sorted in one merge.
     below = bisect_left(busy, usual)
     spread = 1.4826 * _median(sorted([usual - v for v in busy[:below]] + [v - usual for v in busy[below:]]), usual, empty)
-    return usual, max(usual + MIN_EXCESS, usual + SPREAD * spread, 2 * usual)
+    return usual, max(lowest, usual + SPREAD * spread)
 
 
 def burst_hours(hourly: Mapping[int, float], usual: float, line: float) -> list[tuple[int, int, float]]:

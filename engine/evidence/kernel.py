@@ -25,9 +25,11 @@ PURE_PYTHON_ENV = "HTTPERR_DOCTOR_PURE_PYTHON"
 
 def __getattr__(name: str) -> ModuleType:
     """`PYTHON`, the twin, loaded when first asked for: its tables cost a few ms that a run
-    on the compiled kernel never needs."""
+    on the compiled kernel never needs. Kept as a module global once loaded, so later
+    lookups (every `choose()` of a pure-Python run) find it without coming here."""
     if name == "PYTHON":
-        return importlib.import_module(f"{__package__}.kernel_twin")
+        twin = globals()["PYTHON"] = importlib.import_module(f"{__package__}.kernel_twin")
+        return twin
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -36,5 +38,5 @@ def choose(kernel: ModuleType | None = None) -> ModuleType:
     if kernel is not None:
         return kernel
     if COMPILED is None or os.environ.get(PURE_PYTHON_ENV):
-        return __getattr__("PYTHON")
+        return globals().get("PYTHON") or __getattr__("PYTHON")
     return COMPILED

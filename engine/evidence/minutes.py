@@ -129,7 +129,8 @@ class MinuteCounts:
         return day
 
     def add(self, reason: str, minute: str, n: int) -> None:
-        self._kept = {}
+        if self._kept:  # once a line on the reference path: no new dict when there is nothing to forget
+            self._kept = {}
         slot = self._slot(minute)
         if slot is None:
             self.odd[(reason, minute)] += n
