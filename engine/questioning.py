@@ -11,7 +11,11 @@ or a leading one ruled out) is asked first; in bench/wizard_bench.py it reaches 
 right first cause in fewer questions than the earlier measure of how much every
 cause's confidence moved. When no single answer can move anything yet (a
 rule needs two more facts), the question that completes the most of the rules still
-in play comes first.
+in play for a cause in the running comes first (a ranked cause, or one the main
+HTTPERR reason points at). With no cause in the running (the person could not read
+the HTTPERR log), completing rules is no reason to ask: that would walk a person
+through every question the KB has (25 on a quiet server's case), and only a question
+one of whose answers moves the ranking is asked.
 
 Speed: a hypothetical answer only changes a few facts, and only the rules that test
 those facts can fire differently. Those rules run on their own small compiled engine
@@ -302,7 +306,7 @@ class Questioner:
             weight = sum(o.option.weight for o in outcomes)
             score = sum(o.separation * o.option.weight for o in outcomes) / weight if weight else 0.0
             progress, helps = self._progress(question, values, base, now)
-            if score >= WORTH_ASKING or (progress > 0 and (not leading or leading & set(helps))):
+            if score >= WORTH_ASKING or (progress > 0 and leading & set(helps)):
                 found.append(Candidate(question, round(score, 4), round(progress, 4), outcomes, now, helps))
         return sorted(found, key=lambda c: (-c.score, -c.progress, c.question.id))
 

@@ -7,7 +7,7 @@ from conftest import EXAMPLES
 from httperr_doctor.engine.diagnosis import read_inputs
 from httperr_doctor.engine.facts import evidence_facts, with_answers
 from httperr_doctor.engine.knowledge import default_kb
-from httperr_doctor.engine.questioning import Questioner
+from httperr_doctor.engine.questioning import WORTH_ASKING, Questioner
 
 REFUSED = EXAMPLES / "connections-refused"
 DROPPED = EXAMPLES / "connection-dropped"
@@ -98,3 +98,34 @@ def test_lookahead_caches_give_the_same_next_question_as_a_fresh_start():
         answers = {first.question.fact: outcome.option.value}
         cached, fresh = warm.next_question(facts, answers), Questioner(default_kb()).next_question(facts, answers)
         assert (cached and cached.question.id, cached and cached.score) == (fresh and fresh.question.id, fresh and fresh.score)
+
+
+def test_with_the_symptom_unknown_the_wizard_does_not_walk_the_whole_knowledge_base(questioner):
+    """A person who cannot read the HTTPERR log but knows the server (systeminfo): nothing is in
+    the running, so a question earns its place only when one of its answers moves the ranking.
+    Before, every question that completed some rule was asked: 25 of them, none of any use."""
+    knows = {"os.arch": "x64", "os.family": "2008r2", "os.ram_mb": 8191}
+    answers, skipped, asked = {}, {"httperr_top_reason"}, []
+    while (candidate := questioner.next_question(evidence(), answers, skipped)) is not None and len(asked) < 30:
+        asked.append(candidate)
+        if candidate.question.fact in knows:
+            answers[candidate.question.fact] = knows[candidate.question.fact]
+        else:
+            skipped.add(candidate.question.id)
+    assert 1 <= len(asked) <= 3, [c.question.id for c in asked]
+    assert all(c.score >= WORTH_ASKING for c in asked)
+
+
+def test_with_the_symptom_unknown_a_pool_question_chain_still_finds_the_3gb_switch(questioner):
+    """Questions that only complete rules are still asked once a cause is in the running."""
+    knows = {"os.arch": "x86", "os.family": "2003", "boot.switch_3gb": True}
+    answers, skipped = {}, {"httperr_top_reason"}
+    for _ in range(10):
+        candidate = questioner.next_question(evidence(), answers, skipped)
+        if candidate is None or questioner.standing(with_answers(evidence(), answers, default_kb()).values()).clear_top:
+            break
+        if candidate.question.fact in knows:
+            answers[candidate.question.fact] = knows[candidate.question.fact]
+        else:
+            skipped.add(candidate.question.id)
+    assert questioner.standing(with_answers(evidence(), answers, default_kb()).values()).clear_top == "boot-3gb-switch"

@@ -238,12 +238,12 @@ def _interview(args, session) -> int:
     from httperr_doctor.wizard.interactive import Console, Wizard
     from httperr_doctor.wizard.prompts import questionary_ask
 
-    from .startup import colour_terminal
+    from .startup import colour_terminal, session_heap_settled
 
     console = Console(questionary_ask(), sys.stdout, width=min(shutil.get_terminal_size((80, 24)).columns, 100),
                       colour=colour_terminal(None))
     wizard = Wizard(console, session, session_path=args.resume or args.session, report_path=args.report or REPORT_FILE,
-                    lookahead=True)
+                    lookahead=True, settled=session_heap_settled if args.process_start else lambda: None)
     return wizard.run(gather=not (session.evidence or session.answers))
 
 

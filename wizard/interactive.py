@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Callable
 
 from httperr_doctor.engine.diagnosis import diagnose_files, evidence_by_server, read_inputs
 from httperr_doctor.engine.evidence import ReadFile
@@ -39,7 +40,8 @@ __all__ = ["Console", "Wizard"]
 class Wizard:
     def __init__(self, console: Console, session: Session | None = None, kb: KnowledgeBase | None = None,
                  session_path: str | Path = "httperr-doctor-session.yaml", report_path: str | Path | None = None,
-                 questioner: Questioner | None = None, lookahead: bool = False):
+                 questioner: Questioner | None = None, lookahead: bool = False,
+                 settled: Callable[[], None] = lambda: None):
         self.console = console
         self.session = session or Session()
         self.kb = kb or default_kb()
@@ -54,6 +56,8 @@ class Wizard:
         self.asked = 0
         # Work out the next step in the background while a person reads a question (real terminals).
         self.lookahead = lookahead
+        # Called once the session's long-lived objects are built (the CLI freezes them out of collections).
+        self.settled = settled
 
     def say(self, text: str = "", indent: str = "", keep: tuple[str, ...] = ()) -> None:
         self.console.say(text, indent, keep)
@@ -88,6 +92,7 @@ class Wizard:
                 self.session.evidence.append(path)
         self._choose_server()
         self._settle_conflicts()
+        self.settled()
         return usable
 
     def _choose_server(self) -> None:
@@ -207,6 +212,7 @@ class Wizard:
         if self.files or self.session.answers:
             self.say()
             self.show_standing()
+        self.settled()
         while True:
             candidate = self.questioner.next_question(self.evidence, self.session.known(), self.session.skipped())
             if candidate is None:

@@ -15,6 +15,11 @@
   (tests): freezing would also keep that caller's garbage.
 - The diagnosis and the report form run with the collector paused too
   (`collector_paused`), in a one-command process only.
+- The wizard freezes what lives for its whole session (the KB, the evidence read, the
+  compiled rule engines) each time it has built more of it (`session_heap_settled`):
+  a full collection during the interview then walks only the interview's own objects.
+  Unfrozen, one of those collections fell inside an answer-to-next-question step and
+  took it to about 50 ms (bench/wizard_bench.py).
 """
 from __future__ import annotations
 
@@ -37,6 +42,11 @@ def prepare_diagnosis(process_start: bool = False) -> None:
             gc.freeze()
         if paused:
             gc.enable()
+
+
+def session_heap_settled() -> None:
+    """The wizard's long-lived objects leave the collector's walks (a one-command process only)."""
+    gc.freeze()
 
 
 @contextmanager
