@@ -56,6 +56,18 @@ def test_loader_lists_every_bad_file_with_its_line(kb_copy):
     assert len(caught.value.problems) == 3
 
 
+def test_a_key_given_twice_is_named_not_silently_replaced(kb_copy):
+    references = kb_copy / "references.yaml"
+    lines = references.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("R1:"))
+    lines.insert(at + 1, '  R1: {title: "a second R1 that YAML would keep in place of the first"}')
+    references.write_text("\n".join(lines) + "\n")
+    with pytest.raises(KBError) as caught:
+        load_kb(kb_copy)
+    assert [str(p) for p in caught.value.problems] == [
+        f"kb/references.yaml:{at + 2}: key 'R1' is given twice in this mapping (first on line {at + 1}): the later one would replace it"]
+
+
 def test_yaml_tags_cannot_build_objects(kb_copy):
     (kb_copy / "questions" / "evil.yaml").write_text("id: !!python/object/apply:os.system ['echo pwned']\n")
     with pytest.raises(KBError, match="evil.yaml"):
