@@ -24,6 +24,7 @@ from httperr_doctor.kb.schema import (
 )
 
 from .kbcache import CachedLoader, cached_load
+from .yamlkeys import duplicate_keys
 
 CASES_SUFFIX = ".cases.yaml"
 MAX_KB_FILE_BYTES = 1024 * 1024
@@ -211,35 +212,6 @@ class _Loader:
             item = self.validate(model, value, _child(node, name), path, (str(name),))
             if item is not None:
                 yield str(name), item, line_of(node, (name,))
-
-
-def duplicate_keys(node: yaml.Node | None) -> list[tuple[int, str]]:
-    """A key given twice in one mapping, as (1-based line, message): YAML keeps only the last,
-    so the first would vanish without a word.
-
-    >>> import yaml
-    >>> duplicate_keys(yaml.compose("refs:\\n  R1: a\\n  R2: b\\n  R1: c\\n"))
-    [(4, "key 'R1' is given twice in this mapping (first on line 2): the later one would replace it")]
-    """
-    import yaml
-
-    found: list[tuple[int, str]] = []
-    waiting = [node] if node is not None else []
-    while waiting:  # a walk without recursion: yaml_hazards has already bounded the depth
-        current = waiting.pop()
-        if isinstance(current, yaml.SequenceNode):
-            waiting.extend(current.value)
-        elif isinstance(current, yaml.MappingNode):
-            first: dict[str, int] = {}
-            for key, value in current.value:
-                line = key.start_mark.line + 1
-                if isinstance(key, yaml.ScalarNode) and key.value in first:
-                    found.append((line, f"key {key.value!r} is given twice in this mapping (first on line {first[key.value]}): "
-                                        "the later one would replace it"))
-                elif isinstance(key, yaml.ScalarNode):
-                    first[key.value] = line
-                waiting.append(value)
-    return sorted(found)
 
 
 def yaml_hazards(text: str, files: str = "KB files") -> list[tuple[int, str]]:
