@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import EXAMPLES, run_cli
 from httperr_doctor.engine.knowledge import KB_DIR, KBError, default_kb, load_kb
 from httperr_doctor.engine.lint import lint
 from httperr_doctor.engine.rule_engines import new_engine
@@ -66,6 +67,23 @@ def test_a_key_given_twice_is_named_not_silently_replaced(kb_copy):
         load_kb(kb_copy)
     assert [str(p) for p in caught.value.problems] == [
         f"kb/references.yaml:{at + 2}: key 'R1' is given twice in this mapping (first on line {at + 1}): the later one would replace it"]
+
+
+def test_a_diagnosis_on_an_invalid_kb_names_each_problem_and_exits_4(kb_copy, monkeypatch, capsys):
+    """Whoever edited the KB gets file, line and key, as `kb lint` gives them, not an internal error."""
+    from httperr_doctor.engine import diagnosis
+
+    rule = kb_copy / "rules" / "noise" / "ONLY_IDLE_TIMEOUTS.yaml"
+    lines = rule.read_text().splitlines()
+    first = next(n for n, line in enumerate(lines, 1) if line.startswith("certainty:"))
+    rule.write_text("\n".join(lines + ["certainty: 0.5"]) + "\n")
+    monkeypatch.setattr(diagnosis, "default_kb", lambda: load_kb(kb_copy))
+    code, out = run_cli("diagnose", str(EXAMPLES / "connections-refused"))
+    assert (code, out) == (4, "")
+    assert capsys.readouterr().err.splitlines() == [
+        "httperr-doctor: the knowledge base is invalid:",
+        f"  kb/rules/noise/ONLY_IDLE_TIMEOUTS.yaml:{len(lines) + 1}: key 'certainty' is given twice in this mapping "
+        f"(first on line {first}): the later one would replace it"]
 
 
 def test_yaml_tags_cannot_build_objects(kb_copy):

@@ -327,9 +327,24 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (`| head`): not an error worth a message.
         _silence_stdout()
         return EXIT_OK
-    except Exception:  # noqa: BLE001 - a help-desk person must never see a raw traceback
-        print(f"httperr-doctor: internal error ({_one_line(sys.exc_info()[1])}); {_write_crash_log()}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - a help-desk person must never see a raw traceback
+        problems = _kb_problems(error)
+        if problems is not None:
+            print("httperr-doctor: the knowledge base is invalid:", *problems, sep="\n  ", file=sys.stderr)
+            return EXIT_KB
+        print(f"httperr-doctor: internal error ({_one_line(error)}); {_write_crash_log()}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _kb_problems(error: BaseException) -> list | None:
+    """Each problem of a knowledge base that did not load, or None for any other error.
+
+    Whoever edited the KB needs the file, line and what is wrong with each, as `kb lint`
+    gives them, not an internal error and a crash log. The module is looked up, not
+    imported: if it raised a KBError it is loaded already.
+    """
+    knowledge = sys.modules.get("httperr_doctor.engine.knowledge")
+    return list(error.problems) if knowledge is not None and isinstance(error, knowledge.KBError) else None
 
 
 def _check_usage(args) -> None:
