@@ -127,7 +127,8 @@ def runbook(kb: KnowledgeBase, cause, values: dict[str, Any]) -> list[out.Remedi
     already holds says what they showed, with no command to run again, or is left out."""
     steps: list[out.RemediationStep] = []
     for step in cause.remediation:
-        shown = step.model_dump(exclude={"collects", "given"})
+        # A KB model iterates as its fields: no serializer is built for a plain copy.
+        shown = {name: value for name, value in step if name not in ("collects", "given")}
         if step.collects and all(fact in values for fact in step.collects):
             said = first_rendered(step.given, values, kb.fact_units, kb.fact_defaults)
             if said is None:

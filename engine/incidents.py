@@ -18,10 +18,13 @@ number of their first minute.
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
+
+from .evidence.kernel import choose
 
 HOUR = 60
 MIN_EXCESS = 5  # entries above the usual level before an hour can burst: one stray refusal is not an incident
@@ -39,11 +42,12 @@ class Hourly(Mapping[int, int]):
     first hour): a year is 8,760 numbers, a tenth of a dict of them. As a mapping it holds the
     hours with a count, like the dict it stands for."""
 
-    __slots__ = ("origin", "counts", "_busy")
+    __slots__ = ("origin", "counts", "_busy", "_sorted")
 
-    def __init__(self, origin: int, counts: Sequence[int]):
+    def __init__(self, origin: int, counts: array):
         self.origin, self.counts = origin, counts
         self._busy: list[int] | None = None
+        self._sorted: list[int] | None = None
 
     def __getitem__(self, hour: int) -> int:
         at, off = divmod(hour - self.origin, HOUR)
@@ -55,7 +59,7 @@ class Hourly(Mapping[int, int]):
         return compress(range(self.origin, self.origin + HOUR * len(self.counts), HOUR), self.counts)
 
     def __len__(self) -> int:
-        return len(self.values())
+        return len(self.sorted_values())
 
     def values(self) -> list[int]:  # type: ignore[override]
         """The counts of the hours with one, in hour order (read from the array once: the
@@ -64,8 +68,22 @@ class Hourly(Mapping[int, int]):
             self._busy = list(filter(None, self.counts))
         return self._busy
 
+    def sorted_values(self) -> list[int]:
+        """The counts of the hours with one, smallest first: the usual level is their median
+        (a year of hours sorted by the kernel, not 8,760 numbers filtered one by one)."""
+        if self._sorted is None:
+            self._sorted = choose().sorted_busy(self.counts)
+        return self._sorted
+
     def items(self) -> Iterator[tuple[int, int]]:  # type: ignore[override]
         return zip(self, self.values())
+
+
+def sorted_counts(hourly: Mapping[int, float]) -> list[float]:
+    """The counts of the busy hours, smallest first."""
+    if isinstance(hourly, Hourly):
+        return hourly.sorted_values()  # type: ignore[return-value]
+    return sorted(filter(None, hourly.values()))
 
 
 @dataclass
@@ -96,21 +114,21 @@ def _median(ordered: list[float], extra: float, copies: int) -> float:
     return (_kth(ordered, extra, copies, (n - 1) // 2) + _kth(ordered, extra, copies, n // 2)) / 2
 
 
-def usual_level(hourly: Mapping[int, float], covered: set[int]) -> tuple[float, float]:
-    """(usual hourly count, count an hour must exceed to burst) over the covered hours,
-    which include every hour of `hourly`.
+def usual_level(busy: Sequence[float], covered: int) -> tuple[float, float]:
+    """(usual hourly count, count an hour must exceed to burst) from the counts of the
+    busy hours, smallest first (`sorted_counts`), over `covered` hours, which include
+    every busy one.
 
     Most hours of most reasons are empty, so the empty ones are counted, not listed. When no
     hour reaches the lowest line any spread could give, that line is the answer: nothing can
     burst, and the spread of a year of hours is not worked out.
 
-    >>> usual_level({5 * 60: 40}, {h * 60 for h in range(8)})
+    >>> usual_level([40], 8)
     (0.0, 5.0)
-    >>> usual_level({h * 60: 10 + h % 3 for h in range(24)}, {h * 60 for h in range(24)})
+    >>> usual_level(sorted(10 + h % 3 for h in range(24)), 24)
     (11.0, 22.0)
     """
-    busy = sorted(filter(None, hourly.values()))  # the hours of `hourly` are among the covered ones
-    empty = len(covered) - len(busy)
+    empty = covered - len(busy)
     usual = _median(busy, 0.0, empty)
     lowest = max(usual + MIN_EXCESS, 2 * usual)
     if not busy or busy[-1] <= lowest:
@@ -128,8 +146,6 @@ def burst_hours(hourly: Mapping[int, float], usual: float, line: float) -> list[
     [(60, 120, 80.0), (300, 300, 12.0)]
     """
     runs: list[tuple[int, int, float]] = []
-    if max(hourly.values(), default=0) <= line:
-        return runs
     for hour in sorted(h for h, v in hourly.items() if v > line):
         excess = hourly[hour] - usual
         if runs and hour - runs[-1][1] <= HOUR:
@@ -198,9 +214,12 @@ def find_bursts(names: Iterable[str], hourly: Mapping[str, Mapping[int, float]],
     found: list[Burst] = []
     for name in names:
         series = hourly.get(name, {})
-        if not series:
+        busy = sorted_counts(series)
+        if not busy:
             continue
-        usual, line = usual_level(series, covered)
+        usual, line = usual_level(busy, len(covered))
+        if busy[-1] <= line:  # no hour bursts: the hours need not be walked
+            continue
         for first, last, excess in burst_hours(series, usual, line):
             found.append(Burst(first, last + HOUR - 1, excess, {name: excess}, [(name, first, last, usual)]))
     joined = join(found)

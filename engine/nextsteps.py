@@ -128,7 +128,7 @@ def weigh(steps: list[Step], ranking: Ranking, values: Mapping[str, Any]) -> Non
     leading = leading_causes(now)
     for step in steps:
         for finding in step.findings:
-            finding.after = standing_after(ranking, finding.rule, values)
+            finding.after = standing_after(ranking, finding.rule, values, now)
             finding.separation = round(finding.share * separation(now, finding.after, leading), 4)
         step.findings.sort(key=lambda f: (-f.separation, f.rule.id))
 

@@ -98,15 +98,20 @@ def standing_from(ranking: Ranking) -> Standing:
     return Standing({s.cause: s.confidence for s in ranking.ranked}, frozenset(s.cause for s in ranking.ruled_out))
 
 
-def standing_after(ranking: Ranking, rule: Rule, facts: Mapping[str, Any]) -> Standing:
+def standing_after(ranking: Ranking, rule: Rule, facts: Mapping[str, Any], now: Standing | None = None) -> Standing:
     """`standing_of` the same run with `rule` fired too, from its `ranking`: a cause's score
-    comes from its own rules alone (`score_of`), so only the rule's cause is scored again.
-    Next steps weigh every rule still in play this way, dozens a server."""
-    before = next((s for s in ranking.ranked + ranking.ruled_out if s.cause == rule.cause), None)
+    comes from its own rules alone (`score_of`), so only the rule's cause is scored again and
+    the rest is copied from `now` (`standing_from(ranking)`, which next steps, weighing
+    dozens of rules a server, pass in)."""
+    before = next((s for s in (*ranking.ranked, *ranking.ruled_out) if s.cause == rule.cause), None)
     after = score_of(rule.cause, [*before.supporting, *before.opposing, rule] if before else [rule], facts)
-    others = [s for s in ranking.ranked + ranking.ruled_out if s.cause != rule.cause] + [after]
-    return Standing({s.cause: s.confidence for s in others if s.stands},
-                    frozenset(s.cause for s in others if not s.stands))
+    now = now or standing_from(ranking)
+    confidences = dict(now.confidences)
+    confidences.pop(rule.cause, None)
+    if after.stands:
+        confidences[rule.cause] = after.confidence
+        return Standing(confidences, now.ruled_out - {rule.cause})
+    return Standing(confidences, now.ruled_out | {rule.cause})
 
 
 def leading_causes(standing: Standing) -> list[str]:

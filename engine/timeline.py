@@ -136,7 +136,9 @@ def _reason_series(stats: HttpErrStats, sources: list[str], benign: set[str],
         unit = "entries per minute"
     else:
         buckets = counts.buckets_by_reason(minute_number(start), width)  # at most MAX_POINTS a reason
-        points = {reason: [(text_of_minute(k), float(v)) for k, v in sorted(buckets.get(reason, {}).items())]
+        # Every reason's buckets start on the same minutes: each is written out once.
+        texts = {k: text_of_minute(k) for k in set().union(*buckets.values())}
+        points = {reason: [(texts[k], float(v)) for k, v in sorted(buckets.get(reason, {}).items())]
                   for reason in order}
         unit = f"entries per {width} minutes"
     return [out.Series(name=f"httperr.reason.{reason}", label=reason, group="reason", unit=unit,

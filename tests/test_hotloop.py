@@ -207,6 +207,18 @@ def test_scanner_refuses_tables_out_of_step_rather_than_writing_past_them(chosen
 
 
 @compiled
+@settings(max_examples=200, deadline=None)
+@given(hours=st.lists(st.one_of(st.just(0), st.integers(-3, 9), st.integers(-2**63, 2**63 - 1)), max_size=300))
+def test_compiled_sorted_busy_equals_python(hours):
+    """The busy hours of a series, smallest first, on both kernels (zeros left out, any sign, any size)."""
+    counts = array("q", hours)
+    assert kernel.COMPILED.sorted_busy(counts) == kernel.PYTHON.sorted_busy(counts) == sorted(h for h in hours if h)
+    for chosen in KERNELS:
+        with pytest.raises(ValueError):
+            chosen.sorted_busy(array("I", [1, 2]))
+
+
+@compiled
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(busy=st.dictionaries(st.integers(0, 1439), st.integers(1, 65535), max_size=900))
 def test_compiled_sparse_day_equals_python(busy):

@@ -799,6 +799,35 @@ static inline Py_ssize_t day_next(const Day *d, Py_ssize_t i, long long *slot, l
 #undef NEXT_BUSY
 }
 
+/* A dense day read in one tight loop per count width: a busy day is most of the slots the
+   day-walks read, and a loop that only adds or compares runs at memory speed. */
+#define DENSE(d, ...)                                                             \
+    switch ((d)->view.itemsize) {                                                 \
+    case 2: { const unsigned short *c = (d)->view.buf; __VA_ARGS__ } break;       \
+    case 4: { const unsigned int *c = (d)->view.buf; __VA_ARGS__ } break;         \
+    default: { const long long *c = (d)->view.buf; __VA_ARGS__ } break;           \
+    }
+
+static long long dense_sum(const Day *d, Py_ssize_t lo, Py_ssize_t hi)
+{
+    long long sum = 0;
+    DENSE(d, for (Py_ssize_t k = lo; k < hi; k++) sum += c[k];)
+    return sum;
+}
+
+/* First and last busy slot (-1 when none) and the largest count of a dense day. */
+static void dense_stats(const Day *d, long long *first, long long *last, long long *peak)
+{
+    Py_ssize_t lo = 0, hi = d->n;
+    long long top = 0;
+    DENSE(d, while (lo < hi && !c[lo]) lo++;
+             while (hi > lo && !c[hi - 1]) hi--;
+             for (Py_ssize_t k = lo; k < hi; k++) if ((long long)c[k] > top) top = c[k];)
+    *first = lo < hi ? lo : -1;
+    *last = lo < hi ? hi - 1 : -1;
+    *peak = top;
+}
+
 typedef int (*day_fn)(const Day *day, void *state);
 
 /* 1 when the reason's days are wanted, 0 to pass them by unread, -1 on error. */
@@ -886,7 +915,9 @@ static int note_day(const Day *d, void *state)
     if (!entry)
         return -1;
     long long slot, count, first = -1, last = -1, peak = 0;
-    for (Py_ssize_t i = 0; (i = day_next(d, i, &slot, &count)) != 0;) {
+    if (!d->sparse)
+        dense_stats(d, &first, &last, &peak);
+    for (Py_ssize_t i = 0; d->sparse && (i = day_next(d, i, &slot, &count)) != 0;) {
         if (first < 0)
             first = slot;
         last = slot;
@@ -984,6 +1015,16 @@ static int bucket_day(const Day *d, void *state)
     long long base = PyLong_AsLongLong(base_obj), slot, count, bucket = 0, total = 0;
     if (base == -1 && PyErr_Occurred())
         return -1;
+    if (!d->sparse) {  /* a bucket's slice of the day at a time */
+        for (Py_ssize_t lo = 0, hi; lo < d->n; lo = hi) {
+            long long bucket = b->origin + floor_div(base + lo - b->origin, b->width) * b->width;
+            hi = bucket + b->width - base < d->n ? (Py_ssize_t)(bucket + b->width - base) : d->n;
+            long long sum = dense_sum(d, lo, hi);
+            if (sum && flush_bucket(out, bucket, sum) < 0)
+                return -1;
+        }
+        return 0;
+    }
     /* Minutes rise, so each bucket's minutes come together: one dict update per bucket, and
        its start is worked out once, when a minute reaches past the bucket before. */
     int have = 0;
@@ -1068,7 +1109,16 @@ static int array_day(const Day *d, void *state)
     if (open_target(PyDict_GetItem(a->into, d->reason), &view, a->n) < 0)
         return -1;
     long long *out = view.buf;
-    for (Py_ssize_t i = 0; (i = day_next(d, i, &slot, &count)) != 0;) {
+    for (Py_ssize_t lo = 0, hi; !d->sparse && lo < d->n; lo = hi) {  /* a bucket's slice of the day at a time */
+        long long at = floor_div(base + lo, a->width);
+        hi = (at + 1) * a->width - base < d->n ? (Py_ssize_t)((at + 1) * a->width - base) : d->n;
+        if (at >= 0 && at < a->n) {
+            long long sum = dense_sum(d, lo, hi);
+            out[at] += sum;
+            a->total[at] += sum;
+        }
+    }
+    for (Py_ssize_t i = 0; d->sparse && (i = day_next(d, i, &slot, &count)) != 0;) {
         long long at = floor_div(base + slot, a->width);
         if (at >= 0 && at < a->n) {
             out[at] += count;
@@ -1297,6 +1347,56 @@ done:
     return out;
 }
 
+/* sorted_busy: the non-zero counts of an array('q'), smallest first */
+static int compare_counts(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+PyDoc_STRVAR(sorted_busy_doc,
+"sorted_busy(counts) -> list\n\n"
+"The non-zero values of `counts` (an array('q'), e.g. a series' hours), smallest first:\n"
+"the usual level of a year of hours is a median of them.");
+
+static PyObject *sorted_busy(PyObject *module, PyObject *counts)
+{
+    (void)module;
+    Py_buffer view;
+    if (PyObject_GetBuffer(counts, &view, PyBUF_FORMAT) < 0)
+        return NULL;
+    if (!view.format || strcmp(view.format, "q")) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "sorted_busy(): counts is an array of type q");
+        return NULL;
+    }
+    Py_ssize_t n = view.len / (Py_ssize_t)sizeof(long long), busy = 0;
+    const long long *c = view.buf;
+    long long *values = PyMem_Malloc((n + 1) * sizeof(long long));
+    PyObject *out = NULL;
+    if (!values) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (c[i])
+            values[busy++] = c[i];
+    qsort(values, (size_t)busy, sizeof(long long), compare_counts);
+    out = PyList_New(busy);
+    for (Py_ssize_t i = 0; out && i < busy; i++) {
+        PyObject *value = PyLong_FromLongLong(values[i]);
+        if (!value) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, value);
+    }
+done:
+    PyMem_Free(values);
+    PyBuffer_Release(&view);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL, scan_doc},
     {"busy_minutes", (PyCFunction)(void (*)(void))busy_minutes, METH_FASTCALL, busy_minutes_doc},
@@ -1306,6 +1406,7 @@ static PyMethodDef methods[] = {
     {"minute_buckets", (PyCFunction)(void (*)(void))minute_buckets, METH_FASTCALL, minute_buckets_doc},
     {"bucket_arrays", (PyCFunction)(void (*)(void))bucket_arrays, METH_FASTCALL, bucket_arrays_doc},
     {"window_peaks", (PyCFunction)(void (*)(void))window_peaks, METH_FASTCALL, window_peaks_doc},
+    {"sorted_busy", (PyCFunction)sorted_busy, METH_O, sorted_busy_doc},
     {NULL, NULL, 0, NULL},
 };
 

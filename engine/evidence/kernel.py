@@ -2,7 +2,8 @@
 
 Both expose the same functions with the same results (tests/test_hotloop.py):
 `scan` and `count_keys` for the HTTPERR fast path, `busy_minutes`, `minute_stats`,
-`minute_buckets`, `bucket_arrays` and `window_peaks` for `MinuteCounts`, `newlines` for the reader. Callers that
+`minute_buckets`, `bucket_arrays` and `window_peaks` for `MinuteCounts`, `sorted_busy` for the
+hourly series of incidents, `newlines` for the reader. Callers that
 care which one runs take a `kernel` argument; everyone else calls `choose()`,
 which gives the compiled kernel where it was built, unless
 HTTPERR_DOCTOR_PURE_PYTHON is set (read on every call, so a test or a worker

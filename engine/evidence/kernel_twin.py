@@ -301,3 +301,10 @@ def _take_example(state, took: dict, index: int, number: int) -> None:
     if took.get(reason, 0) < state.tables.want[reason]:
         state.found.append((index, number))
         took[reason] = took.get(reason, 0) + 1
+
+
+def sorted_busy(counts: array) -> list[int]:
+    """The non-zero values of `counts` (an array('q')), smallest first."""
+    if counts.typecode != "q":
+        raise ValueError("sorted_busy(): counts is an array of type q")
+    return sorted(filter(None, counts))
