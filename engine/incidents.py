@@ -202,7 +202,7 @@ def burst_minutes(minutes: dict[int, float], usual_per_hour: float, first_hour: 
     return inside[0][0], inside[-1][1]
 
 
-def find_bursts(names: Iterable[str], hourly: Mapping[str, Mapping[int, float]], covered: set[int],
+def find_bursts(names: Iterable[str], hourly: Mapping[str, Mapping[int, float]], covered: int,
                 minute_counts: Callable[[str, int, int], dict[int, float]],
                 limit: int = MAX_INCIDENTS) -> tuple[list[Burst], int]:
     """The `limit` largest bursts (in time order, to the minute) and how many there are in all.
@@ -210,6 +210,7 @@ def find_bursts(names: Iterable[str], hourly: Mapping[str, Mapping[int, float]],
     Bursts of different series that overlap or nearly touch are one. Bursts are found
     and ranked by the hour; only the kept ones are looked at minute by minute, with
     `minute_counts(name, first, last)`, a series' counts for minutes first..last.
+    `covered` is how many hours the logs cover (every busy hour of every series among them).
     """
     found: list[Burst] = []
     for name in names:
@@ -217,7 +218,7 @@ def find_bursts(names: Iterable[str], hourly: Mapping[str, Mapping[int, float]],
         busy = sorted_counts(series)
         if not busy:
             continue
-        usual, line = usual_level(busy, len(covered))
+        usual, line = usual_level(busy, covered)
         if busy[-1] <= line:  # no hour bursts: the hours need not be walked
             continue
         for first, last, excess in burst_hours(series, usual, line):

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import compress
 from typing import Any, Iterable
 
 from . import incidents as incident_finder
@@ -223,8 +222,9 @@ def _bursts(httperr: HttpErrStats, benign: set[str], others: list[out.Series], s
     if not by_reason:
         return [], 0, {}
     hourly = {reason: incident_finder.Hourly(first, found) for reason, found in by_reason.items()}
-    covered = set(compress(range(first, first + step * len(total), step), total))
-    covered.update(minute_number(f"{hour}:00") for hour in {minute[:13] for s in others for minute, _ in s.points})
+    spoken = {minute_number(f"{hour}:00") for hour in {minute[:13] for s in others for minute, _ in s.points}}
+    covered = len(total) - total.count(0) + sum(
+        1 for hour in spoken if not (first <= hour < first + step * len(total) and total[(hour - first) // step]))
     problems = [reason for reason in sorted(hourly) if reason not in benign]
 
     def minute_counts(reason: str, first: int, last: int) -> dict[int, float]:

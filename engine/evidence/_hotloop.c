@@ -1170,21 +1170,48 @@ static PyObject *bucket_arrays(PyObject *module, PyObject *const *args, Py_ssize
 typedef struct {
     long long *sums, *peaks, *day;  /* sums: n_sets rows of per_day windows; day: one reason's */
     Py_ssize_t *low, *high;         /* the windows of each row this day added to (low > high: none) */
+    Py_ssize_t *touched;            /* the windows one reason's day reaches, rising */
     Py_ssize_t n_sets, per_day;
 } Peaks;
 
 static void close_day(Peaks *p)
 {
     for (Py_ssize_t set = 0; set < p->n_sets; set++) {
-        long long *row = p->sums + set * p->per_day;
-        for (Py_ssize_t w = p->low[set]; w <= p->high[set]; w++) {
-            if (row[w] > p->peaks[set])
-                p->peaks[set] = row[w];
-            row[w] = 0;
-        }
+        if (p->low[set] <= p->high[set])
+            memset(p->sums + set * p->per_day + p->low[set], 0,
+                   (size_t)(p->high[set] - p->low[set] + 1) * sizeof(long long));
         p->low[set] = p->per_day;
         p->high[set] = -1;
     }
+}
+
+/* The windows of one reason's day (p->day) that it reaches (p->touched, rising); how many. */
+static Py_ssize_t day_windows(Peaks *p, const Day *d, long long width)
+{
+    if (!d->sparse && d->view.itemsize == 2 && d->n == 1440) {  /* a busy day (nearly always uint16): window by window */
+        const unsigned short *c = d->view.buf;
+        for (Py_ssize_t w = 0; w < p->per_day; w++) {
+            long long sum = 0;
+            for (Py_ssize_t k = w * width; k < (w + 1) * width; k++)
+                sum += c[k];
+            p->day[w] = sum;
+            p->touched[w] = w;
+        }
+        return p->per_day;
+    }
+    long long slot, count;
+    Py_ssize_t reached = 0;
+    for (Py_ssize_t i = 0; (i = day_next(d, i, &slot, &count)) != 0;) {
+        if (slot < 0 || slot >= 1440)
+            continue;
+        Py_ssize_t w = slot / width;
+        if (!reached || p->touched[reached - 1] != w) {  /* minutes rise: a window is new when first reached */
+            p->touched[reached++] = w;
+            p->day[w] = 0;
+        }
+        p->day[w] += count;
+    }
+    return reached;
 }
 
 static int add_day(Peaks *p, PyObject *entry, long long width)
@@ -1196,31 +1223,10 @@ static int add_day(Peaks *p, PyObject *entry, long long width)
         return -1;
     d.n = d.view.len / d.view.itemsize / (d.sparse ? 2 : 1);
     /* The reason's windows first, then each of its sets gets them: a set index is read once a day. */
-    long long slot, count;
-    Py_ssize_t low = p->per_day, high = -1;  /* the windows this reason's day reaches */
-    if (!d.sparse && d.view.itemsize == 2 && d.n == 1440) {  /* a busy day (nearly always uint16): window by window */
-        const unsigned short *c = d.view.buf;
-        for (Py_ssize_t w = 0; w < p->per_day; w++) {
-            long long sum = 0;
-            for (Py_ssize_t k = w * width; k < (w + 1) * width; k++)
-                sum += c[k];
-            p->day[w] = sum;
-        }
-        low = 0;
-        high = p->per_day - 1;
-    } else {
-        for (Py_ssize_t i = 0; (i = day_next(&d, i, &slot, &count)) != 0;) {
-            if (slot < 0 || slot >= 1440)
-                continue;
-            Py_ssize_t w = slot / width;
-            for (; high < w; high++)  /* minutes rise: windows are cleared as they are reached */
-                p->day[high + 1] = 0;
-            if (w < low)
-                low = w;
-            p->day[w] += count;
-        }
-    }
+    Py_ssize_t reached = day_windows(p, &d, width);
     PyBuffer_Release(&d.view);
+    if (!reached)
+        return 0;
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(sets); k++) {
         Py_ssize_t set = PyLong_AsSsize_t(PyTuple_GET_ITEM(sets, k));
         if (set < 0 || set >= p->n_sets) {
@@ -1228,13 +1234,20 @@ static int add_day(Peaks *p, PyObject *entry, long long width)
                 PyErr_SetString(PyExc_IndexError, "window_peaks(): a set index out of range");
             return -1;
         }
-        long long *row = p->sums + set * p->per_day;
-        for (Py_ssize_t w = low; w <= high; w++)
+        /* A window's sum only grows through the day, so the peak can be taken as it grows:
+           the day's last addition to each window is among those compared. */
+        long long *row = p->sums + set * p->per_day, peak = p->peaks[set];
+        for (Py_ssize_t t = 0; t < reached; t++) {
+            Py_ssize_t w = p->touched[t];
             row[w] += p->day[w];
-        if (low < p->low[set])
-            p->low[set] = low;
-        if (high > p->high[set])
-            p->high[set] = high;
+            if (row[w] > peak)
+                peak = row[w];
+        }
+        p->peaks[set] = peak;
+        if (p->touched[0] < p->low[set])
+            p->low[set] = p->touched[0];
+        if (p->touched[reached - 1] > p->high[set])
+            p->high[set] = p->touched[reached - 1];
     }
     return 0;
 }
@@ -1309,9 +1322,10 @@ static PyObject *window_peaks(PyObject *module, PyObject *const *args, Py_ssize_
         return NULL;
     Peaks p = {PyMem_Calloc(n_sets * (1440 / width) + 1, sizeof(long long)), PyMem_Calloc(n_sets + 1, sizeof(long long)),
                PyMem_Calloc(1440 / width, sizeof(long long)), PyMem_Calloc(n_sets + 1, sizeof(Py_ssize_t)),
-               PyMem_Calloc(n_sets + 1, sizeof(Py_ssize_t)), n_sets, 1440 / width};
+               PyMem_Calloc(n_sets + 1, sizeof(Py_ssize_t)), PyMem_Calloc(1440 / width, sizeof(Py_ssize_t)),
+               n_sets, 1440 / width};
     PyObject *out = NULL;
-    if (!p.sums || !p.peaks || !p.day || !p.low || !p.high) {
+    if (!p.sums || !p.peaks || !p.day || !p.low || !p.high || !p.touched) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1343,15 +1357,39 @@ done:
     PyMem_Free(p.day);
     PyMem_Free(p.low);
     PyMem_Free(p.high);
+    PyMem_Free(p.touched);
     Py_DECREF(entries);
     return out;
 }
 
 /* sorted_busy: the non-zero counts of an array('q'), smallest first */
-static int compare_counts(const void *a, const void *b)
+
+/* Radix sort, a byte at a time from the lowest, on the counts with their sign bit flipped
+   (so unsigned order is signed order): linear in the count of hours, where a comparison
+   sort's calls through a function pointer cost more than finding the hours did. A byte
+   every value shares (the high bytes of small counts) costs one counting pass. */
+static void sort_counts(long long *values, long long *spare, Py_ssize_t n)
 {
-    long long x = *(const long long *)a, y = *(const long long *)b;
-    return (x > y) - (x < y);
+    const unsigned long long sign = 1ULL << 63;
+    unsigned long long *from = (unsigned long long *)values, *to = (unsigned long long *)spare;
+    for (Py_ssize_t i = 0; i < n; i++)
+        from[i] ^= sign;
+    for (int shift = 0; n > 1 && shift < 64; shift += 8) {
+        Py_ssize_t start[257] = {0};
+        for (Py_ssize_t i = 0; i < n; i++)
+            start[((from[i] >> shift) & 255) + 1]++;
+        if (start[((from[0] >> shift) & 255) + 1] == n)
+            continue;
+        for (int b = 0; b < 256; b++)
+            start[b + 1] += start[b];
+        for (Py_ssize_t i = 0; i < n; i++)
+            to[start[(from[i] >> shift) & 255]++] = from[i];
+        unsigned long long *swap = from;
+        from = to;
+        to = swap;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        values[i] = (long long)(from[i] ^ sign);
 }
 
 PyDoc_STRVAR(sorted_busy_doc,
@@ -1372,7 +1410,7 @@ static PyObject *sorted_busy(PyObject *module, PyObject *counts)
     }
     Py_ssize_t n = view.len / (Py_ssize_t)sizeof(long long), busy = 0;
     const long long *c = view.buf;
-    long long *values = PyMem_Malloc((n + 1) * sizeof(long long));
+    long long *values = PyMem_Malloc(2 * (n + 1) * sizeof(long long));
     PyObject *out = NULL;
     if (!values) {
         PyErr_NoMemory();
@@ -1381,7 +1419,7 @@ static PyObject *sorted_busy(PyObject *module, PyObject *counts)
     for (Py_ssize_t i = 0; i < n; i++)
         if (c[i])
             values[busy++] = c[i];
-    qsort(values, (size_t)busy, sizeof(long long), compare_counts);
+    sort_counts(values, values + n + 1, busy);
     out = PyList_New(busy);
     for (Py_ssize_t i = 0; out && i < busy; i++) {
         PyObject *value = PyLong_FromLongLong(values[i]);

@@ -270,8 +270,9 @@ class MinuteCounts:
         arrays (a slot per bucket, zeros included), and all reasons' together: a year of hours
         is 8,760 numbers a reason, a tenth of what a dict of them holds. Minutes outside the
         buckets, and odd minutes, are left out."""
-        into = {reason: array("q", bytes(8 * count)) for reason in self._stored_reasons()}
-        total = array("q", bytes(8 * count))
+        zeros = array("q", [0]) * count
+        into = {reason: array("q", zeros) for reason in self._stored_reasons()}
+        total = array("q", zeros)
         choose(kernel).bucket_arrays(self.days, self.sparse, self._day_bases(), origin, width, into, total)
         return into, total
 

@@ -44,8 +44,9 @@ def dumps(value) -> str:
     _write(value, out, "\n")
     text = "".join(out)
     # These only ever stand inside strings, where an escape means the same. A report seldom holds
-    # any: a substring test per character runs at memory speed, a character-class scan does not.
-    if not any(char in text for char in _INVISIBLE_CHARS):
+    # any: an all-ASCII text (a flag Python keeps) has none, and a substring test per character
+    # runs at memory speed where a character-class scan does not.
+    if text.isascii() or not any(char in text for char in _INVISIBLE_CHARS):
         return text
     return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
