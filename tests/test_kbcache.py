@@ -10,11 +10,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from conftest import run_cli
 from httperr_doctor.engine import kbcache
 from httperr_doctor.engine.knowledge import (
-    KB_CACHE, KB_DIR, KBError, KnowledgeBase, cached_kb, default_kb, kb_to_data, load_kb,
+    KB_CACHE, KB_DIR, MODEL_PARTS, KBError, KnowledgeBase, cached_kb, default_kb, kb_from_data, kb_to_data, load_kb,
 )
 
 RULE = os.path.join("rules", "noise", "ONLY_IDLE_TIMEOUTS.yaml")
@@ -65,6 +66,33 @@ def test_second_load_comes_from_the_cache_and_equals_the_yaml(kb_copy, cache):
     for part in (f.name for f in dataclasses.fields(fresh)):  # every part, so a new one cannot be left out
         assert getattr(second, part) == getattr(fresh, part), part
     assert second.root == kb_copy and second.fact_types == fresh.fact_types
+
+
+def test_models_from_the_cache_are_what_model_construct_builds():
+    """The cache rebuilds its ~2,000 models without model_construct's per-field search:
+    each must be the object model_construct would give from the same values (fields,
+    fields set, extras, private attributes), nested models included."""
+    fresh = load_kb(KB_DIR)
+    cached = kb_from_data(KB_DIR, kb_to_data(fresh))
+
+    def same(built, model):
+        values = {name: getattr(built, name) for name in model.model_fields}
+        reference = model.model_construct(**values)
+        assert type(built) is model and vars(built) == vars(reference)
+        for state in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+            assert getattr(built, state) == getattr(reference, state), state
+        for value in values.values():
+            for inner in value if isinstance(value, list) else []:
+                if isinstance(inner, BaseModel):
+                    same(inner, type(inner))
+
+    checked = 0
+    for part, model in MODEL_PARTS.items():
+        for name, built in getattr(cached, part).items():
+            assert built == getattr(fresh, part)[name]
+            same(built, model)
+            checked += 1
+    assert checked > 500
 
 
 def test_an_edited_rule_is_seen(kb_copy, cache):
