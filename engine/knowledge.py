@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Iterable
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,7 +23,9 @@ from httperr_doctor.kb.schema import (
     Cause, FactSpec, PhraseGroup, Question, ReasonPhrase, Reference, Rule, RuleCases,
 )
 
+from . import kbdata
 from .kbcache import CachedLoader, cached_load
+from .kbdata import MODEL_PARTS, models_from_data, models_to_data
 from .yamlkeys import duplicate_keys
 
 CASES_SUFFIX = ".cases.yaml"
@@ -335,16 +337,9 @@ def load_kb(root: Path = KB_DIR) -> KnowledgeBase:
     return kb
 
 
-MODEL_PARTS: dict[str, type[BaseModel]] = {
-    "rules": Rule, "causes": Cause, "questions": Question, "facts": FactSpec,
-    "references": Reference, "phrases": ReasonPhrase, "cases": RuleCases,
-}
-
-
 def kb_to_data(kb: KnowledgeBase) -> dict:
     """A validated KB as plain JSON-able data (every field written, defaults too)."""
-    data: dict[str, Any] = {part: {name: item.model_dump(mode="json") for name, item in getattr(kb, part).items()}
-                            for part in MODEL_PARTS}
+    data: dict[str, Any] = {part: models_to_data(getattr(kb, part)) for part in MODEL_PARTS}
     data["origin"] = [[kind, name, path, line] for (kind, name), (path, line) in kb.origin.items()]
     data["families"] = list(kb.families)
     data["phrase_groups"] = {name: sorted(group) for name, group in kb.phrase_groups.items()}
@@ -355,52 +350,14 @@ def kb_from_data(root: Path, data: dict) -> KnowledgeBase:
     """The KB again from `kb_to_data`'s output, without re-validating: the data was
     validated when it was written, and building models directly keeps the cache as fast
     as loading a pickle while nothing in it can run code."""
-    parts = {part: {name: _built(model, value) for name, value in data[part].items()}
-             for part, model in MODEL_PARTS.items()}
+    parts = {part: models_from_data(model, data[part]) for part, model in MODEL_PARTS.items()}
     origin = {(kind, name): (path, line) for kind, name, path, line in data["origin"]}
     groups = {name: frozenset(phrases) for name, phrases in data["phrase_groups"].items()}
     return KnowledgeBase(root=root, origin=origin, families=tuple(data["families"]), phrase_groups=groups, **parts)
 
 
-def _built(model: type[BaseModel], data: dict) -> BaseModel:
-    """`model` from its own dump, nested models (`list[Model]` fields) included.
-
-    What `model_construct` does for a dump that names every field (the KB's models keep
-    no private attributes and no extras), without its per-field search for aliases and
-    defaults: a warm run builds about 2,000 of these before it can start
-    (tests/test_kbcache.py checks the result against `model_construct`'s)."""
-    values = {name: data[name] for name in _field_names(model)}
-    for name, inner in _nested_lists(model):
-        values[name] = [_built(inner, item) for item in values[name]]
-    built = model.__new__(model)
-    _set(built, "__dict__", values)
-    _set(built, "__pydantic_fields_set__", set(values))
-    _set(built, "__pydantic_extra__", None)
-    _set(built, "__pydantic_private__", None)
-    return built
-
-
-_set = object.__setattr__
-
-
-@lru_cache(maxsize=None)
-def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
-    return tuple(model.model_fields)
-
-
-@lru_cache(maxsize=None)
-def _nested_lists(model: type[BaseModel]) -> tuple[tuple[str, type[BaseModel]], ...]:
-    """The fields of `model` that hold a list of models: (field name, model of the items)."""
-    found = []
-    for name, spec in model.model_fields.items():
-        args = get_args(spec.annotation) if get_origin(spec.annotation) is list else ()
-        if len(args) == 1 and isinstance(args[0], type) and issubclass(args[0], BaseModel):
-            found.append((name, args[0]))
-    return tuple(found)
-
-
 KB_CACHE = CachedLoader(load=load_kb, to_data=kb_to_data, from_data=kb_from_data,
-                        code_files=(schema.__file__, __file__))
+                        code_files=(schema.__file__, __file__, kbdata.__file__))
 
 
 def cached_kb(root: Path = KB_DIR) -> KnowledgeBase:

@@ -15,8 +15,9 @@ from pydantic import BaseModel
 from conftest import run_cli
 from httperr_doctor.engine import kbcache
 from httperr_doctor.engine.knowledge import (
-    KB_CACHE, KB_DIR, MODEL_PARTS, KBError, KnowledgeBase, cached_kb, default_kb, kb_from_data, kb_to_data, load_kb,
+    KB_CACHE, KB_DIR, KBError, KnowledgeBase, cached_kb, default_kb, kb_from_data, kb_to_data, load_kb,
 )
+from httperr_doctor.engine.kbdata import MODEL_PARTS
 
 RULE = os.path.join("rules", "noise", "ONLY_IDLE_TIMEOUTS.yaml")
 
