@@ -48,6 +48,7 @@ from datetime import datetime
 from typing import Collection, Iterator
 
 from ..plurals import counted
+from .appcrash import AppCrash, crash_from_text
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 from .wintime import read_stamp
 
@@ -77,6 +78,10 @@ class Event:
     pool: str | None
     # The site the event names, if any (W3SVC 1003/1004/1007: "... for site '1'"): a site id or name.
     site: str | None = None
+    # A crash of w3wp.exe this Application-log event reports (Application Error 1000, .NET Runtime 1026, WER 1001).
+    crash: AppCrash | None = None
+    # The worker process a WAS / W3SVC event names ("The process id was '4084'"), to match with its crash.
+    pid: int | None = None
 
     def is_one_of(self, sources: Collection[str], ids: Collection[int]) -> bool:
         """One of `ids` logged by one of `sources` (lower-case provider names: the case varies between exports)."""
@@ -116,6 +121,7 @@ POOL = re.compile(_POOL_WORDS + r"(?P<pool>[^'\"“”„»\s]+)", re.IGNORECASE
 # site unquoted). Their first inserted string is the URL prefix, the second the site.
 W3SVC_SITE_EVENTS = frozenset({1003, 1004, 1007})
 SITE_QUOTED = re.compile(r"\bfor site\s+['\"„“«](?P<site>[^'\"“”„»]+?)['\"“”»]", re.IGNORECASE)
+WORKER_PID = re.compile(r"\bprocess id was\s*'?(?P<pid>\d{1,10})\b", re.IGNORECASE)
 SITE = re.compile(r"\bfor site\s+(?P<site>[^'\"“”„»\s]+)", re.IGNORECASE)
 CSV_HEADER = re.compile(r"^\ufeff?\"?(Level|Ebene|Niveau|Type)\"?,\"?(Date and Time|Datum und Uhrzeit|Date et heure|Date)\"?,", re.IGNORECASE)
 
@@ -146,6 +152,7 @@ def _finish(result: ParseResult, lines: Lines, start: int, fields: dict[str, str
     local = read_stamp(fields.get("date", ""), fields.get("time"))
     pool = POOL_QUOTED.search(text) or POOL.search(text)
     site = SITE_QUOTED.search(text) or SITE.search(text)
+    pid = WORKER_PID.search(text)
     level = fields.get("level", "").strip().lower()
     result.records.append(Record(KIND, lines.ref(start), Event(
         log=fields.get("log"),
@@ -159,6 +166,8 @@ def _finish(result: ParseResult, lines: Lines, start: int, fields: dict[str, str
         description=text,
         pool=pool.group("pool").rstrip(".,") if pool else None,
         site=site.group("site").rstrip(".,") if site else None,
+        crash=crash_from_text(fields.get("source", ""), int(raw_id.split(" ")[0]), text),
+        pid=int(pid.group("pid")) if pid else None,
     ), time=local if local is not None and local.tzinfo is not None else None))
 
 

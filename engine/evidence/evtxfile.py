@@ -33,6 +33,7 @@ import warnings
 from collections import Counter
 from typing import Any
 
+from .appcrash import crash_from_values
 from .base import Lines, NotThisKind, ParseResult, Record, Skip
 from .eventlog import W3SVC_SITE_EVENTS, Event, short_host
 from .wintime import read_stamp
@@ -79,6 +80,8 @@ def event_from_xml(xml: str) -> Event | None:
         return None
     site = None
     pool = named.get("AppPoolID") or named.get("AppPoolName")
+    worker_event = ("WAS" in source or "W3SVC" in source) and int(system["EventID"]) not in W3SVC_SITE_EVENTS
+    pid = named.get("ProcessID") or (values[1][1] if len(values) > 1 and worker_event else "")
     if "W3SVC" in source and int(system["EventID"]) in W3SVC_SITE_EVENTS:
         site = (values[1][1] or None) if len(values) > 1 else None  # the first string is the URL prefix
     elif pool is None and values and ("WAS" in source or "W3SVC" in source):
@@ -95,6 +98,8 @@ def event_from_xml(xml: str) -> Event | None:
         description=" | ".join(v for _, v in values),
         pool=pool,
         site=site,
+        crash=crash_from_values(source, int(system["EventID"]), values),
+        pid=int(pid) if pid.isascii() and pid.isdigit() and len(pid) <= 10 else None,
     )
 
 

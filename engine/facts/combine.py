@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..evidence.base import ParseResult
 from ..timezones import Zone
-from . import (appconfig, bcdedit, bootini, eventlog, httperr, iislog, iplisten, limits, load, manifest, memory, netsh,
-               netstat, perfmon, poolmon, regquery, sequence, series, systeminfo, urlacl)
+from . import (appconfig, appcrash, bcdedit, bootini, eventlog, httperr, iislog, iplisten, limits, load, manifest, memory,
+               netsh, netstat, perfmon, poolmon, regquery, sequence, series, systeminfo, urlacl)
 from ..conditions import holds
 from .model import Conflict, Context, Facts, OverrideEvidence
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 # (boot.ini wins where both speak); HTTPERR and IIS before what combines them; the
 # order in time last (it compares the queue with the configured limits).
 SOURCES = (systeminfo.SOURCE, bootini.SOURCE, bcdedit.SOURCE, regquery.SOURCE, perfmon.SOURCE, eventlog.SOURCE,
-           appconfig.SOURCE, netsh.SOURCE, netstat.SOURCE, poolmon.SOURCE, httperr.SOURCE, iislog.SOURCE,
+           appcrash.SOURCE, appconfig.SOURCE, netsh.SOURCE, netstat.SOURCE, poolmon.SOURCE, httperr.SOURCE, iislog.SOURCE,
            load.SOURCE, manifest.SOURCE, series.SOURCE, sequence.SOURCE, urlacl.SOURCE,
            iplisten.SOURCE)
 DERIVATIONS = (memory.DERIVATION, limits.DERIVATION)

@@ -15,6 +15,8 @@ is there); its episode is its busiest run of minutes with no gap over 15 minutes
   after a memory-limit recycle (`httperr.abandoned.at_memory_recycle_share`) or a recycle
   on schedule (`httperr.abandoned.at_scheduled_recycle_share`: requests that outlived the
   shutdown time limit), are its side effect.
+* Requests abandoned as a worker crashed (`httperr.abandoned.at_app_crash_share`, the crash
+  as the Application log reports it) are the crash's own damage, not a side effect.
 * Memory-limit recycles before the onset (`event.was_private_bytes_recycle.before_onset`)
   are a trigger.
 * CPU while the request queue sat at its limit (`perf.cpu_while_queue_full_pct`):
@@ -121,6 +123,7 @@ def _sequence(facts: Facts, stats: HttpErrStats | None, events: list[Record[Even
             share = _abandoned_near(stats, [m for m, e, _ in timed if is_recycle(e)], 0, 5)
             if share is not None:
                 facts.add(fact, share[0], how=f"{share[1]:,} of {share[2]:,} abandoned requests within 5 minutes after {what}")
+        _abandoned_at_crashes(facts, stats, [m for m, e, _ in timed if e.crash is not None])
     _cpu_while_queue_full(facts, perf)
 
 
@@ -163,6 +166,16 @@ def _around_onset(facts: Facts, stats: HttpErrStats, timed: list, main: tuple[st
     if share is not None:
         facts.add("httperr.abandoned.at_recovery_share", share[0],
                   how=f"{share[1]:,} of {share[2]:,} abandoned requests within minutes of the recycle or restart")
+
+
+def _abandoned_at_crashes(facts: Facts, stats: HttpErrStats, crash_minutes: list[int]) -> None:
+    """Requests cut when a worker died: the Application log's crash minute, the one before and the two after
+    (HTTP.sys logs the abandoned requests as the process goes; the events' times are rounded to the minute)."""
+    share = _abandoned_near(stats, crash_minutes, -1, 2)
+    if share is not None:
+        facts.add("httperr.abandoned.at_app_crash_share", share[0],
+                  how=f"{share[1]:,} of {share[2]:,} abandoned requests from a minute before to 2 minutes after a crash "
+                      "of w3wp.exe the Application log reports")
 
 
 def _abandoned_near(stats: HttpErrStats, moments: Iterable[int], before: int, after: int) -> tuple[float, int, int] | None:
@@ -214,5 +227,6 @@ SOURCE = Source("sequence", ("httperr", "eventlog", "evtx", "perfmon"), {
     "event.recovery_after_onset.count": NUMBER, "event.worker_failures_before_recovery.count": NUMBER,
     "event.was_private_bytes_recycle.before_onset": NUMBER, "httperr.abandoned.at_recovery_share": NUMBER,
     "httperr.abandoned.at_memory_recycle_share": NUMBER, "httperr.abandoned.at_scheduled_recycle_share": NUMBER,
+    "httperr.abandoned.at_app_crash_share": NUMBER,
     "perf.cpu_while_queue_full_pct": NUMBER,
 }, collect)
