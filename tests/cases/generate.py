@@ -203,7 +203,7 @@ class Bundle:
                       f"Date:          {t.month}/{t.day}/{t.year} {hour}:{t:%M:%S} {'AM' if t.hour < 12 else 'PM'}",
                       f"Event ID:      {event_id}", "Task Category: None", f"Level:         {level}",
                       "Keywords:      Classic", "User:          N/A", f"Computer:      {self.host}.corp.contoso.com",
-                      "Description:", message, ""]
+                      "Description:", *message.split("\n"), ""]
         write(self.out / name, lines)
 
     # ---- configuration and state
@@ -1093,10 +1093,12 @@ CASES = [
 def main() -> None:
     import stories
     import stories_503
+    import stories_crash
     import stories_kernel
     import stories_requests
 
-    for name, host, build in CASES + stories.STORIES + stories_503.STORIES + stories_kernel.STORIES + stories_requests.STORIES:
+    for name, host, build in (CASES + stories.STORIES + stories_503.STORIES + stories_kernel.STORIES + stories_requests.STORIES
+                              + stories_crash.STORIES):
         folder = HERE / name
         if folder.exists():
             shutil.rmtree(folder)
