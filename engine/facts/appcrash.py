@@ -25,10 +25,12 @@ SAME_CRASH = timedelta(seconds=60)
 # WAS / W3SVC events that name the pool of a worker that died (R26, R26c).
 WORKER_DIED = ({5009, 5011}, {1009, 1011})
 # What the commonest exception codes of a crashed worker mean (R93: NTSTATUS values; R94: the
-# code the CLR raises every .NET exception with; 0xe0434f4d is the one .NET 1.x and 2.0 used).
+# code the CLR raises every .NET exception with, 0xe0434f4d the one .NET 1.x and 2.0 used (R92);
+# R97: 0xe053534f, the stack overflow the CLR 2.0 reports).
 CODE_MEANINGS = {
     "0xc0000005": "access violation", "0xc00000fd": "stack overflow", "0xc0000374": "heap corruption",
     "0xc0000409": "stack buffer overrun", "0xe0434352": ".NET exception", "0xe0434f4d": ".NET exception",
+    "0xe053534f": "stack overflow",
 }
 Crash = list[Record[Event]]
 
