@@ -242,3 +242,66 @@ def test_requests_abandoned_at_other_times_are_not_put_on_the_crash(tmp_path):
     top = next(c for c in server["causes"] if c["id"] == "worker-process-failure")
     assert "APP_CRASH_AT_ABANDONED" not in {r["rule"] for r in top["reasoning"]}
     assert "APP_CRASH_LOGGED" in {r["rule"] for r in top["reasoning"]}
+
+
+# A managed crash (an unhandled exception on a timer thread): the runtime's 1026 with the exception
+# and its stack, then Application Error 1000 for the same process, as `wevtutil qe Application /f:text` prints them.
+MANAGED_CRASH = """Event[0]:
+  Log Name: Application
+  Source: .NET Runtime
+  Date: 2026-11-30T15:10:44.219
+  Event ID: 1026
+  Task: N/A
+  Level: Error
+  Opcode: Info
+  Keyword: Classic
+  User: N/A
+  User Name: N/A
+  Computer: WEB07.contoso.local
+  Description:
+Application: w3wp.exe
+Framework Version: v4.0.30319
+Description: The process was terminated due to an unhandled exception.
+Exception Info: System.NullReferenceException
+   at Claims.Web.Jobs.ReminderJob.Run(System.Object)
+   at System.Threading.ExecutionContext.RunInternal(System.Threading.ExecutionContext, System.Threading.ContextCallback, System.Object, Boolean)
+   at System.Threading.TimerQueueTimer.CallCallbackInContext(System.Object)
+
+Event[1]:
+  Log Name: Application
+  Source: Application Error
+  Date: 2026-11-30T15:10:44.733
+  Event ID: 1000
+  Task: Application Crashing Events
+  Level: Error
+  Opcode: Info
+  Keyword: Classic
+  User: N/A
+  User Name: N/A
+  Computer: WEB07.contoso.local
+  Description:
+Faulting application name: w3wp.exe, version: 10.0.14393.0, time stamp: 0x57899b8a
+Faulting module name: KERNELBASE.dll, version: 10.0.14393.4350, time stamp: 0x606943a1
+Exception code: 0xe0434352
+Fault offset: 0x0000000000034c48
+Faulting process id: 0x2b04
+Faulting application start time: 0x01dab3d0c4a1e2f7
+Faulting application path: c:\\windows\\system32\\inetsrv\\w3wp.exe
+Faulting module path: C:\\Windows\\System32\\KERNELBASE.dll
+Report Id: 8c41d2e0-7b3f-4e21-a9c5-0d6e1f2a3b4c
+Faulting package full name: 
+Faulting package-relative application ID: 
+"""
+
+
+def test_a_managed_crash_is_one_crash_with_its_dotnet_exception():
+    both = WEVTUTIL_APPLICATION.replace("Event[2]:", MANAGED_CRASH.replace("Event[1]:", "Event[4]:").replace("Event[0]:", "Event[3]:") + "\nEvent[2]:")
+    records = _parsed(both).records
+    assert [r.data.crash.kind for r in records if r.data.crash] == ["fault", "report", "managed", "fault"]
+    assert records[2].data.crash.exception == "System.NullReferenceException"
+    facts = derive_facts([_parsed(both), _parsed(SYSTEM_5011, "system-events.txt")], default_kb())
+    assert facts.value("event.app_crash.count") == 2
+    assert facts.value("event.app_crash.module") == "KERNELBASE.dll (1), ntdll.dll (1)"
+    assert facts.value("event.app_crash.exception") == "0xc0000374 (heap corruption) (1), 0xe0434352 (.NET exception) (1)"
+    assert facts.value("event.app_crash.dotnet_exception") == "System.NullReferenceException (1), 1 crash naming none"
+    assert facts.value("event.app_crash.pools") == "application pool ClaimsPool (1), 1 crash naming none"
