@@ -64,6 +64,41 @@ def oracle_client_stack_overflow(b: Bundle) -> None:
                                  "the call stack that overflowed, for the developers to fix."})
 
 
+def aspnet2_unhandled_exception_iis6(b: Bundle) -> None:
+    """IIS 6 with ASP.NET 2.0: now and then the worker dies (W3SVC 1011 in the System log) and the Application
+    log has the CLR's report 'EventType clr20r3, P1 w3wp.exe ... P9 system.dividebyzeroexception' (R92)."""
+    b.os, b.arch, b.ram_mb, b.day = "2003", "x86", 3583, datetime(2006, 4, 25)
+    pool, urls = "ASP.NET V2.0", ["/shop/default.aspx", "/shop/basket.aspx", "/shop/item.aspx"]
+    crashes, pids = [at(b, 9, 41, 20), at(b, 13, 5, 48), at(b, 16, 22, 9)], [6256, 1732, 4420]
+    system, application = [], []
+    for crash, pid in zip(crashes, pids):
+        for i in range(b.rng.randint(4, 11)):
+            b.err(crash + timedelta(milliseconds=250 * i), "Connection_Abandoned_By_AppPool", "GET", b.rng.choice(urls), "-",
+                  pool, "HTTP/1.1", "1")
+        application.append((crash, ".NET Runtime 2.0 Error Reporting", 5000, "Error",
+                            "EventType clr20r3, P1 w3wp.exe, P2 6.0.3790.1830, P3 42435be1, P4 app_code.pn5mfdcr, P5 0.0.0.0, "
+                            "P6 444dcf44, P7 5, P8 5, P9 system.dividebyzeroexception, P10 NIL."))
+        system.append((crash + timedelta(seconds=2), "W3SVC", 1011, "Warning",
+                       f"A process serving application pool '{pool}' suffered a fatal communication error with the World Wide "
+                       f"Web Publishing Service. The process id was '{pid}'. The data field contains the error number."))
+    b.events_2003("system-events.txt", system)
+    b.events_2003("application-events.txt", application)
+    b.idle(at(b, 8), 9)
+    b.write_httperr("1.0")
+    b.systeminfo()
+    b.boot_ini("/fastdetect /NoExecute=OptOut")
+    b.expected("worker-process-failure", "IIS 6 with ASP.NET 2.0: a few times a day the worker process of 'ASP.NET V2.0' dies "
+               "(W3SVC 1011) and the Application log has .NET Runtime 2.0 Error Reporting 5000 for w3wp.exe with "
+               "system.dividebyzeroexception; the requests it held are abandoned (Connection_Abandoned_By_AppPool).", [], [],
+               at_most={"app-pool-rapid-fail": 0.3, "app-not-sending-response": 0.3}, origin={
+                   "url": "http://blogs.msdn.com/b/tess/archive/2006/04/27/asp-net-2-0-crash-case-study-unhandled-exceptions.aspx",
+                   "title": "ASP.NET 2.0 Crash case study: Unhandled exceptions (Tess Ferrandez, Microsoft, 2006)",
+                   "resolution": "From ASP.NET 2.0 an exception left unhandled on a thread outside a request ends the "
+                                 "worker process; the CLR20r3 report (P9) names the exception and a crash dump or an "
+                                 "UnhandledException handler shows the code that throws it, which has to be fixed."})
+
+
 STORIES = [
     ("story-oracle-client-stack-overflow", "ORDERS03", oracle_client_stack_overflow),
+    ("story-aspnet2-unhandled-exception", "SUBSPACE1", aspnet2_unhandled_exception_iis6),
 ]
