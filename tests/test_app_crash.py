@@ -305,3 +305,19 @@ def test_a_managed_crash_is_one_crash_with_its_dotnet_exception():
     assert facts.value("event.app_crash.exception") == "0xc0000374 (heap corruption) (1), 0xe0434352 (.NET exception) (1)"
     assert facts.value("event.app_crash.dotnet_exception") == "System.NullReferenceException (1), 1 crash naming none"
     assert facts.value("event.app_crash.pools") == "application pool ClaimsPool (1), 1 crash naming none"
+
+
+def test_evtx_strings_without_names_are_read_in_their_documented_order():
+    """Older Windows stores the inserted strings unnamed: Application Error's in the order of its message,
+    Windows Error Reporting's as bucket, type, event name, response, cab id, then P1..P10."""
+    from httperr_doctor.engine.evidence.appcrash import crash_from_values
+
+    fault = [(None, v) for v in ("w3wp.exe", "7.5.7601.17514", "4ce7afa2", "oci.dll", "", "4bb1da76", "c00000fd",
+                                 "000000000006f837", "11a4", "01cd02af9bce5a0e", r"c:\windows\system32\inetsrv\w3wp.exe")]
+    crash = crash_from_values("Application Error", 1000, fault)
+    assert (crash.module, crash.code, crash.pid) == ("oci.dll", "0xc00000fd", 4516)
+    report = [(None, v) for v in ("", "0", "APPCRASH", "Not available", "0", "w3wp.exe", "7.5.7601.17514", "4ce7afa2",
+                                  "oci.dll", "", "4bb1da76", "c00000fd", "000000000006f837", "", "")]
+    assert crash_from_values("Windows Error Reporting", 1001, report).code == "0xc00000fd"
+    hang = [(None, v) for v in ("", "0", "AppHangB1", "Not available", "0", "w3wp.exe")]
+    assert crash_from_values("Windows Error Reporting", 1001, hang) is None
