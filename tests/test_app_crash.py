@@ -321,3 +321,18 @@ def test_evtx_strings_without_names_are_read_in_their_documented_order():
     assert crash_from_values("Windows Error Reporting", 1001, report).code == "0xc00000fd"
     hang = [(None, v) for v in ("", "0", "AppHangB1", "Not available", "0", "w3wp.exe")]
     assert crash_from_values("Windows Error Reporting", 1001, hang) is None
+
+
+def test_rapid_fail_says_what_the_application_log_puts_its_crashes_in():
+    """bundle-web03: two WAS crashes before the 5002, one of them also in the Application log (Event Viewer CSV)."""
+    from conftest import FIXTURES
+
+    server = diagnose_json(FIXTURES / "bundle-web03")["servers"][0]
+    cause = next(c for c in server["causes"] if c["id"] == "app-pool-rapid-fail")
+    assert cause["summary"].endswith("after 2 worker-process crashes in application pool ShopPool, and HTTP.sys answered 60 "
+                                     "requests with 503 AppOffline for application pool ShopPool; the Application log puts its "
+                                     "1 crash of w3wp.exe serving application pool ShopPool in kernel32.dll with exception code "
+                                     "0xe053534f (stack overflow).")
+    step = next(s for s in cause["remediation"] if s["title"] == "See what crashed in the Application log")
+    assert step["do"].startswith("The Application log you gave puts 1 crash of w3wp.exe in kernel32.dll with exception code "
+                                 "0xe053534f (stack overflow):")
