@@ -1188,13 +1188,9 @@ static void close_day(Peaks *p)
 /* The windows of one reason's day (p->day) that it reaches (p->touched, rising); how many. */
 static Py_ssize_t day_windows(Peaks *p, const Day *d, long long width)
 {
-    if (!d->sparse && d->view.itemsize == 2 && d->n == 1440) {  /* a busy day (nearly always uint16): window by window */
-        const unsigned short *c = d->view.buf;
+    if (!d->sparse && d->n == 1440) {  /* a busy day: window by window */
         for (Py_ssize_t w = 0; w < p->per_day; w++) {
-            long long sum = 0;
-            for (Py_ssize_t k = w * width; k < (w + 1) * width; k++)
-                sum += c[k];
-            p->day[w] = sum;
+            p->day[w] = dense_sum(d, w * width, (w + 1) * width);
             p->touched[w] = w;
         }
         return p->per_day;
