@@ -10,6 +10,7 @@ from .hosts import UNNAMED_HOST
 from .knowledge import KnowledgeBase
 from .needs import settle_unevaluated
 from .nextsteps import targeted_steps
+from .placeholders import fill_step, fills_for
 from .ranking import CauseScore, Strength, rank
 from .rule_engines import RuleEngine, engine_name, new_engine
 from .templates import first_rendered, format_value, render_sentence
@@ -124,8 +125,10 @@ def _evidence(kb: KnowledgeBase, rules, facts: Facts) -> list[out.Evidence]:
 
 def runbook(kb: KnowledgeBase, cause, values: dict[str, Any]) -> list[out.RemediationStep]:
     """The cause's remediation steps for this evidence: a step whose facts the evidence
-    already holds says what they showed, with no command to run again, or is left out."""
+    already holds says what they showed, with no command to run again, or is left out;
+    a placeholder takes the value the evidence names (`<pool>`: the pool the events name)."""
     steps: list[out.RemediationStep] = []
+    fills = fills_for(cause, values)
     for step in cause.remediation:
         # A KB model iterates as its fields: no serializer is built for a plain copy.
         shown = {name: value for name, value in step if name not in ("collects", "given")}
@@ -134,7 +137,7 @@ def runbook(kb: KnowledgeBase, cause, values: dict[str, Any]) -> list[out.Remedi
             if said is None:
                 continue
             shown.update(do=said, command=None, expect=None)
-        steps.append(out.RemediationStep(number=len(steps) + 1, **shown))
+        steps.append(out.RemediationStep(number=len(steps) + 1, **fill_step(shown, cause, fills, kb.facts)))
     return steps
 
 

@@ -184,6 +184,17 @@ class Step(Strict):
         return sentences(value)
 
 
+class Fill(Strict):
+    """What a runbook placeholder (`<pool>`, `<TAG>`) stands for: the facts that name its value
+    in this cause's evidence, tried in order, and what to put there when none does."""
+
+    # The placeholder's name: `pool` for `<pool>`.
+    placeholder: str = Field(pattern=r"^[A-Za-z][^<>{}\n]*$")
+    facts: list[str] = Field(default_factory=list)
+    # Completes "Put ... in place of <pool>.": "the name of the application pool (IIS Manager > Application Pools)".
+    means: str
+
+
 class Cause(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]+$")
     title: str
@@ -200,6 +211,15 @@ class Cause(Strict):
     # Causes this one can set off (a memory limit leads to rapid-fail protection): when
     # both are found, this one is ranked first so its remedy is read first.
     leads_to: list[str] = Field(default_factory=list)
+    # Every `<placeholder>` its runbook's texts hold.
+    fill: list[Fill] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_fill_a_placeholder(self) -> "Cause":
+        names = [f.placeholder for f in self.fill]
+        if len(names) != len(set(names)):
+            raise ValueError("each placeholder is filled once (`fill` names one twice)")
+        return self
 
     @field_validator("summary", mode="before")
     @classmethod

@@ -5,6 +5,8 @@ from typing import Iterator
 
 from httperr_doctor.kb.schema import Cause
 
+from ..placeholders import FIELDS, placeholders
+
 from .base import ERROR, WARNING, Checked, Validator, optional_without_fallback
 
 
@@ -59,6 +61,25 @@ def runbook_given(checked: Checked, cause: Cause) -> Iterator[str]:
                 yield f"cause {cause.id}: step {step.title!r} uses unknown fact {name!r}"
 
 
+def runbook_placeholders(checked: Checked, cause: Cause) -> Iterator[str]:
+    """Every `<placeholder>` in a runbook says what goes there (`fill`), from known text facts."""
+    used: set[str] = set()
+    for step in cause.remediation:
+        texts = [getattr(step, field) or "" for field in FIELDS] + [sentence.text for sentence in step.given]
+        for name in placeholders(" ".join(texts)):
+            used.add(name)
+            if name not in {fill.placeholder for fill in cause.fill}:
+                yield f"cause {cause.id}: step {step.title!r} has <{name}> but the cause's `fill` does not say what goes there"
+    for fill in cause.fill:
+        name = fill.placeholder
+        if name not in used:
+            yield f"cause {cause.id}: `fill` names <{name}>, which no runbook step holds"
+        for fact in fill.facts:
+            spec = checked.kb.facts.get(fact)
+            if spec is None or spec.type != "string":
+                yield f"cause {cause.id}: `fill` of <{name}> uses {fact!r}, which is not a known text fact"
+
+
 VALIDATORS = (
     Validator("cause-supported", ERROR, supported, "cause"),
     Validator("cause-opposed", WARNING, opposed, "cause"),
@@ -67,4 +88,5 @@ VALIDATORS = (
     Validator("cause-summary-established", ERROR, summary_established, "cause"),
     Validator("cause-runbook", ERROR, runbook, "cause"),
     Validator("cause-runbook-given", ERROR, runbook_given, "cause"),
+    Validator("cause-runbook-placeholders", ERROR, runbook_placeholders, "cause"),
 )
