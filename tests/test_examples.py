@@ -74,7 +74,7 @@ def test_text_report_shows_ranking_arithmetic_and_steps():
     assert code == 0
     assert text.index("nonpaged-pool-exhausted") < text.index("boot-3gb-switch")
     assert "128 MB pool - 109 MB in use = 19 MB free" in text
-    assert "> cd /d %SystemRoot%\\System32\\drivers && findstr /m /l <TAG> *.sys" in text
+    assert "> cd /d %SystemRoot%\\System32\\drivers && findstr /m /l /c:\"AvSc\" *.sys" in text  # the tag PoolMon showed
     assert "poolmon-b.txt:6" in text
 
 
