@@ -47,6 +47,30 @@ _MISSING = object()
 _GRID = [0.0] + [m * 10.0 ** e for e in range(-2, 7) for m in (1, 2, 5)]
 
 
+def _band_labels(bounds: list[float], show) -> list[str]:
+    """A label for each band from one bound to the next. A band only as wide as the bisection's
+    precision is a threshold met exactly: "exactly 5", and the next band starts from it
+    ("5 to 50"), never "5 to 5.00" and "5.00 to 50".
+
+    >>> _band_labels([0.0, 5, 5.001, 50], str)
+    ['under 5', 'exactly 5', '5 to 50', '50 or more']
+    """
+    labels, start = [], None
+    for i, low in enumerate(bounds):
+        high = bounds[i + 1] if i + 1 < len(bounds) else None
+        shown_low, start = show(low if start is None else start), None
+        if high is None:
+            labels.append(f"{shown_low} or more")
+        elif i == 0:
+            labels.append(f"under {show(high)}")
+        elif high - low <= max(2e-3, abs(low) * 2e-4):
+            labels.append(f"exactly {show(low)}")
+            start = low
+        else:
+            labels.append(f"{shown_low} to {show(high)}")
+    return labels
+
+
 class _KnownApart:
     """The facts known in `values` apart from `reach` (those the answer would set or change)."""
 
@@ -241,21 +265,13 @@ class Questioner:
                 lo, k_lo = hi, band(hi)
         bounds = [0.0] + edges
         unit = f" {question.unit}" if question.unit else ""
-        show = lambda v: f"{format_value(v)}{unit}"  # noqa: E731
         bands = []
-        for i, low in enumerate(bounds):
+        for i, (low, label) in enumerate(zip(bounds, _band_labels(bounds, lambda v: f"{format_value(v)}{unit}"))):
             high = bounds[i + 1] if i + 1 < len(bounds) else None
-            value = (low + high) / 2 if high is not None else max(low * 1.1, low + 1)
+            value = low if label.startswith("exactly") else (low + high) / 2 if high is not None else max(low * 1.1, low + 1)
             value = round(value) if value >= 10 else round(value, 3)
-            if not band(value)[0]:
-                continue
-            if high is None:
-                label = f"{show(low)} or more"
-            elif i == 0:
-                label = f"under {show(high)}"
-            else:
-                label = f"{show(low)} to {show(high)}"
-            bands.append((value, label, None if high is None else high - low))
+            if band(value)[0]:
+                bands.append((value, label, None if high is None else high - low))
         bounded = bands and bands[-1][2] is not None
         return [Option(value, label, width if bounded else 1.0) for value, label, width in bands]
 

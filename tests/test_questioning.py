@@ -129,3 +129,12 @@ def test_with_the_symptom_unknown_a_pool_question_chain_still_finds_the_3gb_swit
         else:
             skipped.add(candidate.question.id)
     assert questioner.standing(with_answers(evidence(), answers, default_kb()).values()).clear_top == "boot-3gb-switch"
+
+
+def test_a_threshold_met_exactly_reads_exactly_not_as_a_band_of_two_equal_numbers(questioner):
+    """perf.queue_peak is tested `at_most: 5`, so 5 itself is a band of its own (a value equal to a
+    threshold): it was shown as '5 to 5.00', and the next band as '5.00 to 50'."""
+    facts = evidence(EXAMPLES / "connection-dropped")
+    options = questioner.options(default_kb().questions["queue_peak"], facts, {})
+    assert [o.label for o in options] == ["under 5", "exactly 5", "5 to 50", "50 or more"]
+    assert [o.value for o in options][:2] == [2.5, 5.0]

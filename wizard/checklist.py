@@ -31,7 +31,7 @@ def run_checklist(console: Console, cause: CauseOut, session: Session) -> None:
             if step.risk and step.risk != "none":
                 console.say(f"Risk: {step.risk}", "  ")
         else:
-            console.say(f"Step {index} of {len(items)}: check the fix worked")
+            console.say(f"Step {index} of {len(items)}: Check that the fix worked")
             console.say(title, "  ")
         reply = console.ask(Prompt("select", "Ticked off?", [("Done", "done"), ("Skip this one", "skipped"),
                                                              ("Stop the checklist", STOP)]))

@@ -31,13 +31,13 @@ def explain_why(console: Console, kb: KnowledgeBase, candidate: Candidate, now: 
         causes = ", ".join(cause_title(kb, c, 50) for c in candidate.helps) or "the causes still open"
         console.say(f"No single answer moves the ranking yet, but this fact completes checks for: {causes}.", "  ")
         return
-    console.say("The answer tells these causes apart:", "  ")
+    console.say("The answer tells these causes apart:" if len(separates) > 1 else "The answer bears on this cause:", "  ")
     for cause in separates[:3]:
         state = "ruled out" if cause in now.ruled_out else f"now {now.confidences.get(cause, 0.0):.0%}"
         console.say(f"- {cause_title(kb, cause, console.width - 20)} ({state})", "  ")
     quiet = []
     for outcome in candidate.outcomes:
-        changes = _changes(now, outcome.standing)
+        changes = _changes(kb, now, outcome.standing)
         label = outcome.option.label.split(" (")[0]
         if changes:
             shown = [text for _, text in sorted(changes, key=lambda c: -c[0])[:2]]
@@ -48,13 +48,14 @@ def explain_why(console: Console, kb: KnowledgeBase, candidate: Candidate, now: 
         console.say(f"If {', '.join(quiet)}: no change", "  ")
 
 
-def _changes(now: Standing, after: Standing) -> list[tuple[float, str]]:
-    """Each cause an answer would move, with how far (a cause newly ruled out counts as moved)."""
+def _changes(kb: KnowledgeBase, now: Standing, after: Standing) -> list[tuple[float, str]]:
+    """Each cause an answer would move, in words, with how far (a cause newly ruled out counts as moved)."""
     changes = []
     for cause in set(after.confidences) | set(now.confidences) | after.ruled_out:
         before, then = now.confidences.get(cause, 0.0), after.confidences.get(cause, 0.0)
+        named = kb.causes[cause].short or cause if cause in kb.causes else cause
         if cause in after.ruled_out and cause not in now.ruled_out:
-            changes.append((before + 0.01, f"{cause} ruled out"))
+            changes.append((before + 0.01, f"rules out {named}"))
         elif abs(then - before) > 0.005:
-            changes.append((abs(then - before), f"{cause} {before:.0%} -> {then:.0%}"))
+            changes.append((abs(then - before), f"{named} {before:.0%} -> {then:.0%}"))
     return changes

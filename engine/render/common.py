@@ -248,6 +248,8 @@ def command_spans(text: str) -> list[tuple[str, bool]]:
 
 
 GUESSED_SERVERS_TITLE = "Files that do not name their server"
+# Under "Evidence read" when the report rests on a wizard's answers alone: no empty table.
+NO_FILES_READ = "No evidence files were read."
 
 
 def guessed_servers(report: Report, show=lambda path: path) -> list[str]:

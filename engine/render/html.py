@@ -13,7 +13,7 @@ import re
 from html import escape
 
 from ..report import CauseOut, Evidence, InputFile, Report, ServerDiagnosis, Timeline
-from .common import (REDACTED_NOTE, clean, command_spans, counted, esc, key_numbers, next_steps_title, no_cause_text,
+from .common import (NO_FILES_READ, REDACTED_NOTE, clean, command_spans, counted, esc, key_numbers, next_steps_title, no_cause_text,
                      outcome_text, problem_where, server_title, shown_steps, step_finds, strength_text, trigger_text,
                      weight_words)
 from .svg import incident_svg, overview_bucket, per_text, timeline_svg, zoom_needed
@@ -305,9 +305,11 @@ def render_html(report: Report, top_steps: int = 3) -> str:
     if len(report.servers) > 1:
         body.append(_fleet(report))
     body += [_server(report, i, s, top_steps) for i, s in enumerate(report.servers)]
-    body.append('<section class="inputs"><h2>Evidence read</h2><table><thead><tr><th>File</th><th>Kind</th><th>Server</th>'
-                '<th class="num">Records</th><th class="num">Skipped lines</th><th>Problems and notes</th></tr></thead><tbody>'
-                + "".join(_input_row(i) for i in report.inputs) + "</tbody></table></section>")
+    body.append('<section class="inputs"><h2>Evidence read</h2>' + (
+        '<table><thead><tr><th>File</th><th>Kind</th><th>Server</th>'
+        '<th class="num">Records</th><th class="num">Skipped lines</th><th>Problems and notes</th></tr></thead><tbody>'
+        + "".join(_input_row(i) for i in report.inputs) + "</tbody></table>" if report.inputs
+        else f"<p>{esc(NO_FILES_READ)}</p>") + "</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..report import CauseOut, Report, ServerDiagnosis
-from .common import (GUESSED_SERVERS_TITLE, REDACTED_NOTE, bar, clean, command_spans, guessed_servers, key_numbers,
+from .common import (NO_FILES_READ, GUESSED_SERVERS_TITLE, REDACTED_NOTE, bar, clean, command_spans, guessed_servers, key_numbers,
                      next_steps_title, no_cause_text, outcome_text, problem_where, ruled_out_why, server_title, shown_steps,
                      step_finds, strength_text, trigger_text, weight_words)
 
@@ -188,7 +188,8 @@ def render_markdown(report: Report, top_steps: int = 1) -> str:
     guessed = guessed_servers(report)
     if guessed:
         lines += [f"## {GUESSED_SERVERS_TITLE}", ""] + [f"- {md(sentence)}" for sentence in guessed] + [""]
-    lines += ["## Evidence read", "", "| File | Kind | Records | Skipped | Problems |", "|---|---|---:|---:|---|"]
+    lines += ["## Evidence read", ""] + (["| File | Kind | Records | Skipped | Problems |", "|---|---|---:|---:|---|"]
+                                          if report.inputs else [NO_FILES_READ])
     for item in report.inputs:
         problems = "; ".join(f"{problem_where(p.line)}: {p.message}" for p in item.problems[:3])
         lines.append(f"| {code(item.path, True)} | {_cell(item.kind)} | {item.records:,} | {item.skipped:,} | {_cell(problems)} |")

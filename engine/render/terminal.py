@@ -218,6 +218,9 @@ def _short(source: str, folder: str) -> str:
 
 def _inputs(console: Console, report: Report, folder: str) -> None:
     """One row a file; the path comes last, with all the room left, and its problems under it."""
+    if not report.inputs:
+        console.print(Text("Evidence read: ", style="bold").append("none."))
+        return
     table = Table(title="Evidence read", title_style="bold", header_style="bold", title_justify="left")
     table.add_column("kind")
     table.add_column("records", justify="right")

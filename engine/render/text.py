@@ -136,7 +136,7 @@ def render_text(report: Report, top_steps: int = 1, width: int | None = None) ->
         for sentence in guessed:
             lines.wrap(f"- {sentence}", "  ", keep=[item.path for item in report.inputs])
         lines.append("")
-    lines.append("Evidence read:")
+    lines.append("Evidence read:" if report.inputs else "Evidence read: none.")
     for item in report.inputs:
         status = counted(item.records, "record") + (f", {item.skipped:,} skipped" if item.skipped else "")
         lines.wrap(f"- {item.path}: {item.kind}, {status}", "  ", keep=[item.path])
