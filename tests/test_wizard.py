@@ -331,3 +331,18 @@ def test_a_report_from_answers_alone_says_no_file_was_read_instead_of_an_empty_t
     markdown, html = render_markdown(report), render_html(report)
     assert "No evidence files were read." in markdown and "| File | Kind |" not in markdown
     assert "<p>No evidence files were read.</p>" in html and "<th>File</th>" not in html
+
+
+def test_a_cpu_peak_or_queue_length_answered_in_the_wizard_is_not_said_to_come_from_perfmon():
+    """The dropped example has no perfmon file: a person typed the CPU peak (Task Manager) and
+    the queue length; the reasons that read them must not speak of a perfmon capture."""
+    from httperr_doctor.engine.diagnosis import diagnose_files, read_inputs
+
+    report = diagnose_files(read_inputs([str(EXAMPLES / "connection-dropped")]),
+                            {"perf.cpu_peak_pct": 95, "perf.queue_peak": 80})
+    cause = report.causes[0]
+    texts = [r.text for r in cause.reasoning]
+    assert cause.id == "logging-timeout-under-load"
+    assert any(t.startswith("Processor time peaked at 95%") for t in texts)
+    assert any(t.startswith("The request queue reached 80 waiting requests") for t in texts)
+    assert not [t for t in texts if "perfmon" in t or "capture" in t]
