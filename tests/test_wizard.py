@@ -346,3 +346,19 @@ def test_a_cpu_peak_or_queue_length_answered_in_the_wizard_is_not_said_to_come_f
     assert any(t.startswith("Processor time peaked at 95%") for t in texts)
     assert any(t.startswith("The request queue reached 80 waiting requests") for t in texts)
     assert not [t for t in texts if "perfmon" in t or "capture" in t]
+
+
+def test_why_shows_number_bands_that_change_nothing_as_one_range(tmp_path):
+    """64-bit, 8 GB: only pool use within 20 MB of the ceiling moves anything; the quiet bands
+    between the thresholds read as one range, not three."""
+    script = Script("Why", "Stop", "Stop the checklist", False)
+    wiz, out = wizard(tmp_path, script, Session(answers=[]), width=100)
+    wiz.evidence = __import__("httperr_doctor.engine.facts", fromlist=["Facts"]).Facts()
+    from httperr_doctor.wizard.standing_view import explain_why
+
+    candidate = next(c for c in wiz.questioner.candidates(wiz.evidence, {"os.arch": "x64", "os.family": "2016+",
+                                                                       "os.ram_mb": 8191, "httperr.top_reason": "N/A"})
+                     if c.question.id == "npp_used")
+    explain_why(wiz.console, wiz.kb, candidate, candidate.now)
+    quiet = [line for line in out.getvalue().splitlines() if line.endswith(": no change")]
+    assert len(quiet) == 1 and quiet[0].count(" to ") == 1 and ", " not in quiet[0], quiet

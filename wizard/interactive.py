@@ -253,7 +253,8 @@ class Wizard:
         """The whole conversation. Ctrl-C saves the session and returns 130."""
         try:
             if self.session.evidence and not self.files:
-                self.say("Evidence from the session:")
+                # Paths named on the command line or kept by a resumed session alike.
+                self.say("Reading the evidence:")
                 self.load(list(self.session.evidence))
             if gather:
                 if self.lookahead:

@@ -35,17 +35,42 @@ def explain_why(console: Console, kb: KnowledgeBase, candidate: Candidate, now: 
     for cause in separates[:3]:
         state = "ruled out" if cause in now.ruled_out else f"now {now.confidences.get(cause, 0.0):.0%}"
         console.say(f"- {cause_title(kb, cause, console.width - 20)} ({state})", "  ")
-    quiet = []
+    quiet: list[str] = []
     for outcome in candidate.outcomes:
         changes = _changes(kb, now, outcome.standing)
         label = outcome.option.label.split(" (")[0]
         if changes:
             shown = [text for _, text in sorted(changes, key=lambda c: -c[0])[:2]]
             console.say(f"If {label}: {'; '.join(shown)}", "  ")
+            quiet.append("")
+        elif quiet and quiet[-1] and _joined(quiet[-1], label):
+            quiet[-1] = _joined(quiet[-1], label)
         else:
             quiet.append(label)
-    if quiet:
-        console.say(f"If {', '.join(quiet)}: no change", "  ")
+    if any(quiet):
+        console.say(f"If {', '.join(q for q in quiet if q)}: no change", "  ")
+
+
+def _joined(first: str, then: str) -> str | None:
+    """Two number bands that meet, as one ("7,368 MB to 7,377 MB" then "7,377 MB to 8,127 MB"
+    read "7,368 MB to 8,127 MB"); None when they do not meet.
+
+    >>> _joined("under 5 MB", "5 MB to 50 MB"), _joined("5 MB to 50 MB", "50 MB or more")
+    ('under 50 MB', '5 MB or more')
+    >>> _joined("under 5", "exactly 5"), _joined("yes", "no")
+    (None, None)
+    """
+    low, joint, high = first.rpartition(" to ")
+    if first.startswith("under "):
+        low, high = None, first[len("under "):]
+    elif not joint:
+        return None
+    if then.startswith(f"{high} to "):
+        rest = then[len(f"{high} to "):]
+        return f"under {rest}" if low is None else f"{low} to {rest}"
+    if then == f"{high} or more" and low is not None:
+        return f"{low} or more"
+    return None
 
 
 def _changes(kb: KnowledgeBase, now: Standing, after: Standing) -> list[tuple[float, str]]:
