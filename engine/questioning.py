@@ -35,7 +35,7 @@ from httperr_doctor.kb.schema import Question
 from .assessment import engine_for
 from .facts import Facts, with_answers
 from .knowledge import KnowledgeBase, default_kb
-from .needs import held_by_rule, rule_in_play, settled_by_evidence
+from .needs import collectable, held_by_rule, rule_in_play, settled_by_evidence
 from .rule_engines import InferenceResult, RuleEngine, new_engine
 from .standing import Candidate, Option, Outcome, Standing, leading_causes, separation, standing_of
 from .templates import format_value
@@ -285,9 +285,21 @@ class Questioner:
 
     # -- choosing ------------------------------------------------------------------------
     def _progress(self, question: Question, values: Mapping[str, Any], base: InferenceResult,
-                  standing: Standing) -> tuple[float, list[str]]:
-        """How much of the rules still in play this question's fact would complete, and their causes."""
-        reach = self._feeds.get(question.fact, {question.fact})
+                  standing: Standing, afters: list[Mapping[str, Any]], unavailable: frozenset[str]) -> tuple[float, list[str]]:
+        """How much of the rules still in play this question's fact would complete, and their causes.
+
+        A fact worked out from this one that is known now and that no answer changes is not
+        reached, nor what is worked out from it alone: on an x64 server the pool ceiling comes
+        from the RAM, so /3GB cannot move it or the free pool. A rule that also needs what the
+        person said they cannot give (`unavailable`: the pool in use, answered "I don't know")
+        cannot be completed, so it earns no question either."""
+        reach, todo = {question.fact}, [question.fact]
+        while todo:
+            for name in self._derived.get(todo.pop(), ()):
+                unmoved = name in values and all(after.get(name, _MISSING) == values[name] for after in afters)
+                if name not in reach and not unmoved:
+                    reach.add(name)
+                    todo.append(name)
         known = _KnownApart(values, reach)
         held = held_by_rule(base)
         total = 0.0
@@ -295,10 +307,18 @@ class Questioner:
         for rule_id in sorted({r for name in reach for r in self._rules_on.get(name, ())}):
             rule = self.kb.rules[rule_id]
             play = None if rule.cause in standing.ruled_out else rule_in_play(self.kb, rule, base, known, held)
-            if play is not None:
+            if play is not None and not any(self._waits_for(c.fact, known, unavailable, question.fact)
+                                            for c in play.unknown):
                 total += play.weight
                 causes.append(rule.cause)
         return total, sorted(set(causes))
+
+    def _waits_for(self, fact: str, known: _KnownApart, unavailable: frozenset[str], asked: str) -> bool:
+        """Whether `fact` waits, beyond the question `asked`, only for what the person said they
+        cannot give. (Every input a derivation may use is listed, though not every one is needed:
+        the /3GB switch is not on x64, so one unavailable input among others does not block.)"""
+        rest = set(collectable(self.kb, fact, known)) - {asked}
+        return bool(rest) and rest <= unavailable
 
     def candidates(self, evidence: Facts, answers: Mapping[str, Any] | None = None,
                    skipped: Iterable[str] = ()) -> list[Candidate]:
@@ -311,6 +331,8 @@ class Questioner:
         leading = self.leading(values, now)
         # Told apart: the leading ranked causes, else those the main HTTPERR reason points at.
         apart = leading_causes(now) or sorted(leading)
+        skipped = set(skipped)
+        unavailable = frozenset(self.kb.questions[s].fact if s in self.kb.questions else s for s in skipped)
         for question in self.askable(values, skipped):
             options = self.options(question, evidence, answers, values)
             afters = [with_answers(evidence, {**answers, question.fact: o.value}, self.kb).values() for o in options]
@@ -321,7 +343,7 @@ class Questioner:
                 outcomes.append(Outcome(option, result, separation(now, result, apart)))
             weight = sum(o.option.weight for o in outcomes)
             score = sum(o.separation * o.option.weight for o in outcomes) / weight if weight else 0.0
-            progress, helps = self._progress(question, values, base, now)
+            progress, helps = self._progress(question, values, base, now, afters, unavailable)
             if score >= WORTH_ASKING or (progress > 0 and leading & set(helps)):
                 found.append(Candidate(question, round(score, 4), round(progress, 4), outcomes, now, helps))
         return sorted(found, key=lambda c: (-c.score, -c.progress, c.question.id))

@@ -11,6 +11,7 @@ from httperr_doctor.engine.questioning import WORTH_ASKING, Questioner
 
 REFUSED = EXAMPLES / "connections-refused"
 DROPPED = EXAMPLES / "connection-dropped"
+CASES = EXAMPLES.parent / "tests" / "cases"
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +139,19 @@ def test_a_threshold_met_exactly_reads_exactly_not_as_a_band_of_two_equal_number
     options = questioner.options(default_kb().questions["queue_peak"], facts, {})
     assert [o.label for o in options] == ["under 5", "exactly 5", "5 to 50", "50 or more"]
     assert [o.value for o in options][:2] == [2.5, 5.0]
+
+
+def test_on_an_x64_server_the_3gb_switch_is_not_asked(questioner):
+    """systeminfo says x64 with 8 GB: the pool ceiling comes from the RAM, and no answer about
+    /3GB can move it or anything worked out from it."""
+    facts = evidence(CASES / "iplisten-cloned-server")
+    assert with_answers(facts, {}, default_kb()).values()["os.arch"] == "x64"
+    assert "boot_3gb" not in [c.question.id for c in questioner.candidates(facts)]
+
+
+def test_after_dont_know_for_the_pool_in_use_the_questions_that_only_lead_to_it_stop(questioner):
+    """The aggressive-memory setting only matters beside the free pool, which needs the pool in
+    use: once the person cannot give that, the setting is not asked for."""
+    facts = evidence(CASES / "iplisten-cloned-server")
+    assert "aggressive_memory" in [c.question.id for c in questioner.candidates(facts)]
+    assert "aggressive_memory" not in [c.question.id for c in questioner.candidates(facts, {}, {"npp_used"})]
