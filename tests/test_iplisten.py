@@ -76,7 +76,8 @@ def test_loopback_only_list_leads_the_report():
 def test_the_cloned_server_case_puts_the_listen_list_first():
     server = diagnose_json(CASES / "iplisten-cloned-server")["servers"][0]
     assert [c["id"] for c in server["causes"][:1]] == ["ip-listen-list-excludes-site"]
-    assert [r["rule"] for r in server["causes"][0]["reasoning"]] == ["IPLISTEN_BIND_FAILED"]
+    assert [r["rule"] for r in server["causes"][0]["reasoning"]] == ["IPLISTEN_ENTRY_NOT_BOUND"]
+    assert (server["facts"]["iplisten.unbound_listed"], server["facts"]["iplisten.unbound_address"]) == (1, "192.168.33.1")
     reservation = next(c for c in server["causes"] if c["id"] == "url-reservation-conflict")
     assert "BIND_FAILED_WITH_IPLISTEN_SET" in [r["rule"] for r in reservation["reasoning"]]
 
@@ -120,4 +121,21 @@ def test_the_sbs_2003_story_reads_the_old_address_from_the_registry():
     assert server["facts"]["iplisten.addresses"] == 1
     top = server["causes"][0]
     assert top["id"] == "ip-listen-list-excludes-site"
-    assert "192.168.16.2:80" in top["summary"] and "holds 1 entry and" in top["summary"]
+    assert top["summary"].startswith("The IP listen list names 192.168.16.2, which HTTP.sys could not bind")
+
+
+def test_a_bind_failure_for_an_address_off_the_list_or_for_any_address_is_not_the_lists(tmp_path):
+    """15005 for 0.0.0.0 means the port is taken, not a missing interface; an address off the list is not one it names."""
+    events = tmp_path / "system-events.txt"
+    lines = []
+    for address in ("0.0.0.0:80", "10.9.9.9:443"):
+        lines += ["Log Name:      System", "Source:        Microsoft-Windows-HttpEvent", "Date:          3/10/2015 7:42:00 AM",
+                  "Event ID:      15005", "Task Category: None", "Level:         Error", "Keywords:      Classic", "User:          N/A",
+                  "Computer:      WEB01.corp.contoso.com", "Description:",
+                  f"Unable to bind to the underlying transport for {address}. The IP Listen-Only list may contain a reference "
+                  "to an interface which may not exist on this machine.  The data field contains the error number.", ""]
+    events.write_bytes("\r\n".join(lines).encode("ascii"))
+    listed = reg_query(tmp_path, "    ListenOnlyList    REG_MULTI_SZ    0.0.0.0\\010.1.2.20")
+    facts = facts_of(listed, events)
+    assert facts.value("event.http_bind_failed.count") == 2
+    assert facts.value("iplisten.unbound_listed") == 0 and "iplisten.unbound_address" not in facts

@@ -44,6 +44,8 @@ HTTPEVENT_FACTS = {"event.http_bind_failed.count": {15005, 15010, 15014}, "event
 # may be invalid), 1004, and 1007 (the network binding may already be in use) (R87, R88).
 SITE_EVENT_FACTS = {"event.site_register_failed.count": {1003, 1004, 1007}, "event.site_binding_in_use.count": {1007}}
 Events = list[Record[Event]]
+# An export's channel: the System log, or "" when a 2003-layout export does not say.
+SYSTEM_LOG = frozenset({"system", ""})
 # What an HttpEvent message is about: a URL prefix, or an IPv4 / [IPv6] address with its port.
 HTTPEVENT_ADDRESS = re.compile(r"https?://[^\s,;]+|(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}\b")
 APP_ERROR_SOURCE = re.compile(r"^(asp\.net|application error|application hang|isapi|w3svc-wp|\.net runtime)", re.IGNORECASE)
@@ -75,10 +77,11 @@ def sites_named(found: Events) -> str | None:
 
 def addresses_named(found: Events) -> str | None:
     """The address and port, or URL prefix, each HttpEvent event names (see `named`)."""
-    return named([_address(e.data.description) for e in found])
+    return named([event_address(e.data.description) for e in found])
 
 
-def _address(description: str) -> str | None:
+def event_address(description: str) -> str | None:
+    """The URL prefix, or address:port, an HttpEvent message is about (its first)."""
     found = HTTPEVENT_ADDRESS.search(description or "")
     return found.group(0).rstrip(".,'\"") if found else None
 
@@ -125,7 +128,7 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
             facts.add(name.replace(".count", ".pool"), pool[0], [e.source for e in found if e.data.pool == pool[0]][:5],
                       f"named by {pool[1]:,} of {counted(len(found), 'event')}")
 
-    if logs & {"system", ""}:
+    if logs & SYSTEM_LOG:
         worker_failures: Events = []
         for name, (was_ids, w3svc_ids) in EVENT_FACTS.items():
             found = [e for e in events if e.data.is_one_of(WAS_SOURCES, was_ids) or e.data.is_one_of(W3SVC_SOURCES, w3svc_ids)]
@@ -142,13 +145,13 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
             found = [e for e in events if e.data.is_one_of(HTTPEVENT_SOURCES, ids)]
             count(name, found)
             facts.add(name.replace(".count", ".addresses"), addresses_named(found),
-                      [e.source for e in found if _address(e.data.description)][:5])
+                      [e.source for e in found if event_address(e.data.description)][:5])
         for name, ids in SITE_EVENT_FACTS.items():
             found = [e for e in events if e.data.is_one_of(W3SVC_SOURCES, ids)]
             count(name, found)
             facts.add(name.replace(".count", ".sites"), sites_named(found), [e.source for e in found if e.data.site][:5])
             facts.add(name.replace(".count", ".addresses"), addresses_named(found),
-                      [e.source for e in found if _address(e.data.description)][:5])
+                      [e.source for e in found if event_address(e.data.description)][:5])
         for event_id in SRV_EVENTS:
             count(f"event.srv_{event_id}.count",
                   [e for e in events if e.data.is_one_of({"srv"}, {event_id})])

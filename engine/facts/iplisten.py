@@ -15,6 +15,8 @@ from __future__ import annotations
 import ipaddress
 
 from ..evidence.base import ParseResult, SourceRef
+from ..plurals import counted
+from .eventlog import HTTPEVENT_SOURCES, SYSTEM_LOG, event_address
 from .model import BOOL, NUMBER, STRING, Context, Facts, Source
 from .regquery import http_parameters
 from .sites import site_bindings
@@ -46,6 +48,7 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     loopback = all(ipaddress.ip_address(a).is_loopback for a in listed)
     facts.add("iplisten.only_loopback", loopback, sources,
               "every entry is a loopback address" if loopback else "it names an address other than loopback")
+    _listed_but_unbound(facts, context, listed, sources)
     bound = [b for b in site_bindings(context) if b.ip != "*" and _is_address(b.ip)]
     if not bound:
         return
@@ -58,6 +61,30 @@ def collect(facts: Facts, results: list[ParseResult], context: Context) -> None:
     how = f"site {first.site or '(unnamed)'} is bound to {first.ip}:{first.port}, which the list leaves out"
     facts.add("iplisten.bindings_left_out", len(left_out), [first.source] + sources, how)
     facts.add("iplisten.left_out_address", first.ip.strip("[]"), [first.source], how)
+
+
+def _listed_but_unbound(facts: Facts, context: Context, listed: list[str], sources: list[SourceRef]) -> None:
+    """Entries of the list HTTP.sys logged HttpEvent 15005 for: it could not bind them, and the
+    event says the list may name an interface the server does not have (R41). An "any"
+    entry (0.0.0.0, ::) that fails is another matter (a port someone else holds) and is left out.
+    Set only when a System log was given.
+    """
+    events = [r for result in context.parsed.get("eventlog", ()) for r in result.records]
+    if not {(e.data.log or "").lower() for e in events} & SYSTEM_LOG:
+        return
+    entries = {ipaddress.ip_address(entry) for entry in listed}
+    unbound: dict[str, list[SourceRef]] = {}
+    for event in (e for e in events if e.data.is_one_of(HTTPEVENT_SOURCES, {15005})):
+        named = _without_port(event_address(event.data.description) or "")
+        if _is_address(named) and ipaddress.ip_address(named) in entries and not ipaddress.ip_address(named).is_unspecified:
+            unbound.setdefault(named.lower(), []).append(event.source)
+    if not unbound:
+        facts.add("iplisten.unbound_listed", 0, sources, "no HttpEvent 15005 in the System log names an entry of the list")
+        return
+    first, found = next(iter(unbound.items()))
+    how = f"HttpEvent 15005 names {first} ({counted(len(found), 'event')}), an entry of the list"
+    facts.add("iplisten.unbound_listed", len(unbound), [s for refs in unbound.values() for s in refs][:5] + sources, how)
+    facts.add("iplisten.unbound_address", first, found[:5] + sources, how)
 
 
 Listing = tuple[list[str], list[SourceRef], str]
@@ -95,7 +122,7 @@ def _without_port(entry: str) -> str:
     >>> _without_port("10.1.2.20:80"), _without_port("[fe80::1]:443"), _without_port("fe80::1")
     ('10.1.2.20', 'fe80::1', 'fe80::1')
     """
-    if entry.startswith("["):
+    if entry.startswith("[") and "]" in entry:
         return entry[1:].split("]", 1)[0]
     return entry.split(":", 1)[0] if entry.count(":") == 1 else entry
 
@@ -110,5 +137,5 @@ def _is_address(text: str) -> bool:
 
 SOURCE = Source("iplisten", ("iplisten", "regquery"), {
     "iplisten.addresses": NUMBER, "iplisten.only_loopback": BOOL, "iplisten.bindings_left_out": NUMBER,
-    "iplisten.left_out_address": STRING,
+    "iplisten.left_out_address": STRING, "iplisten.unbound_listed": NUMBER, "iplisten.unbound_address": STRING,
 }, collect)
