@@ -124,18 +124,33 @@ def test_the_sbs_2003_story_reads_the_old_address_from_the_registry():
     assert top["summary"].startswith("The IP listen list names 192.168.16.2, which HTTP.sys could not bind")
 
 
-def test_a_bind_failure_for_an_address_off_the_list_or_for_any_address_is_not_the_lists(tmp_path):
-    """15005 for 0.0.0.0 means the port is taken, not a missing interface; an address off the list is not one it names."""
+def system_log(tmp_path: Path, *addresses: str) -> Path:
+    """A System log export with one HttpEvent 15005 for each address:port, as `wevtutil qe System /f:text` writes it."""
     events = tmp_path / "system-events.txt"
     lines = []
-    for address in ("0.0.0.0:80", "10.9.9.9:443"):
+    for address in addresses:
         lines += ["Log Name:      System", "Source:        Microsoft-Windows-HttpEvent", "Date:          3/10/2015 7:42:00 AM",
                   "Event ID:      15005", "Task Category: None", "Level:         Error", "Keywords:      Classic", "User:          N/A",
                   "Computer:      WEB01.corp.contoso.com", "Description:",
                   f"Unable to bind to the underlying transport for {address}. The IP Listen-Only list may contain a reference "
                   "to an interface which may not exist on this machine.  The data field contains the error number.", ""]
     events.write_bytes("\r\n".join(lines).encode("ascii"))
+    return events
+
+
+def test_a_bind_failure_for_an_address_off_the_list_or_for_any_address_is_not_the_lists(tmp_path):
+    """15005 for 0.0.0.0 means the port is taken, not a missing interface; an address off the list is not one it names."""
+    events = system_log(tmp_path, "0.0.0.0:80", "10.9.9.9:443")
     listed = reg_query(tmp_path, "    ListenOnlyList    REG_MULTI_SZ    0.0.0.0\\010.1.2.20")
     facts = facts_of(listed, events)
     assert facts.value("event.http_bind_failed.count") == 2
     assert facts.value("iplisten.unbound_listed") == 0 and "iplisten.unbound_address" not in facts
+
+
+def test_every_listed_address_that_failed_is_named_however_the_event_writes_it(tmp_path):
+    events = system_log(tmp_path, "10.1.2.20:80", "[FE80::0:1]:443", "10.1.2.20:443")
+    listed = reg_query(tmp_path, "    ListenOnlyList    REG_MULTI_SZ    10.1.2.20\\0fe80::1\\0127.0.0.1")
+    facts = facts_of(listed, events)
+    assert (facts.value("iplisten.unbound_listed"), facts.value("iplisten.unbound_address")) == (2, "10.1.2.20")
+    assert facts["iplisten.unbound_listed"].how == "HttpEvent 15005 names 10.1.2.20 (2 events), fe80::1 (1 event), entries of the list"
+    assert facts["iplisten.unbound_address"].how == "HttpEvent 15005 names 10.1.2.20 (2 events), an entry of the list"

@@ -76,15 +76,17 @@ def _listed_but_unbound(facts: Facts, context: Context, listed: list[str], sourc
     unbound: dict[str, list[SourceRef]] = {}
     for event in (e for e in events if e.data.is_one_of(HTTPEVENT_SOURCES, {15005})):
         named = _without_port(event_address(event.data.description) or "")
-        if _is_address(named) and ipaddress.ip_address(named) in entries and not ipaddress.ip_address(named).is_unspecified:
-            unbound.setdefault(named.lower(), []).append(event.source)
+        address = ipaddress.ip_address(named.strip("[]")) if _is_address(named) else None
+        if address in entries and not address.is_unspecified:
+            unbound.setdefault(str(address), []).append(event.source)
     if not unbound:
         facts.add("iplisten.unbound_listed", 0, sources, "no HttpEvent 15005 in the System log names an entry of the list")
         return
+    each = [f"{address} ({counted(len(refs), 'event')})" for address, refs in unbound.items()]
+    facts.add("iplisten.unbound_listed", len(unbound), [s for refs in unbound.values() for s in refs][:5] + sources,
+              f"HttpEvent 15005 names {', '.join(each)}, " + ("an entry" if len(each) == 1 else "entries") + " of the list")
     first, found = next(iter(unbound.items()))
-    how = f"HttpEvent 15005 names {first} ({counted(len(found), 'event')}), an entry of the list"
-    facts.add("iplisten.unbound_listed", len(unbound), [s for refs in unbound.values() for s in refs][:5] + sources, how)
-    facts.add("iplisten.unbound_address", first, found[:5] + sources, how)
+    facts.add("iplisten.unbound_address", first, found[:5] + sources, f"HttpEvent 15005 names {each[0]}, an entry of the list")
 
 
 Listing = tuple[list[str], list[SourceRef], str]
