@@ -84,8 +84,12 @@ def test_a_registry_at_its_defaults_is_evidence_the_limits_were_not_lowered(tmp_
 
 
 def test_a_lowered_registry_value_is_named_as_lowered():
-    summary = _cause(diagnose_json(CASES / "header-kerberos-bloat"), "header-too-large")["summary"]
-    assert "set below the 16,384-byte default" in summary
+    """MaxFieldLength is 8,192 there and MaxRequestBytes at its default: only the first is named."""
+    report = diagnose_json(CASES / "header-kerberos-bloat")
+    assert _cause(report, "header-too-large")["summary"] == (
+        "HTTP.sys rejected 64 requests over its size limits while HTTP\\Parameters sets MaxFieldLength (8,192 bytes) "
+        "below the 16,384-byte default.")
+    assert report["servers"][0]["facts"]["httpsys.max_request_bytes"] == 16384
 
 
 def test_text_and_html_use_plain_words():
