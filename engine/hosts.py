@@ -24,6 +24,7 @@ from pathlib import PurePath
 from typing import Iterable
 
 from .evidence import ReadFile
+from .plurals import joined
 
 UNNAMED_HOST = "(unnamed server)"
 
@@ -191,7 +192,7 @@ class _Run:
         for kind in sorted(set().union(*(kinds_in[top] for top in candidates)) if candidates else ()):
             holding = [top.name for top in candidates if kind in kinds_in[top]]
             if len(holding) > 1:
-                return (f"the folders {_and(holding[:3])} each hold {KIND_WORDS.get(kind, kind + ' files')} of their own, "
+                return (f"the folders {joined(holding[:3])} each hold {KIND_WORDS.get(kind, kind + ' files')} of their own, "
                         "as separate servers' evidence does")
         return None
 
@@ -224,7 +225,7 @@ class _Run:
             return only, f"{only} is the only server the evidence names ({self.namer[(None, only)]})"
         if not self.everyone:
             return UNNAMED_HOST, "no file names its server, so every file is taken as one server's evidence"
-        return UNNAMED_HOST, f"no name on its path tells which of {_and(self.everyone)} it belongs to"
+        return UNNAMED_HOST, f"no name on its path tells which of {joined(self.everyone)} it belongs to"
 
     def _named_in_folders(self, start: PurePath, top: PurePath | None) -> tuple[str, str] | None:
         """A server named by the files in or the name of `start` or the nearest folder above that
@@ -242,12 +243,3 @@ class _Run:
             if inside or folder == top:
                 return None
         return None
-
-
-def _and(words: list[str]) -> str:
-    """`a, b and c`.
-
-    >>> _and(["web01"]), _and(["web01", "web02", "web03"])
-    ('web01', 'web01, web02 and web03')
-    """
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

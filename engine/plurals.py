@@ -49,6 +49,15 @@ def number_text(value: int | float) -> str:
     return f"{value:,}"
 
 
+def joined(words: list[str]) -> str:
+    """`a, b and c`, as running text lists things.
+
+    >>> joined(["web01"]), joined(["web01", "web02", "web03"])
+    ('web01', 'web01, web02 and web03')
+    """
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def counted(number: int | float, noun: str) -> str:
     """A number with its noun in agreement (a plural for anything but exactly 1).
 

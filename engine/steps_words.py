@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from httperr_doctor.kb.schema import Condition, Question, Rule
 
 from .knowledge import KnowledgeBase
+from .plurals import joined
 from .standing import MEANINGFUL, Standing
 from .templates import format_value
 
@@ -152,7 +153,7 @@ def describe(kb: KnowledgeBase, now: Standing, findings: list[Told], leading: li
     if len(apart) == 1 and others:
         apart.append(others[0])
     if len(apart) > 1:
-        head = f"Tells {label(kb, apart[0])} apart from {_joined([label(kb, c) for c in apart[1:3]])}"
+        head = f"Tells {label(kb, apart[0])} apart from {joined([label(kb, c) for c in apart[1:3]])}"
     else:
         could = " or ".join(word for word, side in (("confirm", raised), ("weaken", lowered - ruled), ("rule out", ruled))
                             if apart[0] in side)
@@ -163,7 +164,7 @@ def describe(kb: KnowledgeBase, now: Standing, findings: list[Told], leading: li
 
 def _together(others: tuple[str, ...]) -> str:
     """" (together with non-paged pool in use)" for a finding this step cannot give alone."""
-    return f" (together with {_joined(list(others))})" if others else ""
+    return f" (together with {joined(list(others))})" if others else ""
 
 
 def other_evidence(kb: KnowledgeBase, facts: list[str]) -> tuple[str, ...]:
@@ -191,7 +192,3 @@ def _bare(description: str) -> str:
     'HttpEvent 15005/15010 in the System log'
     """
     return re.sub(r"\s*\([^()]*\)$", "", description.split(": ", 1)[0])
-
-
-def _joined(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

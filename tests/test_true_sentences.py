@@ -268,9 +268,10 @@ def _said(server: dict, cause_id: str) -> str:
     # 5,986 of 6,003 lines are idle expiries: not all of them.
     ("healthy-idle-url-scans", "idle-connections-benign", "100% of the HTTPERR lines",
      "Timer_ConnectionIdle makes up more than 99% of the HTTPERR lines"),
-    # 130 NotFound lines (background noise) are there: HTTPERR has entries besides idle expiries.
+    # 130 NotFound lines (background noise, and here the leading cause) are there: named, not "and the like".
     ("notfound-old-binding", "idle-connections-benign", "Besides idle keep-alive expiries HTTPERR has 0 entries",
-     "Apart from background noise (idle keep-alive expiries and the like) HTTPERR has no entries at all"),
+     "Apart from entries that are usually background noise (here 148 Timer_ConnectionIdle and 130 NotFound entries), "
+     "HTTPERR has no entries at all"),
     # One abandoned line in 83 days is not "0.00 an hour", and 3 NotFound + 6 idle lines outnumber it.
     ("real-logjoint-workstation", "idle-connections-benign", "0.00 entries", "0.001 entries an hour"),
     ("real-logjoint-workstation", "worker-process-failure", "The most common HTTPERR reason is",

@@ -8,7 +8,7 @@ from collections import Counter
 
 from ..evidence.base import ParseResult
 from ..evidence.httperr import HttpErrStats, parse_time
-from ..plurals import counted
+from ..plurals import counted, joined, number_text
 from .longpolling import by_stem, is_long_polling
 from .merging import merged_stats
 from .model import NUMBER, STRING, Context, Facts, Source
@@ -61,6 +61,11 @@ def _reason_facts(facts: Facts, stats: HttpErrStats, kb: KnowledgeBase) -> int:
         if not _benign(kb, reason):
             non_benign += lines
     facts.add("httperr.non_benign_lines", non_benign)
+    noise = sorted(((lines, r) for r, lines in stats.reason_lines.items() if lines and _benign(kb, r)), reverse=True)
+    if noise:
+        total = sum(lines for lines, _ in noise)
+        facts.add("httperr.noise_reasons", joined([f"{number_text(lines)} {reason}" for lines, reason in noise])
+                  + (" entry" if total == 1 else " entries"))
     return non_benign
 
 
@@ -158,7 +163,7 @@ def answered_top_reason(facts: Facts, kb: KnowledgeBase) -> None:
 
 
 SOURCE = Source("httperr", ("httperr",), {
-    "httperr.lines": NUMBER, "httperr.non_benign_lines": NUMBER, "httperr.idle_share": NUMBER,
+    "httperr.lines": NUMBER, "httperr.non_benign_lines": NUMBER, "httperr.noise_reasons": STRING, "httperr.idle_share": NUMBER,
     "httperr.reason.{phrase}.count": NUMBER, "httperr.reason.{phrase}.lines": NUMBER,
     "httperr.reason.{phrase}.peak_per_minute": NUMBER, "httperr.reason.{phrase}.top_queue": STRING,
     "httperr.reason.{phrase}.queues": STRING,
