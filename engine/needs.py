@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Container
+from typing import Any, Container, Mapping
 
 from httperr_doctor.kb.schema import Condition, Rule
 
 from . import report as out
+from .conditions import holds
+from .facts.model import Fact
 from .rule_engines import InferenceResult
 from .facts.catalogue import sources_setting
 from .knowledge import KnowledgeBase
@@ -80,11 +82,18 @@ def supplied_check(kb: KnowledgeBase, known: Container[str]):
     return supplied
 
 
-def settled_by_evidence(kb: KnowledgeBase, fact: str, known: Container[str]) -> bool:
-    """Whether evidence the KB says settles `fact` (kb/facts.yaml `settled_by`) is known:
-    then asking for the fact would ask for what the evidence already says."""
+def settled_by_evidence(kb: KnowledgeBase, fact: str, known: Mapping[str, Any]) -> bool:
+    """Whether evidence the KB says settles `fact` (kb/facts.yaml `settled_by`) says so here:
+    every condition of one of its settlements holds on what is known (facts or their values).
+    Then asking for the fact would ask for what the evidence already says; evidence that is
+    known but settles nothing (no WAS 5002 in the System log given) leaves the question open."""
     spec = kb.facts.get(fact)
-    return spec is not None and any(c.fact in known for settle in spec.settled_by for c in settle.when)
+    return spec is not None and any(
+        all(c.fact in known and holds(c, True, _value(known[c.fact])) for c in settle.when) for settle in spec.settled_by)
+
+
+def _value(found: Any) -> Any:
+    return found.value if isinstance(found, Fact) else found
 
 
 def need_for(kb: KnowledgeBase, fact: str, causes: list[str] | None = None, rules: list[str] | None = None) -> out.Need:

@@ -25,6 +25,7 @@ from .ranking import Ranking, rank
 from .needs import collectable, held_by_rule, need_for, rule_in_play, supplied_check
 from .rule_engines import InferenceResult
 from .standing import Standing, leading_causes, separation, standing_after, standing_from
+from .symptoms import causes_in_reach, shows_symptoms
 from .steps_words import Told, describe, finding_clause, other_evidence
 
 # Below this a finding changes nothing worth a person's time among the leading causes.
@@ -122,14 +123,19 @@ def open_steps(kb: KnowledgeBase, inference: InferenceResult, known: Container[s
     return list(steps.values())
 
 
-def weigh(steps: list[Step], ranking: Ranking, values: Mapping[str, Any]) -> None:
-    """Work out each finding's ranking and its separation from the standing now (`ranking`'s)."""
+def weigh(steps: list[Step], ranking: Ranking, values: Mapping[str, Any], reach: Container[str] | None = None) -> None:
+    """Work out each finding's ranking and its separation from the standing now (`ranking`'s).
+
+    A finding about a cause outside `reach` (when given) separates nothing: it would put a
+    cause first that the symptom shown cannot come from, and the causes the evidence
+    supports would stand against each other as they do now."""
     now = standing_from(ranking)
     leading = leading_causes(now)
     for step in steps:
         for finding in step.findings:
             finding.after = standing_after(ranking, finding.rule, values, now)
-            finding.separation = round(finding.share * separation(now, finding.after, leading), 4)
+            moved = separation(now, finding.after, leading) if reach is None or finding.rule.cause in reach else 0.0
+            finding.separation = round(finding.share * moved, 4)
         step.findings.sort(key=lambda f: (-f.separation, f.rule.id))
 
 
@@ -139,7 +145,9 @@ def targeted_steps(kb: KnowledgeBase, inference: InferenceResult, known: Contain
     ranking = rank(kb, inference, values)
     now = standing_from(ranking)
     steps = open_steps(kb, inference, known, {s.cause for s in ranking.ruled_out if s.ruled_out_by})
-    weigh(steps, ranking, values)
+    # With no problem shown, the steps look for one anywhere ("if users still see errors").
+    about_symptom = not ranking.no_problem_found and shows_symptoms(known)
+    weigh(steps, ranking, values, causes_in_reach(kb, ranking, inference, values) if about_symptom else None)
     worth = sorted((s for s in steps if s.value >= WORTH_COLLECTING),
                    key=lambda s: (-s.value, -s.total, -len(s.findings), s.facts[0]))
     needs: list[out.Need] = []
