@@ -60,12 +60,14 @@ def build_report(kb: KnowledgeBase, servers: list[out.ServerDiagnosis], inputs: 
     tool = out.Tool(version=tool_version(), kb_rules=len(kb.rules), kb_causes=len(kb.causes), engine=engine_name())
     time_note = _time_note(servers)
     quiet = bool(servers) and all(s.no_problem_found for s in servers)
+    symptoms = all(s.symptom_evidence for s in servers)
     if len(servers) == 1:
         only = servers[0]
         return out.Report(tool=tool, host=None if only.host == UNNAMED_HOST else only.host, causes=only.causes,
                           ruled_out=only.ruled_out, not_evaluated=only.not_evaluated, needs=only.needs,
                           next_steps=only.next_steps,
-                          inputs=inputs, servers=servers, time_note=time_note, no_problem_found=quiet)
+                          inputs=inputs, servers=servers, time_note=time_note, no_problem_found=quiet,
+                          symptom_evidence=symptoms)
     merged: dict[str, out.CauseOut] = {}
     for server in servers:
         for cause in server.causes:
@@ -81,7 +83,8 @@ def build_report(kb: KnowledgeBase, servers: list[out.ServerDiagnosis], inputs: 
     needs = {n.fact: n for s in servers for n in s.needs}
     return out.Report(tool=tool, causes=causes, ruled_out=ruled_out, not_evaluated=not_evaluated,
                       needs=list(needs.values()), inputs=inputs, servers=servers, shared_causes=shared,
-                      time_note=time_note, no_problem_found=quiet, next_steps=fleet_steps(servers))
+                      time_note=time_note, no_problem_found=quiet, symptom_evidence=symptoms,
+                      next_steps=fleet_steps(servers))
 
 
 def fleet_steps(servers: list[out.ServerDiagnosis]) -> list[out.NextStep]:

@@ -13,6 +13,7 @@ from .nextsteps import targeted_steps
 from .placeholders import fill_step, fills_for
 from .ranking import CauseScore, Strength, rank
 from .rule_engines import RuleEngine, engine_name, new_engine
+from .symptoms import shows_symptoms
 from .templates import first_rendered, format_value, render_sentence
 
 _engines: dict[tuple[int, str], tuple[KnowledgeBase, RuleEngine]] = {}
@@ -51,6 +52,7 @@ def assess(facts: Facts, kb: KnowledgeBase, host: str = UNNAMED_HOST,
         timeline=timeline,
         not_evaluated_detail=settle_unevaluated(kb, inference, facts, ranking.unevaluated),
         no_problem_found=ranking.no_problem_found,
+        symptom_evidence=shows_symptoms(facts),
         conflicts=[_conflict_out(kb, c) for c in facts.conflicts],
     )
 

@@ -25,7 +25,7 @@ from .ranking import Ranking, rank
 from .needs import collectable, held_by_rule, need_for, rule_in_play, supplied_check
 from .rule_engines import InferenceResult
 from .standing import Standing, leading_causes, separation, standing_after, standing_from
-from .symptoms import causes_in_reach, shows_symptoms
+from .symptoms import causes_in_reach, collects_symptoms, shows_symptoms
 from .steps_words import Told, describe, finding_clause, other_evidence
 
 # Below this a finding changes nothing worth a person's time among the leading causes.
@@ -148,8 +148,11 @@ def targeted_steps(kb: KnowledgeBase, inference: InferenceResult, known: Contain
     # With no problem shown, the steps look for one anywhere ("if users still see errors").
     about_symptom = not ranking.no_problem_found and shows_symptoms(known)
     weigh(steps, ranking, values, causes_in_reach(kb, ranking, inference, values) if about_symptom else None)
+    # With nothing that can show a symptom, what can show one comes first, whatever else would tell more.
+    symptom_first = not shows_symptoms(known)
     worth = sorted((s for s in steps if s.value >= WORTH_COLLECTING),
-                   key=lambda s: (-s.value, -s.total, -len(s.findings), s.facts[0]))
+                   key=lambda s: (symptom_first and not collects_symptoms(kb, s.facts), -s.value, -s.total,
+                                  -len(s.findings), s.facts[0]))
     needs: list[out.Need] = []
     shown: list[out.NextStep] = []
     for number, step in enumerate(worth, start=1):

@@ -9,7 +9,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 # default_factory functions of our own rather than `list` / `dict`: pydantic reads a
@@ -196,6 +196,7 @@ class ServerDiagnosis(Model):
     time_zone: Optional[str] = Field(default=None, description="how this server's local times (event logs, perfmon) were turned into UTC, i.e. which offset was used")
     not_evaluated_detail: list[NotEvaluated] = Field(default_factory=_new_list, description="each not-evaluated cause with what would settle it")
     no_problem_found: bool = Field(default=False, description="true when no cause outside the benign category reaches 30%: the evidence shows only background noise (schema 1.1)")
+    symptom_evidence: bool = Field(default=True, description="(1.4) false when no file given can show a symptom (no HTTPERR log, IIS log, event log or perfmon capture, only systeminfo, boot settings, PoolMon and the like): `no_problem_found` then means nothing given could show a problem, not that none was seen")
     conflicts: list[Conflict] = Field(default_factory=_new_list, description="answers that disagree with the evidence, with both sides; added in schema 1.1")
     next_steps: list[NextStep] = Field(default_factory=_new_list, description="missing evidence worth collecting, the step that would best separate the leading causes first; `needs` lists their facts; added in schema 1.2")
 
@@ -222,4 +223,5 @@ class Report(Model):
     time_note: str = Field(default="HTTPERR and IIS W3C times are UTC as written by Windows.")
     redacted: bool = Field(default=False, description="true when addresses, host names and URL query strings were replaced by placeholders (diagnose --redact)")
     no_problem_found: bool = Field(default=False, description="true when every server's evidence shows only background noise (no cause outside the benign category reaches 30%) (schema 1.1)")
+    symptom_evidence: bool = Field(default=True, description="(1.4) false when some server's files include nothing that can show a symptom (no HTTPERR log, IIS log, event log or perfmon capture); each server says so for itself")
     next_steps: list[NextStep] = Field(default_factory=_new_list, description="for one server, its next steps; for several, each server's (in `servers`) merged by command, best first; added in schema 1.2")

@@ -37,6 +37,12 @@ def shows_symptoms(known: Container[str]) -> bool:
     return bool(SYMPTOM_SOURCES & (getattr(known, "sources_read", None) or set()))
 
 
+def collects_symptoms(kb: KnowledgeBase, facts: list[str]) -> bool:
+    """Whether a step's facts come from evidence that can show a symptom (the HTTPERR log, not boot.ini)."""
+    setting = sources_setting(kb)
+    return any(setting.get(fact) in SYMPTOM_SOURCES for fact in facts)
+
+
 def causes_in_reach(kb: KnowledgeBase, ranking: Ranking, inference: InferenceResult,
                     values: Mapping[str, Any]) -> set[str]:
     """The causes the symptom shown can be about: those the evidence supports (ranked), those

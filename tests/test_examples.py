@@ -16,7 +16,7 @@ def ids(report: dict) -> list[str]:
 
 def test_connections_refused_blames_the_pool_and_the_3gb_switch():
     report = diagnose_json(EXAMPLES / "connections-refused")
-    assert report["schema_version"] == "1.3"
+    assert report["schema_version"] == "1.4"
     assert report["no_problem_found"] is False
     assert report["host"] == "WEB01"
     assert ids(report)[0] in ("pool-leak-driver", "nonpaged-pool-exhausted")

@@ -23,14 +23,16 @@ def test_schema_command_prints_the_schema_the_tests_use():
     assert {"next_steps"} <= set(schema["properties"]) & set(schema["$defs"]["ServerDiagnosis"]["properties"])  # added in 1.2
     assert {"how", "asks", "tells_apart", "why", "separation"} <= set(schema["$defs"]["NextStep"]["required"])
     assert "step" in schema["$defs"]["Need"]["properties"]
+    assert "symptom_evidence" in set(schema["properties"]) & set(schema["$defs"]["ServerDiagnosis"]["properties"])  # added in 1.4
 
 
-def test_a_long_span_report_carries_its_incident_windows_and_says_schema_1_3():
+def test_a_long_span_report_carries_its_incident_windows_and_says_schema_1_4():
     from test_timeline import LONG_SPAN
 
     _, out = run_cli("diagnose", "-f", "json", *LONG_SPAN)
     data = assert_valid_report(out)
-    assert data["schema_version"] == "1.3"
+    assert data["schema_version"] == "1.4"
+    assert data["symptom_evidence"] is True and data["servers"][0]["symptom_evidence"] is True  # the field 1.4 adds
     assert "ip-listen-list-excludes-site" in data["servers"][0]["not_evaluated"]  # the cause id 1.3 adds
     assert any(i["host_reason"] for i in data["inputs"])  # and the field: why a file that names no server went to WEB01
     timeline = data["servers"][0]["timeline"]

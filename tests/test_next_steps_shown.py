@@ -45,7 +45,9 @@ def test_a_report_that_finds_nothing_shows_the_few_most_telling_steps_and_says_w
         shown = render(report)
         assert _shown_numbers(form, shown) == [1, 2, 3], form
         assert f"{rest} more steps would tell less; the JSON report lists every step" in " ".join(shown.split()), form
-        assert "If users still see errors: the steps that would tell most" in shown, form
+        title = ("If users still see errors: the steps that would tell most" if server.symptom_evidence
+                 else "Next steps: the evidence that can show a symptom first")
+        assert title in shown, form
         assert "best tells the leading causes apart" not in shown, form
 
 

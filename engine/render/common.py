@@ -135,8 +135,22 @@ NO_PROBLEM_FOUND = ("No problem found: nothing in this evidence is stronger than
                     "outside the benign ones reaches 30%). Anything listed below is worth a look at most.")
 
 
+# Files were read, but none of a kind that records what happened to requests.
+NO_SYMPTOM_EVIDENCE = ("No symptom evidence: none of the files given can show whether requests fail (there is no "
+                       "HTTPERR log, IIS log, event log or perfmon capture), so they can show neither a problem "
+                       "nor its absence. Collect the HTTPERR log and the System event log first: the next steps "
+                       "below start with them.")
+
+
 def outcome_text(server: ServerDiagnosis) -> str | None:
-    """The line a report leads with when the evidence shows only background noise."""
+    """The line a report leads with when the evidence shows only background noise, or when
+    nothing given could show a symptom at all (systeminfo alone is not a clean bill).
+
+    >>> outcome_text(ServerDiagnosis.model_construct(inputs=["systeminfo.txt"], symptom_evidence=False))[:20]
+    'No symptom evidence:'
+    """
+    if server.inputs and not server.symptom_evidence:
+        return NO_SYMPTOM_EVIDENCE
     return NO_PROBLEM_FOUND if server.no_problem_found else None
 
 
@@ -200,7 +214,12 @@ NEXT_STEPS_TITLE = "Next steps (the one that best tells the leading causes apart
 NEXT_STEPS_TITLE_QUIET = "If users still see errors: the steps that would tell most (the most telling first)"
 
 
+NEXT_STEPS_TITLE_NO_SYMPTOM = "Next steps: the evidence that can show a symptom first"
+
+
 def next_steps_title(server: ServerDiagnosis) -> str:
+    if server.inputs and not server.symptom_evidence:
+        return NEXT_STEPS_TITLE_NO_SYMPTOM
     return NEXT_STEPS_TITLE_QUIET if server.no_problem_found else NEXT_STEPS_TITLE
 
 

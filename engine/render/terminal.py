@@ -139,7 +139,7 @@ def _server(console: Console, report: Report, server: ServerDiagnosis, top_steps
         console.print(Padding(numbers, (0, 0, 0, 2)))
         console.print()
     if outcome_text(server):
-        console.print(_t(outcome_text(server), "bold green"))
+        console.print(_t(outcome_text(server), "bold green" if server.symptom_evidence else "bold yellow"))
         console.print()
     if not server.causes:
         console.print(Text(no_cause_text(server), style="yellow"))
