@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import EXAMPLES, diagnose_json
+from conftest import EXAMPLES, ROOT, diagnose_json
 
 from httperr_doctor.engine.evidence.base import Lines
 from httperr_doctor.engine.evidence.eventlog import parse
 from httperr_doctor.engine.evidence.evtxfile import event_from_xml
+
+CASES = ROOT / "tests" / "cases"
 
 # Server 2003 Event Viewer copies (W3SVC, site ids quoted), as the IIS 6 documentation words them.
 IIS6_EXPORT = """Event Type:\tError
@@ -108,3 +110,45 @@ def test_sites_deactivated_with_an_ip_listen_list_support_the_list(tmp_path):
     assert server["facts"].get("iplisten.addresses") == 1
     cause = next(c for c in server["causes"] if c["id"] == "ip-listen-list-excludes-site")
     assert [step["rule"] for step in cause["reasoning"]] == ["SITE_DEACTIVATED_WITH_IPLISTEN_SET"]
+
+
+def _supporting_rules(server: dict, cause_id: str) -> set[str]:
+    cause = next(c for c in server["causes"] if c["id"] == cause_id)
+    return {step["rule"] for step in cause["reasoning"] if step["direction"] == "for"}
+
+
+def test_one_incident_counts_once_for_the_ip_listen_list():
+    """Krawczyk's SBS 2003 after an address change: HTTP.sys could not bind the old address
+    (15005) and so IIS deactivated the sites (1004). One failure seen twice is one reason."""
+    server = diagnose_json(CASES / "story-iplisten-old-address")["servers"][0]
+    assert server["facts"]["event.http_bind_failed.count"] == 2 and server["facts"]["event.site_register_failed.count"] == 3
+    assert _supporting_rules(server, "ip-listen-list-excludes-site") == {"IPLISTEN_BIND_FAILED"}
+
+
+def test_one_incident_counts_once_for_a_binding_in_use(tmp_path):
+    """Port 8080 held by another program: HTTP.sys logs 15005 for it and IIS 1007 for the site
+    bound to it; the W3SVC 1007 rule speaks for both, the bind-failure rule stays silent."""
+    bound = IIS6_EXPORT.split("\n\n")[0].rstrip() + "\n\n" + HTTP_15005.format(address="0.0.0.0:8080")
+    bundle = tmp_path / "WEB06"
+    bundle.mkdir()
+    (bundle / "system-events.txt").write_text(bound, encoding="utf-8")
+    server = diagnose_json(bundle)["servers"][0]
+    assert server["facts"]["event.http_bind_failed.count"] == 1 and server["facts"]["event.site_binding_in_use.count"] == 1
+    assert _supporting_rules(server, "url-reservation-conflict") == {"SITE_BINDING_IN_USE_EVENT"}
+    alone = tmp_path / "WEB07"
+    alone.mkdir()
+    (alone / "system-events.txt").write_text(HTTP_15005.format(address="0.0.0.0:8080"), encoding="utf-8")
+    assert _supporting_rules(diagnose_json(alone)["servers"][0], "url-reservation-conflict") == {"HTTP_BIND_FAILED_LOGGED"}
+
+
+HTTP_15005 = """Event Type:\tError
+Event Source:\tHTTP
+Event Category:\tNone
+Event ID:\t15005
+Date:\t\t3/4/2009
+Time:\t\t9:12:39 AM
+User:\t\tN/A
+Computer:\tWEB06
+Description:
+Unable to bind to the underlying transport for {address}. The IP Listen-Only list may contain a reference to an interface which may not exist on this machine.  The data field contains the error number.
+"""
