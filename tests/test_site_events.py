@@ -13,29 +13,23 @@ from httperr_doctor.engine.evidence.evtxfile import event_from_xml
 
 CASES = ROOT / "tests" / "cases"
 
-# Server 2003 Event Viewer copies (W3SVC, site ids quoted), as the IIS 6 documentation words them.
-IIS6_EXPORT = """Event Type:\tError
-Event Source:\tW3SVC
-Event Category:\tNone
-Event ID:\t1007
-Date:\t\t3/4/2009
-Time:\t\t9:12:40 AM
-User:\t\tN/A
-Computer:\tWEB06
-Description:
-Cannot register the URL prefix 'http://*:8080/' for site '42'. The necessary network binding may already be in use. The site has been deactivated.  The data field contains the error number.
+def iis6_event(source: str, event_id: int, time: str, description: str) -> str:
+    """One event as Server 2003's Event Viewer copies it."""
+    return (f"Event Type:\tError\nEvent Source:\t{source}\nEvent Category:\tNone\nEvent ID:\t{event_id}\n"
+            f"Date:\t\t3/4/2009\nTime:\t\t{time}\nUser:\t\tN/A\nComputer:\tWEB06\nDescription:\n{description}\n")
 
-Event Type:\tError
-Event Source:\tW3SVC
-Event Category:\tNone
-Event ID:\t1004
-Date:\t\t3/4/2009
-Time:\t\t9:12:41 AM
-User:\t\tN/A
-Computer:\tWEB06
-Description:
-Cannot register the URL prefix 'https://*:443/' for site 'Intranet Portal'. The site has been deactivated.  The data field contains the error number.
-"""
+
+# Server 2003 Event Viewer copies (W3SVC, site ids quoted), as the IIS 6 documentation words them.
+SITE_1007 = iis6_event("W3SVC", 1007, "9:12:40 AM", "Cannot register the URL prefix 'http://*:8080/' for site '42'. The "
+                       "necessary network binding may already be in use. The site has been deactivated.  The data field "
+                       "contains the error number.")
+IIS6_EXPORT = SITE_1007 + "\n" + iis6_event(
+    "W3SVC", 1004, "9:12:41 AM", "Cannot register the URL prefix 'https://*:443/' for site 'Intranet Portal'. The site "
+    "has been deactivated.  The data field contains the error number.")
+# HTTP.sys's own record of the same port: it could not bind it.
+HTTP_15005 = iis6_event("HTTP", 15005, "9:12:39 AM", "Unable to bind to the underlying transport for 0.0.0.0:8080. The IP "
+                        "Listen-Only list may contain a reference to an interface which may not exist on this machine.  "
+                        "The data field contains the error number.")
 
 # wevtutil qe System /f:text on IIS 7 and later.
 IIS7_EXPORT = """Event[0]:
@@ -128,7 +122,7 @@ def test_one_incident_counts_once_for_the_ip_listen_list():
 def test_one_incident_counts_once_for_a_binding_in_use(tmp_path):
     """Port 8080 held by another program: HTTP.sys logs 15005 for it and IIS 1007 for the site
     bound to it; the W3SVC 1007 rule speaks for both, the bind-failure rule stays silent."""
-    bound = IIS6_EXPORT.split("\n\n")[0].rstrip() + "\n\n" + HTTP_15005.format(address="0.0.0.0:8080")
+    bound = SITE_1007 + "\n" + HTTP_15005
     bundle = tmp_path / "WEB06"
     bundle.mkdir()
     (bundle / "system-events.txt").write_text(bound, encoding="utf-8")
@@ -137,18 +131,6 @@ def test_one_incident_counts_once_for_a_binding_in_use(tmp_path):
     assert _supporting_rules(server, "url-reservation-conflict") == {"SITE_BINDING_IN_USE_EVENT"}
     alone = tmp_path / "WEB07"
     alone.mkdir()
-    (alone / "system-events.txt").write_text(HTTP_15005.format(address="0.0.0.0:8080"), encoding="utf-8")
+    (alone / "system-events.txt").write_text(HTTP_15005, encoding="utf-8")
     assert _supporting_rules(diagnose_json(alone)["servers"][0], "url-reservation-conflict") == {"HTTP_BIND_FAILED_LOGGED"}
 
-
-HTTP_15005 = """Event Type:\tError
-Event Source:\tHTTP
-Event Category:\tNone
-Event ID:\t15005
-Date:\t\t3/4/2009
-Time:\t\t9:12:39 AM
-User:\t\tN/A
-Computer:\tWEB06
-Description:
-Unable to bind to the underlying transport for {address}. The IP Listen-Only list may contain a reference to an interface which may not exist on this machine.  The data field contains the error number.
-"""
