@@ -49,7 +49,9 @@ def causes_in_reach(kb: KnowledgeBase, ranking: Ranking, inference: InferenceRes
     the KB names for each HTTPERR reason logged (kb/reason_phrases.yaml `causes`:
     Connections_Refused is evidence for a leaking driver and /3GB as much as for plain pool
     exhaustion), and those with a rule whose condition on the symptom held (WAS 5021 and
-    AppOffline together speak of a pool that cannot start)."""
+    AppOffline together speak of a pool that cannot start). Background noise (the benign
+    causes) is not what a problem's next steps are for: whether the idle keep-alive
+    expiries beside 404 NotFound lines are harmless tells nothing about the 404s."""
     reach = {s.cause for s in ranking.ranked}
     for name, phrase in kb.phrases.items():
         if values.get(f"httperr.reason.{name}.count", 0) > 0:
@@ -60,7 +62,7 @@ def causes_in_reach(kb: KnowledgeBase, ranking: Ranking, inference: InferenceRes
         if rule is not None and rule.cause not in reach and any(
                 setting.get(rule.when[i].fact) in SYMPTOM_SOURCES and names_a_symptom(rule.when[i]) for i in indices):
             reach.add(rule.cause)
-    return reach
+    return {cause for cause in reach if kb.causes[cause].category != "benign"}
 
 
 def names_a_symptom(condition: Condition) -> bool:

@@ -91,3 +91,14 @@ def test_no_library_step_asks_what_its_evidence_settles(bundle):
         for step in server.next_steps:
             settled = [f for f in step.facts if settled_by_evidence(KB, f, facts)]
             assert not settled, f"step {step.number} asks for {settled}, which the evidence settles"
+
+
+@pytest.mark.parametrize("case", ["notfound-old-binding", "story-site-off-404", "iplisten-cloned-server"])
+def test_a_problem_is_not_followed_by_a_step_about_its_background_noise(case):
+    """404 NotFound (or an IP listen list) is the problem; whether the idle keep-alive expiries
+    beside it are harmless (a shortened idle timeout in netsh servicestate) tells nothing about it."""
+    server = server_of(CASES / case)
+    assert server.causes[0].id in ("no-site-binding", "ip-listen-list-excludes-site")
+    assert "idle-connections-benign" in {c.id for c in server.causes}
+    asked = {fact for step in server.next_steps for fact in step.facts}
+    assert "netsh.idle_timeout_s" not in asked
