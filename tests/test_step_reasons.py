@@ -18,7 +18,7 @@ KB = default_kb()
 QUESTIONS = sorted(KB.questions.values() if isinstance(KB.questions, dict) else KB.questions, key=lambda q: q.id)
 # A finite verb: what makes a rule title a clause after "shows that" rather than a heading.
 VERB = re.compile(r"\b(is|are|was|were|has|have|holds|grows|rose|ran|reached|stayed|answered|logged|came|comes|"
-                  r"crashed|disabled|cannot|could|keep|keeps|sits|stands|hands|ended|closed|timed|rejected|reported|"
+                  r"crashed|disabled|cannot|could|keep|keeps|grew|sits|stands|hands|ended|closed|timed|rejected|reported|"
                   r"overran|says|sees|found|reports|stopped|shows|sends|get|gets|makes|point|points|enforces|"
                   r"shuts|takes|dropped|recycled|exceeded|hit|did|do|does|stay|stays|set|happened|gather|come)\b")
 # Words of the engine's bookkeeping, not of the finding: who answered, how the rule was written.
