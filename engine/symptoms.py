@@ -23,8 +23,9 @@ from .ranking import Ranking
 from .rule_engines import InferenceResult
 
 # Evidence sources (`Source.name`) whose facts record what happened to requests and
-# worker processes. `load`, `series` and `sequence` work on HTTPERR, IIS and event logs.
-SYMPTOM_SOURCES = frozenset({"httperr", "iislog", "eventlog", "perfmon", "load", "series", "sequence"})
+# worker processes. `load`, `series` and `sequence` work on HTTPERR, IIS and event logs;
+# `appcrash` reads the Application log's crashes.
+SYMPTOM_SOURCES = frozenset({"httperr", "iislog", "eventlog", "appcrash", "perfmon", "load", "series", "sequence"})
 # Figures of the whole log, whichever symptom it holds: a rule reading them is not about one.
 WHOLE_LOG = frozenset({"httperr.lines", "httperr.non_benign_lines", "httperr.non_benign_per_hour",
                        "httperr.top_reason_share", "httperr.idle_share", "iis.requests"})
