@@ -116,7 +116,7 @@ def test_one_incident_counts_once_for_the_ip_listen_list():
     (15005) and so IIS deactivated the sites (1004). One failure seen twice is one reason."""
     server = diagnose_json(CASES / "story-iplisten-old-address")["servers"][0]
     assert server["facts"]["event.http_bind_failed.count"] == 2 and server["facts"]["event.site_register_failed.count"] == 3
-    assert _supporting_rules(server, "ip-listen-list-excludes-site") == {"IPLISTEN_BIND_FAILED"}
+    assert _supporting_rules(server, "ip-listen-list-excludes-site") == {"IPLISTEN_ENTRY_NOT_BOUND"}
 
 
 def test_one_incident_counts_once_for_a_binding_in_use(tmp_path):
