@@ -133,9 +133,10 @@ def weigh(steps: list[Step], ranking: Ranking, values: Mapping[str, Any], reach:
     leading = leading_causes(now)
     for step in steps:
         for finding in step.findings:
+            if reach is not None and finding.rule.cause not in reach:
+                continue  # it separates nothing, so no ranking after it is worked out or told
             finding.after = standing_after(ranking, finding.rule, values, now)
-            moved = separation(now, finding.after, leading) if reach is None or finding.rule.cause in reach else 0.0
-            finding.separation = round(finding.share * moved, 4)
+            finding.separation = round(finding.share * separation(now, finding.after, leading), 4)
         step.findings.sort(key=lambda f: (-f.separation, f.rule.id))
 
 
