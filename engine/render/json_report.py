@@ -90,7 +90,11 @@ def _write(value, out: list[str], newline: str) -> None:
         if not value:
             out.append("[]")
             return
-        texts = _points(value, inner) if type(value[0]) is list else [_scalar(item) for item in value]
+        first, texts = value[0], None
+        if type(first) is list:
+            texts = _points(value, inner)
+        elif _scalar(first) is not None:
+            texts = [_scalar(item) for item in value]
         if texts is not None and None not in texts:  # plain values or timeline points: one join
             out.append("[" + inner + ("," + inner).join(texts) + newline + "]")
             return
